@@ -1,0 +1,191 @@
+#include "server/entity_routes.hpp"
+
+#include <charconv>
+
+#include <httplib.h>
+
+#include "core/protocol.hpp"
+#include "core/uuid.hpp"
+#include "server/http_util.hpp"
+#include "server/mutation_apply.hpp"
+
+namespace craftsync::server {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kCollection = R"(/api/v1/(customers|quotes|orders))";
+constexpr const char* kItem = R"(/api/v1/(customers|quotes|orders)/([^/]+))";
+
+Entity entity_of(const httplib::Request& req) { return *parse_entity(req.matches[1].str()); }
+
+std::string checked_id(const httplib::Request& req) {
+  std::string id = req.matches[2].str();
+  if (!is_valid_uuid(id)) throw ProtocolError("invalid_id", "record id must be a UUID");
+  return id;
+}
+
+json with_rev(const StoredRow& row) {
+  json out = row.data;
+  out["rev"] = row.rev;
+  return out;
+}
+
+int list_limit(const httplib::Request& req) {
+  if (!req.has_param("limit")) return 100;
+  std::string text = req.get_param_value("limit");
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value <= 0)
+    throw ProtocolError("invalid_limit", "limit must be a positive integer");
+  return std::min(value, kMaxPageLimit);
+}
+
+/// Runs an admin write as a mutation and answers with the stored record or the verdict.
+void answer_write(Storage& storage, const Mutation& m, httplib::Response& res, int ok_status) {
+  auto txn = storage.begin_write();
+  MutationResult r = apply_mutation(*txn, m);
+  if (r.status == Verdict::applied) {
+    auto row = txn->current(m.entity, m.id);
+    txn->commit();
+    if (m.op == Op::remove) send_json(res, 200, {{"id", m.id}, {"deleted", true}, {"rev", *r.rev}});
+    else send_json(res, ok_status, with_rev(*row));
+    return;
+  }
+  if (r.status == Verdict::rejected) {
+    bool children = !r.errors.empty() && r.errors.front().code == "has_children";
+    json body = error_body(children ? "has_children" : "validation_failed",
+                           children ? "other records still refer to this one"
+                                    : "the record is not valid; see errors");
+    body["error"]["errors"] = r.errors;
+    send_json(res, children ? 409 : 422, body);
+    return;
+  }
+  json body = error_body(r.server_deleted ? "deleted" : "conflict",
+                         r.server_deleted ? "the record was deleted"
+                                          : "the record changed since the given rev");
+  body["error"]["server"] = r.server;
+  body["error"]["rev"] = r.rev ? json(*r.rev) : json(nullptr);
+  send_json(res, 409, body);
+}
+
+Mutation admin_mutation(Entity e, std::string id, Op op, std::optional<std::int64_t> base, json data) {
+  Mutation m;
+  m.entity = e;
+  m.id = std::move(id);
+  m.op = op;
+  m.base_rev = base;
+  m.data = std::move(data);
+  return m;
+}
+
+json checked_data(Entity e, const json& body) {
+  if (auto err = shape_error(e, body)) {
+    bool unknown = err->rfind("unknown field", 0) == 0;
+    throw ProtocolError(unknown ? "unknown_field" : "invalid_request", *err);
+  }
+  return body;
+}
+
+std::optional<std::int64_t> if_match_rev(const httplib::Request& req) {
+  std::string v = req.get_header_value("If-Match");
+  if (v.empty()) return std::nullopt;
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  std::int64_t rev = -1;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), rev);
+  if (ec != std::errc() || ptr != v.data() + v.size() || rev < 0)
+    throw ProtocolError("invalid_request", "If-Match must be a record rev");
+  return rev;
+}
+
+}  // namespace
+
+void install_entity_routes(httplib::Server& svr, Storage& storage) {
+  svr.Get(kCollection, [&storage](const httplib::Request& req, httplib::Response& res) {
+    if (!authorize(storage, req, res, Role::read)) return;
+    Entity e = entity_of(req);
+    std::string after = req.has_param("after_id") ? req.get_param_value("after_id") : "";
+    int limit = list_limit(req);
+    auto rows = storage.list(e, after, limit);
+    json records = json::array();
+    for (const auto& r : rows) records.push_back(with_rev(r));
+    json next = rows.size() == static_cast<std::size_t>(limit) ? json(rows.back().data["id"]) : json(nullptr);
+    send_json(res, 200, {{"records", std::move(records)}, {"next_after_id", next}});
+  });
+
+  svr.Get(kItem, [&storage](const httplib::Request& req, httplib::Response& res) {
+    if (!authorize(storage, req, res, Role::read)) return;
+    Entity e = entity_of(req);
+    std::string id = checked_id(req);
+    auto row = storage.get(e, id);
+    if (!row || row->deleted) {
+      send_error(res, 404, "not_found", std::string(entity_name(e)) + " " + id +
+                                            (row ? " was deleted" : " does not exist"));
+      return;
+    }
+    send_json(res, 200, with_rev(*row));
+  });
+
+  svr.Post(kCollection, [&storage](const httplib::Request& req, httplib::Response& res) {
+    if (!authorize(storage, req, res, Role::admin)) return;
+    Entity e = entity_of(req);
+    auto body = parse_body(req, res);
+    if (!body) return;
+    json data = checked_data(e, *body);
+    std::string id = data.contains("id") ? data["id"].get<std::string>() : new_uuid_v7();
+    if (!is_valid_uuid(id)) throw ProtocolError("invalid_id", "record id must be a UUID");
+    data.erase("id");
+    if (storage.get(e, id)) {
+      send_error(res, 409, "already_exists", std::string(entity_name(e)) + " " + id + " already exists");
+      return;
+    }
+    answer_write(storage, admin_mutation(e, id, Op::upsert, std::nullopt, std::move(data)), res, 201);
+  });
+
+  svr.Put(kItem, [&storage](const httplib::Request& req, httplib::Response& res) {
+    if (!authorize(storage, req, res, Role::admin)) return;
+    Entity e = entity_of(req);
+    std::string id = checked_id(req);
+    auto body = parse_body(req, res);
+    if (!body) return;
+    json data = checked_data(e, *body);
+    if (data.contains("id") && data["id"] != id)
+      throw ProtocolError("invalid_request", "body id differs from the URL's id");
+    data.erase("id");
+    auto current = storage.get(e, id);
+    std::optional<std::int64_t> base = if_match_rev(req);
+    if (!base && current) base = current->rev;
+    int status = current ? 200 : 201;
+    answer_write(storage, admin_mutation(e, id, Op::upsert, base, std::move(data)), res, status);
+  });
+
+  svr.Delete(kItem, [&storage](const httplib::Request& req, httplib::Response& res) {
+    if (!authorize(storage, req, res, Role::admin)) return;
+    Entity e = entity_of(req);
+    std::string id = checked_id(req);
+    auto current = storage.get(e, id);
+    if (!current || current->deleted) {
+      send_error(res, 404, "not_found", std::string(entity_name(e)) + " " + id + " does not exist");
+      return;
+    }
+    std::optional<std::int64_t> base = if_match_rev(req);
+    if (!base) base = current->rev;
+    answer_write(storage, admin_mutation(e, id, Op::remove, base, json::object()), res, 200);
+  });
+
+  // Anything else under /api/v1/ that looks like an entity route names an unknown entity.
+  auto unknown = [](const httplib::Request& req, httplib::Response& res) {
+    std::string name = req.matches[1].str();
+    if (name == "health" || name == "session" || name == "changes" || name == "push")
+      send_error(res, 405, "method_not_allowed", req.method + " is not allowed on this route");
+    else
+      send_error(res, 404, "unknown_entity", "unknown entity '" + name + "'");
+  };
+  const char* other = R"(/api/v1/([^/]+)(/[^/]*)?)";
+  svr.Get(other, unknown);
+  svr.Post(other, unknown);
+  svr.Put(other, unknown);
+  svr.Delete(other, unknown);
+}
+
+}  // namespace craftsync::server

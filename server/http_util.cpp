@@ -1,0 +1,72 @@
+#include "server/http_util.hpp"
+
+#include "core/protocol.hpp"
+#include "server/auth.hpp"
+
+namespace craftsync::server {
+
+void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
+  send_raw_json(res, status, body.dump());
+}
+
+void send_raw_json(httplib::Response& res, int status, std::string body) {
+  res.status = status;
+  res.set_content(std::move(body), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message) {
+  send_json(res, status, error_body(code, message));
+}
+
+std::optional<Role> authorize(Storage& storage, const httplib::Request& req,
+                              httplib::Response& res, Role need) {
+  auto token = bearer_token(req.get_header_value("Authorization"));
+  std::optional<Role> role;
+  if (token) {
+    std::string hash = hash_api_key(*token);
+    if (auto found = storage.find_key(hash); found && constant_time_equal(found->first, hash))
+      role = found->second;
+  }
+  if (!role) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    send_error(res, 401, "unauthorized", "missing or invalid API key");
+    return std::nullopt;
+  }
+  if (!role_allows(*role, need)) {
+    send_error(res, 403, "forbidden", "this key's role does not allow this request");
+    return std::nullopt;
+  }
+  return role;
+}
+
+std::optional<nlohmann::json> parse_body(const httplib::Request& req, httplib::Response& res) {
+  try {
+    return nlohmann::json::parse(req.body);
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    send_error(res, 400, "malformed_json", "request body is not valid JSON: " + what);
+    return std::nullopt;
+  }
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (c < 0x20) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\u00";
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xF]);
+    } else {
+      out.push_back(ch);
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace craftsync::server

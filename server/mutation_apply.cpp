@@ -1,0 +1,180 @@
+#include "server/mutation_apply.hpp"
+
+#include <cstdio>
+
+#include "core/clock.hpp"
+
+namespace craftsync::server {
+namespace {
+
+using nlohmann::json;
+
+MutationResult conflict(const Mutation& m, const StoredRow& cur) {
+  MutationResult r;
+  r.seq = m.seq;
+  r.status = Verdict::conflict;
+  r.rev = cur.rev;
+  r.server = cur.deleted ? json(nullptr) : cur.data;
+  r.server_deleted = cur.deleted;
+  return r;
+}
+
+MutationResult rejected(const Mutation& m, std::vector<FieldError> errors) {
+  MutationResult r;
+  r.seq = m.seq;
+  r.status = Verdict::rejected;
+  r.errors = std::move(errors);
+  r.message = "the server rejected this change; see errors";
+  return r;
+}
+
+std::string format_number(Entity e, std::int64_t n) {
+  std::string year = utc_now_iso().substr(0, 4);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s-%s-%06lld", std::string(number_prefix(e)).c_str(),
+                year.c_str(), static_cast<long long>(n));
+  return buf;
+}
+
+/// Server-owned fields may be echoed back unchanged, never set.
+void check_server_owned(Entity e, const json& data, const json& current,
+                        std::vector<FieldError>& errors) {
+  auto field = number_field(e);
+  if (!field) return;
+  auto it = data.find(*field);
+  if (it == data.end() || it->is_null()) return;
+  auto cur = current.is_object() ? current.find(*field) : current.end();
+  if (current.is_object() && cur != current.end() && *cur == *it) return;
+  errors.push_back({std::string(*field), "server_owned",
+                    std::string(*field) + " is assigned by the server and cannot be set"});
+}
+
+void check_references(WriteTxn& txn, Entity e, const json& row, std::vector<FieldError>& errors) {
+  for (const FieldSpec& f : fields_of(e)) {
+    if (f.kind != FieldKind::reference || !f.references) continue;
+    auto it = row.find(f.name);
+    if (it == row.end() || !it->is_string()) continue;
+    const auto& ref = it->get_ref<const std::string&>();
+    if (!txn.exists(*f.references, ref))
+      errors.push_back({std::string(f.name), "fk_missing",
+                        std::string(entity_name(*f.references)) + " " + ref + " does not exist"});
+  }
+}
+
+/// Builds the full row: the current row (if any) patched with the mutation's fields.
+json build_row(Entity e, const json& current, const json& patch) {
+  json row = json::object();
+  for (const FieldSpec& f : fields_of(e)) {
+    auto p = patch.find(f.name);
+    if (p != patch.end()) row[std::string(f.name)] = *p;
+    else if (current.is_object() && current.contains(f.name)) row[std::string(f.name)] = current[f.name];
+    else row[std::string(f.name)] = nullptr;
+  }
+  return row;
+}
+
+MutationResult apply_upsert(WriteTxn& txn, const Mutation& m, const std::optional<StoredRow>& cur) {
+  const bool creating = !cur;
+  if (cur && cur->deleted) return conflict(m, *cur);
+  if (cur && (!m.base_rev || *m.base_rev != cur->rev)) return conflict(m, *cur);
+  if (!cur && m.base_rev && *m.base_rev != 0) {
+    // The client edits a record this server has no trace of (its tombstone was purged).
+    return conflict(m, StoredRow{0, true, nullptr});
+  }
+
+  std::vector<FieldError> errors;
+  json current = cur ? cur->data : json(nullptr);
+  check_server_owned(m.entity, m.data, current, errors);
+  if (!errors.empty()) return rejected(m, std::move(errors));
+
+  json row = build_row(m.entity, current, m.data);
+  json assigned = json::object();
+  std::string now = utc_now_iso();
+  if (creating && row["created_at"].is_null()) assigned["created_at"] = row["created_at"] = now;
+  if (!m.data.contains("updated_at") || m.data["updated_at"].is_null())
+    assigned["updated_at"] = row["updated_at"] = now;
+
+  errors = value_errors(m.entity, row);
+  check_references(txn, m.entity, row, errors);
+  if (!errors.empty()) return rejected(m, std::move(errors));
+
+  if (creating) {
+    if (auto field = number_field(m.entity)) {
+      std::string number = format_number(m.entity, txn.next_number(m.entity));
+      row[std::string(*field)] = number;
+      assigned[std::string(*field)] = number;
+    }
+    txn.insert(m.entity, m.id, row);
+  } else {
+    txn.update(m.entity, m.id, row);
+  }
+  MutationResult r;
+  r.seq = m.seq;
+  r.status = Verdict::applied;
+  r.rev = txn.rev_of(m.entity, m.id);
+  r.assigned = std::move(assigned);
+  return r;
+}
+
+MutationResult apply_delete(WriteTxn& txn, const Mutation& m, const std::optional<StoredRow>& cur) {
+  MutationResult r;
+  r.seq = m.seq;
+  if (!cur || cur->deleted) {  // already gone: deleting again changes nothing
+    r.status = Verdict::applied;
+    r.rev = cur ? cur->rev : 0;
+    return r;
+  }
+  if (!m.base_rev || *m.base_rev != cur->rev) return conflict(m, *cur);
+  if (txn.has_children(m.entity, m.id))
+    return rejected(m, {{"id", "has_children",
+                         "other records still refer to this one; delete or move them first"}});
+  txn.remove(m.entity, m.id);
+  r.status = Verdict::applied;
+  r.rev = txn.rev_of(m.entity, m.id);
+  return r;
+}
+
+}  // namespace
+
+MutationResult apply_mutation(WriteTxn& txn, const Mutation& m) {
+  auto cur = txn.current(m.entity, m.id);
+  return m.op == Op::upsert ? apply_upsert(txn, m, cur) : apply_delete(txn, m, cur);
+}
+
+std::vector<MutationResult> apply_push(Storage& storage, const PushRequest& request) {
+  std::vector<MutationResult> results;
+  results.reserve(request.mutations.size());
+  try {
+    auto txn = storage.begin_write();
+    for (const Mutation& m : request.mutations) {
+      if (auto prior = txn->device_result(request.device_id, m.seq)) {
+        MutationResult r = parse_mutation_result(json::parse(*prior));
+        if (r.status == Verdict::conflict) {  // the current row, as a fresh conflict would show
+          auto cur = txn->current(m.entity, m.id);
+          r.server = cur && !cur->deleted ? cur->data : json(nullptr);
+          r.server_deleted = !cur || cur->deleted;
+        }
+        results.push_back(std::move(r));
+        continue;
+      }
+      MutationResult r = apply_mutation(*txn, m);
+      json stored = to_json(r);
+      stored.erase("server");
+      txn->save_device_result(request.device_id, m.seq, stored.dump());
+      results.push_back(std::move(r));
+    }
+    txn->commit();
+  } catch (const StorageUnavailable& e) {
+    results.clear();
+    for (const Mutation& m : request.mutations) {
+      MutationResult r;
+      r.seq = m.seq;
+      r.status = Verdict::retry;
+      r.message = std::string("storage busy, send again: ") + e.what();
+      results.push_back(std::move(r));
+    }
+  }
+  return results;
+}
+
+}  // namespace craftsync::server

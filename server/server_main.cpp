@@ -1,0 +1,210 @@
+// craftsync-server: the reference sync server. See docs/operations.md.
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+
+#include "core/clock.hpp"
+#include "server/api_routes.hpp"
+#include "server/auth.hpp"
+#include "server/demo_seed.hpp"
+#include "server/storage.hpp"
+
+namespace cs = craftsync::server;
+
+namespace {
+
+struct ServeOptions {
+  std::string db;
+  std::string listen = "127.0.0.1:8080";
+  std::string api_key;
+  std::int64_t seed_demo = 0;
+  std::uint64_t seed = 42;
+  std::size_t max_body = 8u << 20;
+  int threads = 16;
+  std::string tls_cert, tls_key;
+  int tombstone_days = 30;
+  bool quiet = false;
+};
+
+std::unique_ptr<cs::Storage> open_storage(const std::string& db, int pool) {
+  if (db.rfind("postgres://", 0) == 0 || db.rfind("postgresql://", 0) == 0)
+    throw std::runtime_error("the PostgreSQL backend is not built into this server yet");
+  return cs::open_sqlite_storage(db, pool);
+}
+
+std::pair<std::string, int> split_listen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size())
+    throw std::runtime_error("--listen wants HOST:PORT, e.g. 127.0.0.1:8080");
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = 0;
+  try {
+    std::size_t used = 0;
+    port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1) throw std::invalid_argument("port");
+  } catch (...) {
+    throw std::runtime_error("--listen port must be a number from 0 to 65535");
+  }
+  if (port < 0 || port > 65535) throw std::runtime_error("--listen port must be a number from 0 to 65535");
+  return {host, port};
+}
+
+int serve(const ServeOptions& o) {
+  // Signals go to one waiting thread, so that no handler runs inside httplib or SQLite.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto [host, port] = split_listen(o.listen);
+  auto storage = open_storage(o.db, o.threads);
+  if (!o.api_key.empty()) storage->add_key(cs::hash_api_key(o.api_key), cs::Role::admin, "--api-key");
+  if (o.tombstone_days > 0)
+    storage->purge_tombstones(craftsync::unix_now_ms() - std::int64_t(o.tombstone_days) * 86400000);
+  if (o.seed_demo > 0) {
+    auto stats = cs::seed_demo(*storage, o.seed_demo, o.seed, [&](std::int64_t done) {
+      if (!o.quiet) std::fprintf(stderr, "seeding demo data: %lld / %lld customers\n",
+                                 static_cast<long long>(done), static_cast<long long>(o.seed_demo));
+    });
+    if (stats.customers == 0) std::fprintf(stderr, "demo data: database already has customers, not seeding\n");
+    else
+      std::fprintf(stderr, "demo data: %lld customers, %lld quotes, %lld orders\n",
+                   static_cast<long long>(stats.customers), static_cast<long long>(stats.quotes),
+                   static_cast<long long>(stats.orders));
+  }
+
+  std::unique_ptr<httplib::Server> svr;
+  bool tls = !o.tls_cert.empty();
+  if (tls) {
+    auto ssl = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
+    if (!ssl->is_valid()) throw std::runtime_error("cannot load TLS certificate or key");
+    svr = std::move(ssl);
+  } else {
+    svr = std::make_unique<httplib::Server>();
+  }
+  int threads = o.threads;
+  svr->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  svr->set_keep_alive_max_count(100000);
+  svr->set_keep_alive_timeout(5);
+  svr->set_read_timeout(30);
+  svr->set_write_timeout(30);
+  cs::install_api_routes(*svr, *storage, {o.max_body, !o.quiet});
+
+  int bound = port == 0 ? svr->bind_to_any_port(host) : (svr->bind_to_port(host, port) ? port : -1);
+  if (bound < 0) throw std::runtime_error("cannot listen on " + o.listen + " (address in use or not local)");
+  std::printf("listening on %s://%s:%d\n", tls ? "https" : "http",
+              host.find(':') != std::string::npos ? ("[" + host + "]").c_str() : host.c_str(), bound);
+  std::fflush(stdout);
+
+  std::atomic<bool> stopping{false};
+  std::thread waiter([&] {
+    timespec tick{0, 200 * 1000 * 1000};
+    auto last_purge = std::chrono::steady_clock::now();
+    while (!stopping) {
+      int sig = sigtimedwait(&signals, nullptr, &tick);
+      if (sig == SIGINT || sig == SIGTERM) {
+        if (!o.quiet) std::fprintf(stderr, "signal %d: draining in-flight requests\n", sig);
+        svr->stop();
+        return;
+      }
+      if (o.tombstone_days > 0 && std::chrono::steady_clock::now() - last_purge > std::chrono::hours(1)) {
+        last_purge = std::chrono::steady_clock::now();
+        try {
+          storage->purge_tombstones(craftsync::unix_now_ms() - std::int64_t(o.tombstone_days) * 86400000);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "tombstone purge failed: %s\n", e.what());
+        }
+      }
+    }
+  });
+  bool ok = svr->listen_after_bind();
+  stopping = true;
+  waiter.join();
+  if (!o.quiet) std::fprintf(stderr, "stopped\n");
+  return ok || !svr->is_running() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"craftsync-server: the reference CraftSync sync server (protocol v1)"};
+  app.set_version_flag("--version", CRAFTSYNC_VERSION);
+  ServeOptions o;
+  app.add_option("--db", o.db, "SQLite file path (or postgres://... once that backend exists)");
+  app.add_option("--listen", o.listen, "HOST:PORT to listen on; port 0 picks a free port")
+      ->capture_default_str();
+  app.add_option("--api-key", o.api_key, "ensure this key exists with the admin role (quick start)");
+  app.add_option("--seed-demo", o.seed_demo, "seed N demo customers (with quotes and orders) into an empty database")
+      ->check(CLI::Range(std::int64_t(0), std::int64_t(10'000'000)));
+  app.add_option("--seed", o.seed, "random seed for --seed-demo")->capture_default_str();
+  app.add_option("--max-body", o.max_body, "largest request body in bytes")->capture_default_str()
+      ->check(CLI::Range(std::size_t(1024), std::size_t(1) << 30));
+  app.add_option("--threads", o.threads, "HTTP worker threads (and database connections)")
+      ->capture_default_str()->check(CLI::Range(1, 256));
+  app.add_option("--tls-cert", o.tls_cert, "serve HTTPS with this PEM certificate")->check(CLI::ExistingFile);
+  app.add_option("--tls-key", o.tls_key, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
+  app.add_option("--tombstone-retention-days", o.tombstone_days,
+                 "drop tombstones older than this many days (0 keeps them forever)")
+      ->capture_default_str()->check(CLI::Range(0, 36500));
+  app.add_flag("--quiet", o.quiet, "no request log");
+
+  auto* keys = app.add_subcommand("keys", "manage API keys");
+  keys->fallthrough();
+  keys->require_subcommand(1);
+  auto* keys_add = keys->add_subcommand("add", "create a key and print it once");
+  keys_add->fallthrough();
+  std::string role = "sync", label;
+  keys_add->add_option("--role", role, "read, sync or admin")->check(CLI::IsMember({"read", "sync", "admin"}))
+      ->capture_default_str();
+  keys_add->add_option("--label", label, "a note saying whose key this is");
+  auto* keys_list = keys->add_subcommand("list", "list keys (never the keys themselves)");
+  keys_list->fallthrough();
+  auto* purge = app.add_subcommand("purge-tombstones", "drop old tombstones now");
+  purge->fallthrough();
+  double older_days = 30;
+  purge->add_option("--older-than-days", older_days, "age in days (0 drops all)")->capture_default_str()
+      ->check(CLI::Range(0.0, 36500.0));
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (o.db.empty()) throw std::runtime_error("--db is required (a SQLite file path)");
+    if (o.tls_cert.empty() != o.tls_key.empty())
+      throw std::runtime_error("--tls-cert and --tls-key go together");
+    if (*keys_add) {
+      auto storage = open_storage(o.db, 1);
+      std::string key = cs::generate_api_key();
+      storage->add_key(cs::hash_api_key(key), *cs::parse_role(role), label);
+      std::printf("%s\n", key.c_str());
+      std::fprintf(stderr, "new %s key created; it is shown only this once\n", role.c_str());
+      return 0;
+    }
+    if (*keys_list) {
+      auto storage = open_storage(o.db, 1);
+      for (const auto& k : storage->list_keys())
+        std::printf("%lld\t%s\t%s\t%s\n", static_cast<long long>(k.id),
+                    std::string(cs::role_name(k.role)).c_str(), k.created_at.c_str(), k.label.c_str());
+      return 0;
+    }
+    if (*purge) {
+      auto storage = open_storage(o.db, 1);
+      auto cutoff = craftsync::unix_now_ms() - static_cast<std::int64_t>(older_days * 86400000.0);
+      std::printf("dropped %lld tombstones\n", static_cast<long long>(storage->purge_tombstones(cutoff)));
+      return 0;
+    }
+    return serve(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "craftsync-server: %s\n", e.what());
+    return 1;
+  }
+}

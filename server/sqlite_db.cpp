@@ -1,0 +1,124 @@
+#include "server/sqlite_db.hpp"
+
+#include <stdexcept>
+
+#include "server/storage.hpp"
+
+namespace craftsync::server {
+
+void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
+  std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  int primary = rc & 0xFF;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw StorageUnavailable(msg);
+  throw std::runtime_error(msg);
+}
+
+SqliteStmt& SqliteStmt::bind(int i, std::int64_t v) {
+  sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+SqliteStmt& SqliteStmt::bind(int i, std::string_view v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+SqliteStmt& SqliteStmt::bind_null(int i) {
+  sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+SqliteStmt& SqliteStmt::bind_optional(int i, const std::optional<std::string>& v) {
+  return v ? bind(i, std::string_view(*v)) : bind_null(i);
+}
+
+bool SqliteStmt::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  throw_sqlite(db_, rc, "sqlite step");
+}
+
+void SqliteStmt::run() {
+  while (step()) {
+  }
+}
+
+std::string SqliteStmt::text_at(int col) const { return std::string(view_at(col)); }
+
+std::string_view SqliteStmt::view_at(int col) const {
+  auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  if (!p) return {};
+  return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
+}
+
+SqliteConn::SqliteConn(const std::string& path) {
+  int rc = sqlite3_open_v2(path.c_str(), &db_,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = "cannot open " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw std::runtime_error(msg);
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
+}
+
+SqliteConn::~SqliteConn() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+void SqliteConn::exec(const std::string& sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    int primary = rc & 0xFF;
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw StorageUnavailable(msg);
+    throw std::runtime_error("sqlite: " + msg);
+  }
+}
+
+SqliteStmt SqliteConn::prepare(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "sqlite prepare");
+    it = cache_.emplace(sql, stmt).first;
+  }
+  return SqliteStmt(db_, it->second);
+}
+
+SqlitePool::Lease SqlitePool::acquire() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(c));
+    }
+    if (created_ < size_) {
+      ++created_;
+      lock.unlock();
+      try {
+        return Lease(this, std::make_unique<SqliteConn>(path_));
+      } catch (...) {
+        std::lock_guard relock(mu_);
+        --created_;
+        throw;
+      }
+    }
+    cv_.wait(lock);
+  }
+}
+
+void SqlitePool::give_back(std::unique_ptr<SqliteConn> c) {
+  {
+    std::lock_guard lock(mu_);
+    idle_.push_back(std::move(c));
+  }
+  cv_.notify_one();
+}
+
+}  // namespace craftsync::server

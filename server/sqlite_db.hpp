@@ -1,0 +1,102 @@
+#pragma once
+// A thin RAII layer over sqlite3 for the server backend: a connection with a statement cache,
+// and a bounded pool of them. A SqliteConn is used by one thread at a time (the pool hands
+// it out); the pool itself is thread-safe.
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <sqlite3.h>
+
+namespace craftsync::server {
+
+/// A prepared statement borrowed from a connection's cache; reset on destruction.
+class SqliteStmt {
+ public:
+  SqliteStmt(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  SqliteStmt(const SqliteStmt&) = delete;
+  SqliteStmt& operator=(const SqliteStmt&) = delete;
+  ~SqliteStmt() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  SqliteStmt& bind(int i, std::int64_t v);
+  SqliteStmt& bind(int i, std::string_view v);
+  SqliteStmt& bind_null(int i);
+  SqliteStmt& bind_optional(int i, const std::optional<std::string>& v);
+
+  /// Steps once; true when a row is available.
+  bool step();
+  /// Steps to completion of a statement that returns no rows.
+  void run();
+
+  std::int64_t int_at(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::string text_at(int col) const;
+  std::string_view view_at(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteConn {
+ public:
+  explicit SqliteConn(const std::string& path);
+  ~SqliteConn();
+  SqliteConn(const SqliteConn&) = delete;
+  SqliteConn& operator=(const SqliteConn&) = delete;
+
+  void exec(const std::string& sql);
+  SqliteStmt prepare(const std::string& sql);
+  sqlite3* handle() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+/// Throws StorageUnavailable for busy/locked, std::runtime_error otherwise.
+[[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view what);
+
+class SqlitePool {
+ public:
+  SqlitePool(std::string path, int size) : path_(std::move(path)), size_(size) {}
+
+  class Lease {
+   public:
+    Lease(SqlitePool* pool, std::unique_ptr<SqliteConn> c) : pool_(pool), conn_(std::move(c)) {}
+    Lease(Lease&&) = default;
+    ~Lease() {
+      if (conn_) pool_->give_back(std::move(conn_));
+    }
+    SqliteConn& operator*() { return *conn_; }
+    SqliteConn* operator->() { return conn_.get(); }
+
+   private:
+    SqlitePool* pool_;
+    std::unique_ptr<SqliteConn> conn_;
+  };
+
+  Lease acquire();
+
+ private:
+  void give_back(std::unique_ptr<SqliteConn> c);
+
+  std::string path_;
+  int size_;
+  int created_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<SqliteConn>> idle_;
+};
+
+}  // namespace craftsync::server

@@ -1,0 +1,362 @@
+// The embedded SQLite backend: one file in WAL mode, a pool of connections, writes serialized
+// by BEGIN IMMEDIATE. Revs come from triggers, so SQLite's single writer makes them gap-free:
+// a reader's snapshot never holds rev N+1 without rev N.
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "core/clock.hpp"
+#include "server/sqlite_db.hpp"
+#include "server/sqlite_schema.hpp"
+#include "server/storage.hpp"
+
+namespace craftsync::server {
+namespace {
+
+using nlohmann::json;
+
+std::string insert_sql(Entity e) {
+  std::string cols = "id", marks = "?1";
+  int i = 2;
+  for (const FieldSpec& f : fields_of(e)) {
+    cols += ", " + std::string(f.name);
+    marks += ", ?" + std::to_string(i++);
+  }
+  return "INSERT INTO " + std::string(entity_name(e)) + " (" + cols + ") VALUES (" + marks + ")";
+}
+
+std::string update_sql(Entity e) {
+  std::string sets;
+  int i = 2;
+  for (const FieldSpec& f : fields_of(e)) {
+    if (!sets.empty()) sets += ", ";
+    sets += std::string(f.name) + " = ?" + std::to_string(i++);
+  }
+  return "UPDATE " + std::string(entity_name(e)) + " SET " + sets + " WHERE id = ?1";
+}
+
+void bind_row(SqliteStmt& st, Entity e, const std::string& id, const json& row) {
+  st.bind(1, std::string_view(id));
+  int i = 2;
+  for (const FieldSpec& f : fields_of(e)) {
+    auto it = row.find(f.name);
+    if (it == row.end() || it->is_null()) st.bind_null(i);
+    else st.bind(i, std::string_view(it->get_ref<const std::string&>()));
+    ++i;
+  }
+}
+
+StoredRow row_from(SqliteStmt& st, int rev_col, int deleted_col, int data_col) {
+  StoredRow r;
+  r.rev = st.int_at(rev_col);
+  r.deleted = st.int_at(deleted_col) != 0;
+  r.data = r.deleted || st.is_null(data_col) ? json(nullptr) : json::parse(st.view_at(data_col));
+  return r;
+}
+
+class SqliteWriteTxn final : public WriteTxn {
+ public:
+  explicit SqliteWriteTxn(SqlitePool::Lease lease) : c_(std::move(lease)) {
+    c_->exec("BEGIN IMMEDIATE");
+  }
+  ~SqliteWriteTxn() override {
+    if (!done_) {
+      try {
+        c_->exec("ROLLBACK");
+      } catch (...) {
+      }
+    }
+  }
+
+  std::optional<StoredRow> current(Entity e, const std::string& id) override {
+    auto st = c_->prepare(
+        "SELECT rev, deleted, data FROM change_log WHERE entity = ?1 AND entity_id = ?2");
+    st.bind(1, entity_name(e)).bind(2, std::string_view(id));
+    if (!st.step()) return std::nullopt;
+    return row_from(st, 0, 1, 2);
+  }
+
+  bool exists(Entity e, const std::string& id) override {
+    auto st = c_->prepare("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE id = ?1");
+    st.bind(1, std::string_view(id));
+    return st.step();
+  }
+
+  bool has_children(Entity e, const std::string& id) override {
+    const char* sql = nullptr;
+    if (e == Entity::customers)
+      sql = "SELECT 1 WHERE EXISTS (SELECT 1 FROM quotes WHERE customer_id = ?1) "
+            "OR EXISTS (SELECT 1 FROM orders WHERE customer_id = ?1)";
+    else if (e == Entity::quotes)
+      sql = "SELECT 1 FROM orders WHERE quote_id = ?1 LIMIT 1";
+    if (!sql) return false;
+    auto st = c_->prepare(sql);
+    st.bind(1, std::string_view(id));
+    return st.step();
+  }
+
+  void insert(Entity e, const std::string& id, const json& row) override {
+    auto st = c_->prepare(insert_sql(e));
+    bind_row(st, e, id, row);
+    st.run();
+  }
+
+  void update(Entity e, const std::string& id, const json& row) override {
+    auto st = c_->prepare(update_sql(e));
+    bind_row(st, e, id, row);
+    st.run();
+  }
+
+  void remove(Entity e, const std::string& id) override {
+    auto st = c_->prepare("DELETE FROM " + std::string(entity_name(e)) + " WHERE id = ?1");
+    st.bind(1, std::string_view(id));
+    st.run();
+  }
+
+  std::int64_t rev_of(Entity e, const std::string& id) override {
+    auto st = c_->prepare("SELECT rev FROM change_log WHERE entity = ?1 AND entity_id = ?2");
+    st.bind(1, entity_name(e)).bind(2, std::string_view(id));
+    return st.step() ? st.int_at(0) : 0;
+  }
+
+  std::int64_t next_number(Entity e) override {
+    auto up = c_->prepare(
+        "INSERT INTO counters (name, value) VALUES (?1, 1) "
+        "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value");
+    up.bind(1, entity_name(e));
+    if (!up.step()) throw std::runtime_error("counter update returned nothing");
+    return up.int_at(0);
+  }
+
+  std::optional<std::string> device_result(const std::string& device, std::int64_t seq) override {
+    auto st = c_->prepare("SELECT result FROM device_results WHERE device_id = ?1 AND seq = ?2");
+    st.bind(1, std::string_view(device)).bind(2, seq);
+    if (!st.step()) return std::nullopt;
+    return st.text_at(0);
+  }
+
+  void save_device_result(const std::string& device, std::int64_t seq,
+                          const std::string& result_json) override {
+    auto st = c_->prepare("INSERT INTO device_results (device_id, seq, result) VALUES (?1, ?2, ?3)");
+    st.bind(1, std::string_view(device)).bind(2, seq).bind(3, std::string_view(result_json));
+    st.run();
+    auto dev = c_->prepare(
+        "INSERT INTO devices (device_id, last_seq, last_seen_at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (device_id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq), "
+        "last_seen_at = excluded.last_seen_at");
+    dev.bind(1, std::string_view(device)).bind(2, seq).bind(3, utc_now_iso());
+    dev.run();
+  }
+
+  void commit() override {
+    c_->exec("COMMIT");
+    done_ = true;
+  }
+
+ private:
+  SqlitePool::Lease c_;
+  bool done_ = false;
+};
+
+/// A read transaction, so that several statements see one snapshot.
+class ReadTxn {
+ public:
+  explicit ReadTxn(SqliteConn& c) : c_(c) { c_.exec("BEGIN"); }
+  ~ReadTxn() {
+    try {
+      c_.exec("COMMIT");
+    } catch (...) {
+    }
+  }
+
+ private:
+  SqliteConn& c_;
+};
+
+class SqliteStorage final : public Storage {
+ public:
+  SqliteStorage(const std::string& path, int pool_size) : pool_(path, pool_size) {
+    auto c = pool_.acquire();
+    c->exec("PRAGMA journal_mode = WAL");
+    auto v = c->prepare("PRAGMA user_version");
+    v.step();
+    std::int64_t version = v.int_at(0);
+    if (version > kSqliteSchemaVersion)
+      throw std::runtime_error(path + " has schema version " + std::to_string(version) +
+                               ", newer than this server understands (" +
+                               std::to_string(kSqliteSchemaVersion) + "); upgrade the server");
+    if (version == 0) {
+      c->exec("BEGIN IMMEDIATE");
+      try {
+        c->exec(sqlite_schema_sql());
+        c->exec("PRAGMA user_version = " + std::to_string(kSqliteSchemaVersion));
+        c->exec("COMMIT");
+      } catch (...) {
+        c->exec("ROLLBACK");
+        throw;
+      }
+    }
+  }
+
+  std::string backend_name() const override { return "sqlite"; }
+
+  std::unique_ptr<WriteTxn> begin_write() override {
+    return std::make_unique<SqliteWriteTxn>(pool_.acquire());
+  }
+
+  ChangeSlice changes(std::int64_t after, int limit, const std::vector<Entity>& entities) override {
+    auto c = pool_.acquire();
+    ReadTxn txn(*c);
+    ChangeSlice out;
+    {
+      auto h = c->prepare("SELECT rev FROM rev_counter WHERE id = 1");
+      h.step();
+      out.head = h.int_at(0);
+    }
+    std::int64_t horizon = 0;
+    {
+      auto m = c->prepare("SELECT value FROM server_meta WHERE key = 'tombstone_horizon'");
+      if (m.step()) horizon = std::stoll(m.text_at(0));
+    }
+    if (after > 0 && after < horizon)
+      throw ResyncRequired("cursor is older than the tombstone horizon; re-snapshot from 0");
+    if (after > out.head)
+      throw ResyncRequired("cursor is ahead of this server's change log; re-snapshot from 0");
+
+    std::string filter;
+    if (!entities.empty()) {
+      filter = ",";
+      for (Entity e : entities) filter += std::string(entity_name(e)) + ",";
+    }
+    auto st = c->prepare(filter.empty()
+                             ? "SELECT rev, entity, entity_id, deleted, data FROM change_log "
+                               "WHERE rev > ?1 ORDER BY rev LIMIT ?2"
+                             : "SELECT rev, entity, entity_id, deleted, data FROM change_log "
+                               "WHERE rev > ?1 AND instr(?3, ',' || entity || ',') > 0 "
+                               "ORDER BY rev LIMIT ?2");
+    st.bind(1, after).bind(2, static_cast<std::int64_t>(limit) + 1);
+    if (!filter.empty()) st.bind(3, std::string_view(filter));
+    out.entries.reserve(static_cast<std::size_t>(limit));
+    while (st.step()) {
+      if (static_cast<int>(out.entries.size()) == limit) {
+        out.has_more = true;
+        break;
+      }
+      ChangeEntry e;
+      e.rev = st.int_at(0);
+      e.entity = parse_entity(st.view_at(1)).value_or(Entity::customers);
+      e.id = st.text_at(2);
+      e.deleted = st.int_at(3) != 0;
+      e.data_json = e.deleted || st.is_null(4) ? "null" : st.text_at(4);
+      out.entries.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  std::optional<StoredRow> get(Entity e, const std::string& id) override {
+    auto c = pool_.acquire();
+    auto st = c->prepare(
+        "SELECT rev, deleted, data FROM change_log WHERE entity = ?1 AND entity_id = ?2");
+    st.bind(1, entity_name(e)).bind(2, std::string_view(id));
+    if (!st.step()) return std::nullopt;
+    return row_from(st, 0, 1, 2);
+  }
+
+  std::vector<StoredRow> list(Entity e, const std::string& after_id, int limit) override {
+    auto c = pool_.acquire();
+    auto st = c->prepare(
+        "SELECT rev, deleted, data FROM change_log WHERE entity = ?1 AND entity_id > ?2 "
+        "AND deleted = 0 ORDER BY entity_id LIMIT ?3");
+    st.bind(1, entity_name(e)).bind(2, std::string_view(after_id)).bind(3, limit);
+    std::vector<StoredRow> rows;
+    while (st.step()) rows.push_back(row_from(st, 0, 1, 2));
+    return rows;
+  }
+
+  std::int64_t head_rev() override {
+    auto c = pool_.acquire();
+    auto st = c->prepare("SELECT rev FROM rev_counter WHERE id = 1");
+    st.step();
+    return st.int_at(0);
+  }
+
+  std::int64_t count_rows(Entity e) override {
+    auto c = pool_.acquire();
+    auto st = c->prepare("SELECT count(*) FROM " + std::string(entity_name(e)));
+    st.step();
+    return st.int_at(0);
+  }
+
+  std::optional<std::pair<std::string, Role>> find_key(const std::string& key_hash) override {
+    auto c = pool_.acquire();
+    auto st = c->prepare("SELECT key_hash, role FROM api_keys WHERE key_hash = ?1");
+    st.bind(1, std::string_view(key_hash));
+    if (!st.step()) return std::nullopt;
+    auto role = parse_role(st.view_at(1));
+    if (!role) return std::nullopt;
+    return std::pair{st.text_at(0), *role};
+  }
+
+  void add_key(const std::string& key_hash, Role role, const std::string& label) override {
+    auto c = pool_.acquire();
+    auto st = c->prepare(
+        "INSERT INTO api_keys (key_hash, role, label, created_at) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (key_hash) DO UPDATE SET role = excluded.role");
+    st.bind(1, std::string_view(key_hash)).bind(2, role_name(role)).bind(3, std::string_view(label));
+    st.bind(4, utc_now_iso());
+    st.run();
+  }
+
+  std::vector<ApiKeyInfo> list_keys() override {
+    auto c = pool_.acquire();
+    auto st = c->prepare("SELECT id, label, role, created_at FROM api_keys ORDER BY id");
+    std::vector<ApiKeyInfo> keys;
+    while (st.step())
+      keys.push_back({st.int_at(0), st.text_at(1), parse_role(st.view_at(2)).value_or(Role::read),
+                      st.text_at(3)});
+    return keys;
+  }
+
+  std::int64_t purge_tombstones(std::int64_t older_than_unix_ms) override {
+    auto c = pool_.acquire();
+    c->exec("BEGIN IMMEDIATE");
+    try {
+      std::int64_t horizon = 0, count = 0;
+      {
+        auto st = c->prepare(
+            "SELECT coalesce(max(rev), 0), count(*) FROM change_log "
+            "WHERE deleted = 1 AND changed_at < ?1");
+        st.bind(1, older_than_unix_ms);
+        st.step();
+        horizon = st.int_at(0);
+        count = st.int_at(1);
+      }
+      if (count > 0) {
+        auto del = c->prepare("DELETE FROM change_log WHERE deleted = 1 AND changed_at < ?1");
+        del.bind(1, older_than_unix_ms);
+        del.run();
+        auto meta = c->prepare(
+            "UPDATE server_meta SET value = CAST(max(CAST(value AS INTEGER), ?1) AS TEXT) "
+            "WHERE key = 'tombstone_horizon'");
+        meta.bind(1, horizon);
+        meta.run();
+      }
+      c->exec("COMMIT");
+      return count;
+    } catch (...) {
+      c->exec("ROLLBACK");
+      throw;
+    }
+  }
+
+ private:
+  SqlitePool pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Storage> open_sqlite_storage(const std::string& path, int pool_size) {
+  return std::make_unique<SqliteStorage>(path, pool_size);
+}
+
+}  // namespace craftsync::server

@@ -1,0 +1,112 @@
+#include "server/sync_routes.hpp"
+
+#include <charconv>
+
+#include <httplib.h>
+
+#include "core/clock.hpp"
+#include "core/protocol.hpp"
+#include "server/http_util.hpp"
+#include "server/mutation_apply.hpp"
+
+namespace craftsync::server {
+namespace {
+
+using nlohmann::json;
+
+int parse_limit(const httplib::Request& req) {
+  if (!req.has_param("limit")) return kDefaultPageLimit;
+  std::string text = req.get_param_value("limit");
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value <= 0)
+    throw ProtocolError("invalid_limit", "limit must be a positive integer");
+  return std::min(value, kMaxPageLimit);
+}
+
+std::vector<Entity> parse_entities(const httplib::Request& req) {
+  std::vector<Entity> out;
+  if (!req.has_param("entities")) return out;
+  std::string_view list = req.get_param_value("entities");
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    std::string_view name = list.substr(0, comma);
+    auto e = parse_entity(name);
+    if (!e) throw ProtocolError("unknown_entity", "unknown entity '" + std::string(name) + "'");
+    out.push_back(*e);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  if (out.empty()) throw ProtocolError("unknown_entity", "entities must name at least one entity");
+  return out;
+}
+
+/// The page body, written directly: the rows are already JSON text from the database.
+std::string render_page(const ChangeSlice& slice, std::int64_t after) {
+  std::string body;
+  std::size_t estimate = 64;
+  for (const auto& e : slice.entries) estimate += e.data_json.size() + e.id.size() + 80;
+  body.reserve(estimate);
+  body += "{\"changes\":[";
+  bool first = true;
+  for (const auto& e : slice.entries) {
+    if (!first) body.push_back(',');
+    first = false;
+    body += "{\"entity\":\"";
+    body += entity_name(e.entity);
+    body += "\",\"id\":";
+    append_json_string(body, e.id);
+    body += ",\"rev\":";
+    body += std::to_string(e.rev);
+    body += e.deleted ? ",\"deleted\":true,\"data\":" : ",\"deleted\":false,\"data\":";
+    body += e.data_json;
+    body.push_back('}');
+  }
+  std::int64_t next = slice.entries.empty() ? after : slice.entries.back().rev;
+  body += "],\"next\":\"" + std::to_string(next) + "\",\"has_more\":";
+  body += slice.has_more ? "true" : "false";
+  body += ",\"head\":" + std::to_string(slice.head) + "}";
+  return body;
+}
+
+}  // namespace
+
+void install_sync_routes(httplib::Server& svr, Storage& storage) {
+  svr.Get("/api/v1/health", [](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, {{"status", "ok"}, {"version", CRAFTSYNC_VERSION}, {"protocol", kProtocolVersion}});
+  });
+
+  svr.Get("/api/v1/session", [&storage](const httplib::Request& req, httplib::Response& res) {
+    auto role = authorize(storage, req, res, Role::read);
+    if (!role) return;
+    send_json(res, 200,
+              {{"server_version", CRAFTSYNC_VERSION},
+               {"protocol", kProtocolVersion},
+               {"server_time", utc_now_iso()},
+               {"role", role_name(*role)},
+               {"backend", storage.backend_name()},
+               {"head", storage.head_rev()}});
+  });
+
+  svr.Get("/api/v1/changes", [&storage](const httplib::Request& req, httplib::Response& res) {
+    if (!authorize(storage, req, res, Role::read)) return;
+    std::int64_t after = parse_cursor(req.has_param("after") ? req.get_param_value("after") : "0");
+    int limit = parse_limit(req);
+    auto entities = parse_entities(req);
+    ChangeSlice slice = storage.changes(after, limit, entities);
+    send_raw_json(res, 200, render_page(slice, after));
+  });
+
+  svr.Post("/api/v1/push", [&storage](const httplib::Request& req, httplib::Response& res) {
+    if (!authorize(storage, req, res, Role::sync)) return;
+    auto body = parse_body(req, res);
+    if (!body) return;
+    PushRequest push = parse_push_request(*body);
+    auto results = apply_push(storage, push);
+    json out = json::array();
+    for (const auto& r : results) out.push_back(to_json(r));
+    send_json(res, 200, {{"results", std::move(out)}});
+  });
+}
+
+}  // namespace craftsync::server

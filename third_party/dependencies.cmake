@@ -1,0 +1,15 @@
+# CMake glue for Debian system packages. No source code lives here.
+find_package(Threads REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(PkgConfig REQUIRED)
+
+# cpp-httplib is a compiled library in Debian; its pkg-config flags select the ABI
+# (OpenSSL, zlib, brotli), so they must be used as-is.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+add_library(craftsync_httplib INTERFACE)
+target_link_libraries(craftsync_httplib INTERFACE PkgConfig::HTTPLIB)
+add_library(craftsync::httplib ALIAS craftsync_httplib)
