@@ -6,7 +6,7 @@
 namespace craftsync::server {
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
-  send_raw_json(res, status, body.dump());
+  send_raw_json(res, status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void send_raw_json(httplib::Response& res, int status, std::string body) {

@@ -31,13 +31,14 @@ struct ServeOptions {
   int threads = 16;
   std::string tls_cert, tls_key;
   int tombstone_days = 30;
+  int busy_timeout_ms = 5000;
   bool quiet = false;
 };
 
-std::unique_ptr<cs::Storage> open_storage(const std::string& db, int pool) {
+std::unique_ptr<cs::Storage> open_storage(const std::string& db, int pool, int busy_ms = 5000) {
   if (db.rfind("postgres://", 0) == 0 || db.rfind("postgresql://", 0) == 0)
     throw std::runtime_error("the PostgreSQL backend is not built into this server yet");
-  return cs::open_sqlite_storage(db, pool);
+  return cs::open_sqlite_storage(db, pool, busy_ms);
 }
 
 std::pair<std::string, int> split_listen(const std::string& listen) {
@@ -68,7 +69,7 @@ int serve(const ServeOptions& o) {
   signal(SIGPIPE, SIG_IGN);
 
   auto [host, port] = split_listen(o.listen);
-  auto storage = open_storage(o.db, o.threads);
+  auto storage = open_storage(o.db, o.threads, o.busy_timeout_ms);
   if (!o.api_key.empty()) storage->add_key(cs::hash_api_key(o.api_key), cs::Role::admin, "--api-key");
   if (o.tombstone_days > 0)
     storage->purge_tombstones(craftsync::unix_now_ms() - std::int64_t(o.tombstone_days) * 86400000);
@@ -96,7 +97,7 @@ int serve(const ServeOptions& o) {
   int threads = o.threads;
   svr->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   svr->set_keep_alive_max_count(100000);
-  svr->set_keep_alive_timeout(5);
+  svr->set_keep_alive_timeout(2);
   svr->set_read_timeout(30);
   svr->set_write_timeout(30);
   cs::install_api_routes(*svr, *storage, {o.max_body, !o.quiet});
@@ -157,6 +158,9 @@ int main(int argc, char** argv) {
   app.add_option("--tombstone-retention-days", o.tombstone_days,
                  "drop tombstones older than this many days (0 keeps them forever)")
       ->capture_default_str()->check(CLI::Range(0, 36500));
+  app.add_option("--busy-timeout-ms", o.busy_timeout_ms,
+                 "how long a write waits for the database lock before answering retry/503")
+      ->capture_default_str()->check(CLI::Range(1, 600000));
   app.add_flag("--quiet", o.quiet, "no request log");
 
   auto* keys = app.add_subcommand("keys", "manage API keys");

@@ -49,7 +49,7 @@ std::string_view SqliteStmt::view_at(int col) const {
   return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
 }
 
-SqliteConn::SqliteConn(const std::string& path) {
+SqliteConn::SqliteConn(const std::string& path, int busy_timeout_ms) {
   int rc = sqlite3_open_v2(path.c_str(), &db_,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -58,7 +58,7 @@ SqliteConn::SqliteConn(const std::string& path) {
     db_ = nullptr;
     throw std::runtime_error(msg);
   }
-  sqlite3_busy_timeout(db_, 10000);
+  sqlite3_busy_timeout(db_, busy_timeout_ms);
   exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
 }
 
@@ -102,7 +102,7 @@ SqlitePool::Lease SqlitePool::acquire() {
       ++created_;
       lock.unlock();
       try {
-        return Lease(this, std::make_unique<SqliteConn>(path_));
+        return Lease(this, std::make_unique<SqliteConn>(path_, busy_timeout_ms_));
       } catch (...) {
         std::lock_guard relock(mu_);
         --created_;

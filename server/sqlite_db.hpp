@@ -50,7 +50,7 @@ class SqliteStmt {
 
 class SqliteConn {
  public:
-  explicit SqliteConn(const std::string& path);
+  SqliteConn(const std::string& path, int busy_timeout_ms);
   ~SqliteConn();
   SqliteConn(const SqliteConn&) = delete;
   SqliteConn& operator=(const SqliteConn&) = delete;
@@ -69,7 +69,8 @@ class SqliteConn {
 
 class SqlitePool {
  public:
-  SqlitePool(std::string path, int size) : path_(std::move(path)), size_(size) {}
+  SqlitePool(std::string path, int size, int busy_timeout_ms)
+      : path_(std::move(path)), size_(size), busy_timeout_ms_(busy_timeout_ms) {}
 
   class Lease {
    public:
@@ -93,6 +94,7 @@ class SqlitePool {
 
   std::string path_;
   int size_;
+  int busy_timeout_ms_;
   int created_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;

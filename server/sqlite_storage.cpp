@@ -175,7 +175,8 @@ class ReadTxn {
 
 class SqliteStorage final : public Storage {
  public:
-  SqliteStorage(const std::string& path, int pool_size) : pool_(path, pool_size) {
+  SqliteStorage(const std::string& path, int pool_size, int busy_timeout_ms)
+      : pool_(path, pool_size, busy_timeout_ms) {
     auto c = pool_.acquire();
     c->exec("PRAGMA journal_mode = WAL");
     auto v = c->prepare("PRAGMA user_version");
@@ -355,8 +356,9 @@ class SqliteStorage final : public Storage {
 
 }  // namespace
 
-std::unique_ptr<Storage> open_sqlite_storage(const std::string& path, int pool_size) {
-  return std::make_unique<SqliteStorage>(path, pool_size);
+std::unique_ptr<Storage> open_sqlite_storage(const std::string& path, int pool_size,
+                                             int busy_timeout_ms) {
+  return std::make_unique<SqliteStorage>(path, pool_size, busy_timeout_ms);
 }
 
 }  // namespace craftsync::server

@@ -113,6 +113,9 @@ class Storage {
   virtual std::int64_t purge_tombstones(std::int64_t older_than_unix_ms) = 0;
 };
 
-std::unique_ptr<Storage> open_sqlite_storage(const std::string& path, int pool_size);
+/// Opens (creating and migrating as needed) the SQLite backend. `busy_timeout_ms` bounds how
+/// long a write waits for the file lock before the request answers `retry` / 503.
+std::unique_ptr<Storage> open_sqlite_storage(const std::string& path, int pool_size,
+                                             int busy_timeout_ms = 5000);
 
 }  // namespace craftsync::server

@@ -1,0 +1,76 @@
+// The server as a process: start-up, shutdown, key management, seeding, schema checks.
+
+#include <fstream>
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/protocol_helpers.hpp"
+#include "tests/support/server_process.hpp"
+
+using namespace craftsync::test;
+
+TEST_CASE("SIGTERM stops the server cleanly with exit code 0", "[process]") {
+  ServerProcess server;
+  HttpClient http(server.url(), server.admin_key());
+  REQUIRE(http.get("/api/v1/health").status == 200);
+  CHECK(server.stop() == 0);
+  HttpClient after(server.url());
+  CHECK(after.get("/api/v1/health").status == 0);  // nobody listens any more
+}
+
+TEST_CASE("keys add prints a new key once, and keys list never shows it", "[process]") {
+  TempDir dir;
+  std::string db = dir.file("keys.db");
+  int code = -1;
+  std::string key = run_server_command({"keys", "add", "--role", "sync", "--label", "field-team", "--db", db}, &code);
+  REQUIRE(code == 0);
+  key.pop_back();
+  CHECK(key.size() > 20);
+  std::string list = run_server_command({"keys", "list", "--db", db}, &code);
+  CHECK(code == 0);
+  CHECK(list.find("sync") != std::string::npos);
+  CHECK(list.find("field-team") != std::string::npos);
+  CHECK(list.find(key) == std::string::npos);
+  CHECK(sqlite3_cli(db, "SELECT count(*) FROM api_keys WHERE key_hash = '" + key + "'") == "0\n");
+
+  ServerProcess server(server_on(db, ""));
+  HttpClient http(server.url(), key);
+  CHECK(http.get("/api/v1/session").json()["role"] == "sync");
+}
+
+TEST_CASE("bad command lines fail with one clear line", "[process]") {
+  TempDir dir;
+  int code = 0;
+  run_server_command({"--listen", "127.0.0.1:0"}, &code);
+  CHECK(code != 0);
+  run_server_command({"--db", dir.file("x.db"), "--listen", "nonsense"}, &code);
+  CHECK(code != 0);
+  run_server_command({"keys", "add", "--role", "root", "--db", dir.file("x.db")}, &code);
+  CHECK(code != 0);
+}
+
+TEST_CASE("a database with a newer schema is refused", "[process]") {
+  TempDir dir;
+  std::string db = dir.file("future.db");
+  { ServerProcess first(server_on(db)); }
+  sqlite3_cli(db, "PRAGMA user_version = 99");
+  int code = 0;
+  std::string out = run_server_command({"--db", db, "--listen", "127.0.0.1:0"}, &code, true);
+  CHECK(code == 1);
+  CHECK(out.find("newer than this server understands") != std::string::npos);
+  CHECK(out.find("listening") == std::string::npos);
+}
+
+TEST_CASE("demo seeding is deterministic and runs only on an empty database", "[process][seed]") {
+  ServerProcess a(server_args({"--seed-demo", "40", "--seed", "7", "--quiet"}));
+  ServerProcess b(server_args({"--seed-demo", "40", "--seed", "7", "--quiet"}));
+  HttpClient ha(a.url(), a.admin_key()), hb(b.url(), b.admin_key());
+  auto ca = pull_all(ha), cb = pull_all(hb);
+  REQUIRE(ca.size() > 40);
+  CHECK(ca == cb);
+  std::int64_t head = head_rev(ha);
+  a.stop();
+  ServerProcess again(server_on(a.db_path(), "test-admin-key", {"--seed-demo", "40", "--quiet"}));
+  HttpClient h(again.url(), again.admin_key());
+  CHECK(head_rev(h) == head);
+}
