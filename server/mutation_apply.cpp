@@ -74,8 +74,9 @@ json build_row(Entity e, const json& current, const json& patch) {
 }
 
 MutationResult apply_upsert(WriteTxn& txn, const Mutation& m, const std::optional<StoredRow>& cur) {
-  const bool creating = !cur;
-  if (cur && cur->deleted) return conflict(m, *cur);
+  // A tombstone can be overwritten only by a client that has seen it (base_rev equal to the
+  // tombstone's rev): that is a deliberate restore, e.g. "keep local" after delete-vs-edit.
+  const bool creating = !cur || cur->deleted;
   if (cur && (!m.base_rev || *m.base_rev != cur->rev)) return conflict(m, *cur);
   if (!cur && m.base_rev && *m.base_rev != 0) {
     // The client edits a record this server has no trace of (its tombstone was purged).
@@ -83,7 +84,7 @@ MutationResult apply_upsert(WriteTxn& txn, const Mutation& m, const std::optiona
   }
 
   std::vector<FieldError> errors;
-  json current = cur ? cur->data : json(nullptr);
+  json current = cur && !cur->deleted ? cur->data : json(nullptr);
   check_server_owned(m.entity, m.data, current, errors);
   if (!errors.empty()) return rejected(m, std::move(errors));
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "core/clock.hpp"
-#include "server/sqlite_db.hpp"
+#include "core/sqlite_db.hpp"
 #include "server/sqlite_schema.hpp"
 #include "server/storage.hpp"
 

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/entity.hpp"
+#include "core/errors.hpp"
 
 namespace craftsync::server {
 
@@ -24,10 +25,7 @@ std::string_view role_name(Role r);
 std::optional<Role> parse_role(std::string_view s);
 
 /// A transient storage failure (busy database, broken connection): the request may be retried.
-class StorageUnavailable : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using StorageUnavailable = craftsync::TransientError;
 
 /// The client's cursor is older than the tombstone horizon: it must re-snapshot.
 class ResyncRequired : public std::runtime_error {

@@ -66,6 +66,11 @@ TEST_CASE("conflict: a stale base rev gets the current server row", "[push][conf
     CHECK(late["status"] == "conflict");
     CHECK(late["deleted"] == true);
     CHECK(late["server"].is_null());
+    // Having seen the tombstone, a client may restore the record on top of it.
+    auto restore = push(http, "dev-a", json::array({upsert(4, "customers", c, late["rev"].get<std::int64_t>(),
+                                                           customer_data("Ada Restored"))})).json()["results"][0];
+    CHECK(restore["status"] == "applied");
+    CHECK(http.get("/api/v1/customers/" + c).json()["name"] == "Ada Restored");
   }
   SECTION("a delete with a stale base is a conflict") {
     auto del = push(http, "dev-b", json::array({remove(3, "customers", c, rev1)})).json()["results"][0];

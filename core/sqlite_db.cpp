@@ -1,15 +1,15 @@
-#include "server/sqlite_db.hpp"
+#include "core/sqlite_db.hpp"
 
 #include <stdexcept>
 
-#include "server/storage.hpp"
+#include "core/errors.hpp"
 
-namespace craftsync::server {
+namespace craftsync {
 
 void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
   std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   int primary = rc & 0xFF;
-  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw StorageUnavailable(msg);
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw TransientError(msg);
   throw std::runtime_error(msg);
 }
 
@@ -74,7 +74,7 @@ void SqliteConn::exec(const std::string& sql) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
     int primary = rc & 0xFF;
-    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw StorageUnavailable(msg);
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw TransientError(msg);
     throw std::runtime_error("sqlite: " + msg);
   }
 }
@@ -121,4 +121,4 @@ void SqlitePool::give_back(std::unique_ptr<SqliteConn> c) {
   cv_.notify_one();
 }
 
-}  // namespace craftsync::server
+}  // namespace craftsync

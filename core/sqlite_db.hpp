@@ -1,6 +1,6 @@
 #pragma once
-// A thin RAII layer over sqlite3 for the server backend: a connection with a statement cache,
-// and a bounded pool of them. A SqliteConn is used by one thread at a time (the pool hands
+// A thin RAII layer over sqlite3: a connection with a statement cache, and a bounded pool of
+// connections (used by the server). A SqliteConn is used by one thread at a time (the pool hands
 // it out); the pool itself is thread-safe.
 
 #include <condition_variable>
@@ -15,7 +15,7 @@
 
 #include <sqlite3.h>
 
-namespace craftsync::server {
+namespace craftsync {
 
 /// A prepared statement borrowed from a connection's cache; reset on destruction.
 class SqliteStmt {
@@ -64,7 +64,7 @@ class SqliteConn {
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
-/// Throws StorageUnavailable for busy/locked, std::runtime_error otherwise.
+/// Throws TransientError for busy/locked, std::runtime_error otherwise.
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view what);
 
 class SqlitePool {
@@ -101,4 +101,4 @@ class SqlitePool {
   std::vector<std::unique_ptr<SqliteConn>> idle_;
 };
 
-}  // namespace craftsync::server
+}  // namespace craftsync
