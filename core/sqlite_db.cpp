@@ -21,6 +21,10 @@ SqliteStmt& SqliteStmt::bind(int i, std::string_view v) {
   sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   return *this;
 }
+SqliteStmt& SqliteStmt::bind_static(int i, std::string_view v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  return *this;
+}
 SqliteStmt& SqliteStmt::bind_null(int i) {
   sqlite3_bind_null(stmt_, i);
   return *this;
@@ -88,6 +92,21 @@ SqliteStmt SqliteConn::prepare(const std::string& sql) {
     it = cache_.emplace(sql, stmt).first;
   }
   return SqliteStmt(db_, it->second);
+}
+
+SqliteTxn::SqliteTxn(SqliteConn& c) : c_(c) { c_.exec("BEGIN IMMEDIATE"); }
+
+SqliteTxn::~SqliteTxn() {
+  if (done_) return;
+  try {
+    c_.exec("ROLLBACK");
+  } catch (...) {
+  }
+}
+
+void SqliteTxn::commit() {
+  c_.exec("COMMIT");
+  done_ = true;
 }
 
 SqlitePool::Lease SqlitePool::acquire() {

@@ -30,6 +30,8 @@ class SqliteStmt {
 
   SqliteStmt& bind(int i, std::int64_t v);
   SqliteStmt& bind(int i, std::string_view v);
+  /// Binds without copying: `v` must outlive the statement's next step.
+  SqliteStmt& bind_static(int i, std::string_view v);
   SqliteStmt& bind_null(int i);
   SqliteStmt& bind_optional(int i, const std::optional<std::string>& v);
 
@@ -57,11 +59,27 @@ class SqliteConn {
 
   void exec(const std::string& sql);
   SqliteStmt prepare(const std::string& sql);
+  std::int64_t changes() { return sqlite3_changes64(db_); }
   sqlite3* handle() { return db_; }
 
  private:
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+/// A transaction on one connection: BEGIN IMMEDIATE on construction, ROLLBACK on destruction
+/// unless committed.
+class SqliteTxn {
+ public:
+  explicit SqliteTxn(SqliteConn& c);
+  ~SqliteTxn();
+  SqliteTxn(const SqliteTxn&) = delete;
+  SqliteTxn& operator=(const SqliteTxn&) = delete;
+  void commit();
+
+ private:
+  SqliteConn& c_;
+  bool done_ = false;
 };
 
 /// Throws TransientError for busy/locked, std::runtime_error otherwise.

@@ -97,6 +97,7 @@ int serve(const ServeOptions& o) {
   int threads = o.threads;
   svr->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   svr->set_keep_alive_max_count(100000);
+  svr->set_tcp_nodelay(true);
   svr->set_keep_alive_timeout(2);
   svr->set_read_timeout(30);
   svr->set_write_timeout(30);

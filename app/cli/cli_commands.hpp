@@ -1,0 +1,35 @@
+#pragma once
+// The craftsync CLI's commands, one function each. They throw on failure; main() turns any
+// exception into one line on stderr and a non-zero exit.
+
+#include <string>
+#include <vector>
+
+#include "core/client_config.hpp"
+
+namespace craftsync::cli {
+
+struct GlobalOptions {
+  std::string db;
+  RemoteFlags remote;
+  bool json = false;
+};
+
+int cmd_create(const GlobalOptions& g, const std::string& entity, const std::vector<std::string>& assignments);
+int cmd_update(const GlobalOptions& g, const std::string& entity, const std::string& id,
+               const std::vector<std::string>& assignments);
+int cmd_delete(const GlobalOptions& g, const std::string& entity, const std::string& id);
+int cmd_get(const GlobalOptions& g, const std::string& entity, const std::string& id);
+int cmd_list(const GlobalOptions& g, const std::string& entity, const std::string& search, const std::string& state,
+             long long limit, long long offset);
+int cmd_sync(const GlobalOptions& g, const std::string& entity, const std::string& direction, const std::string& policy);
+int cmd_status(const GlobalOptions& g);
+int cmd_conflicts_list(const GlobalOptions& g, bool all);
+int cmd_conflicts_resolve(const GlobalOptions& g, long long id, const std::string& keep,
+                          const std::vector<std::string>& fields);
+int cmd_test_connection(const GlobalOptions& g);
+int cmd_watch(const GlobalOptions& g, double interval_minutes_override);
+int cmd_settings_get(const GlobalOptions& g, const std::string& key);
+int cmd_settings_set(const GlobalOptions& g, const std::string& key, const std::string& value);
+
+}  // namespace craftsync::cli

@@ -1,0 +1,35 @@
+#pragma once
+// How the CLI prints: JSON on stdout in --json mode; tables and summaries otherwise; one-line
+// errors and progress on stderr.
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/entity.hpp"
+#include "core/sync_engine.hpp"
+
+namespace craftsync::cli {
+
+void print_json(const nlohmann::json& j);
+void print_table(Entity e, const std::vector<nlohmann::json>& rows);
+void print_report(const SyncReport& r);
+void print_status(const StatusReport& s);
+void print_connection(const ConnectionReport& r, const std::string& url);
+void print_conflicts(const std::vector<ConflictRecord>& list);
+
+/// A progress line on a terminal, redrawn in place; silent when stderr is not a TTY.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool enabled);
+  ~ProgressLine();
+  void update(const SyncProgress& p);
+  void finish();
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+};
+
+}  // namespace craftsync::cli

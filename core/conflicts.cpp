@@ -1,0 +1,156 @@
+#include "core/conflicts.hpp"
+
+#include "core/clock.hpp"
+#include "core/merge.hpp"
+#include "core/record_store.hpp"
+#include "core/sqlite_db.hpp"
+
+namespace craftsync {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kCols =
+    "SELECT id, entity_type, entity_id, fields, merged_fields, base, local, remote, remote_rev, resolved, "
+    "coalesce(resolution, ''), coalesce(resolved_at, ''), created_at FROM sync_conflicts";
+
+ConflictRecord read(SqliteStmt& st) {
+  ConflictRecord c;
+  c.id = st.int_at(0);
+  c.entity = parse_entity(st.view_at(1)).value_or(Entity::customers);
+  c.entity_id = st.text_at(2);
+  c.fields = json::parse(st.view_at(3)).get<std::vector<std::string>>();
+  c.merged_fields = json::parse(st.view_at(4)).get<std::vector<std::string>>();
+  c.base = st.is_null(5) ? json(nullptr) : json::parse(st.view_at(5));
+  c.local = st.is_null(6) ? json(nullptr) : json::parse(st.view_at(6));
+  c.remote = st.is_null(7) ? json(nullptr) : json::parse(st.view_at(7));
+  c.remote_rev = st.int_at(8);
+  c.resolved = st.int_at(9) != 0;
+  c.resolution = st.text_at(10);
+  c.resolved_at = st.text_at(11);
+  c.created_at = st.text_at(12);
+  return c;
+}
+
+RecordState state_of(const json& j) { return j.is_object() ? RecordState{j} : RecordState{}; }
+
+}  // namespace
+
+json to_json(const ConflictRecord& c) {
+  return {{"id", c.id},
+          {"entity", entity_name(c.entity)},
+          {"entity_id", c.entity_id},
+          {"fields", c.fields},
+          {"merged_fields", c.merged_fields},
+          {"base", c.base},
+          {"local", c.local},
+          {"remote", c.remote},
+          {"remote_rev", c.remote_rev},
+          {"resolved", c.resolved},
+          {"resolution", c.resolution.empty() ? json(nullptr) : json(c.resolution)},
+          {"resolved_at", c.resolved_at.empty() ? json(nullptr) : json(c.resolved_at)},
+          {"created_at", c.created_at}};
+}
+
+std::vector<ConflictRecord> list_conflicts(SqliteConn& db, bool include_resolved) {
+  auto st = db.prepare(std::string(kCols) + (include_resolved ? "" : " WHERE resolved = 0") + " ORDER BY id");
+  std::vector<ConflictRecord> out;
+  while (st.step()) out.push_back(read(st));
+  return out;
+}
+
+std::optional<ConflictRecord> find_conflict(SqliteConn& db, std::int64_t id) {
+  auto st = db.prepare(std::string(kCols) + " WHERE id = ?1");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return read(st);
+}
+
+std::int64_t open_conflict_count(SqliteConn& db) {
+  auto st = db.prepare("SELECT count(*) FROM sync_conflicts WHERE resolved = 0");
+  st.step();
+  return st.int_at(0);
+}
+
+void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const Resolution& res) {
+  SqliteTxn txn(db);
+  auto found = find_conflict(db, id);
+  if (!found) throw UserError("no conflict with id " + std::to_string(id));
+  const ConflictRecord& c = *found;
+  if (c.resolved) throw UserError("conflict " + std::to_string(id) + " is already resolved (" + c.resolution + ")");
+  bool delete_conflict = c.fields.size() == 1 && c.fields[0] == "_deleted";
+
+  if (!res.keep) {
+    for (const auto& [field, side] : res.fields) {
+      (void)side;
+      if (std::find(c.fields.begin(), c.fields.end(), field) == c.fields.end())
+        throw UserError("'" + field + "' is not in conflict here (conflicting: " + json(c.fields).dump() + ")");
+    }
+    for (const auto& f : c.fields)
+      if (!res.fields.count(f)) throw UserError("choose local or remote for field '" + f + "'");
+  }
+
+  // The local side is the record as it stands now (the person may have edited it since).
+  RecordState local = store.read_row(c.entity, c.entity_id);
+  RecordState remote = state_of(c.remote);
+  RecordState final_state;
+  json resolution;
+  if (delete_conflict) {
+    Side side = res.keep ? *res.keep : res.fields.begin()->second;
+    final_state = side == Side::local ? local : remote;
+    resolution = side == Side::local ? "local" : "remote";
+  } else {
+    MergeResult m = merge_records(c.entity, state_of(c.base), local, remote, ConflictPolicy::local);
+    final_state = m.merged;
+    json picks = json::object();
+    for (const auto& f : m.conflicts) {
+      Side side = res.keep ? *res.keep : res.fields.count(f) ? res.fields.at(f) : Side::local;
+      if (side == Side::remote && final_state && remote) (*final_state)[f] = (*remote)[f];
+      picks[f] = side == Side::local ? "local" : "remote";
+    }
+    resolution = res.keep ? json(*res.keep == Side::local ? "local" : "remote") : json("fields:" + picks.dump());
+  }
+
+  auto info = store.sync_info(c.entity, c.entity_id);
+  std::int64_t latest = info && info->remote_version ? *info->remote_version : c.remote_rev;
+  {
+    auto st = db.prepare("DELETE FROM outbox WHERE entity_type = ?1 AND entity_id = ?2 AND state = 'queued'");
+    st.bind(1, entity_name(c.entity)).bind(2, std::string_view(c.entity_id));
+    st.run();
+  }
+  bool equals_remote = (!final_state && !remote) ||
+                       (final_state && remote && same_user_fields(c.entity, *final_state, *remote));
+  if (final_state) store.write_row(c.entity, c.entity_id, equals_remote && remote ? *remote : *final_state);
+  else store.delete_row(c.entity, c.entity_id);
+
+  auto meta = db.prepare(
+      "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, base, state) VALUES (?1, ?2, ?3, ?4, ?5) "
+      "ON CONFLICT (entity_type, entity_id) DO UPDATE SET remote_version = excluded.remote_version, "
+      "base = excluded.base, state = excluded.state, errors = NULL, local_version = local_version + 1");
+  meta.bind(1, entity_name(c.entity)).bind(2, std::string_view(c.entity_id)).bind(3, latest);
+  if (!equals_remote && remote) meta.bind(4, remote->dump());
+  else meta.bind_null(4);
+  meta.bind(5, equals_remote ? "synced" : "pending");
+  meta.run();
+  if (equals_remote && !final_state) {
+    auto del = db.prepare("DELETE FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2");
+    del.bind(1, entity_name(c.entity)).bind(2, std::string_view(c.entity_id));
+    del.run();
+  }
+  if (!equals_remote) store.enqueue(c.entity, c.entity_id, final_state ? Op::upsert : Op::remove, final_state);
+
+  auto done = db.prepare("UPDATE sync_conflicts SET resolved = 1, resolution = ?2, resolved_at = ?3 WHERE id = ?1");
+  done.bind(1, id).bind(2, resolution.get<std::string>()).bind(3, utc_now_iso());
+  done.run();
+  txn.commit();
+}
+
+void restore_value(RecordStore& store, const ConflictRecord& c, Side side, const std::string& field) {
+  const json& source = side == Side::local ? c.local : c.remote;
+  if (!source.is_object() || !source.contains(field))
+    throw UserError("conflict " + std::to_string(c.id) + " has no " + (side == Side::local ? "local" : "remote") +
+                    " value for '" + field + "'");
+  store.update(c.entity, c.entity_id, json{{field, source[field]}});
+}
+
+}  // namespace craftsync

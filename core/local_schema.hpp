@@ -1,0 +1,14 @@
+#pragma once
+// The client's local SQLite schema and its versioned migrations (PRAGMA user_version).
+
+namespace craftsync {
+
+class SqliteConn;
+
+inline constexpr int kLocalSchemaVersion = 1;
+
+/// Brings the database to kLocalSchemaVersion, in one transaction per step. Throws when the
+/// file has a newer schema than this build understands.
+void migrate_local_schema(SqliteConn& db);
+
+}  // namespace craftsync

@@ -1,0 +1,60 @@
+#pragma once
+// The three-way, field-level merge: a pure function of (base, local, remote) and a policy.
+// No I/O; safe from any thread.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/entity.hpp"
+
+namespace craftsync {
+
+enum class ConflictPolicy { remote, local, manual };
+std::string_view policy_name(ConflictPolicy p);
+std::optional<ConflictPolicy> parse_policy(std::string_view s);
+
+/// A record as one side sees it: a JSON object of data-model fields, or nullopt when that side
+/// has deleted it (or, for the base, never agreed on it).
+using RecordState = std::optional<nlohmann::json>;
+
+enum class FieldMerge {
+  unchanged,  // nobody changed it
+  local,      // only the local side changed it: local value taken
+  remote,     // only the remote side changed it: remote value taken (an automatic merge)
+  same,       // both changed it to the same value
+  conflict,   // both changed it to different values: a true conflict
+};
+
+struct FieldResult {
+  std::string field;
+  FieldMerge kind = FieldMerge::unchanged;
+  nlohmann::json base, local, remote, merged;
+};
+
+struct MergeResult {
+  /// The merged record with true conflicts settled by the policy (under `manual`, the local
+  /// values stand until a person decides). nullopt: the record ends up deleted.
+  RecordState merged;
+  std::vector<FieldResult> fields;        // user fields only (no timestamps, no server numbers)
+  std::vector<std::string> conflicts;     // fields in true conflict
+  std::vector<std::string> auto_merged;   // fields taken from the remote side automatically
+  bool delete_conflict = false;           // one side deleted, the other edited
+  bool needs_person = false;              // `manual` and there is a true conflict
+  bool needs_push = false;                // the merged record differs from the remote one
+  bool has_conflict() const { return delete_conflict || !conflicts.empty(); }
+};
+
+MergeResult merge_records(Entity e, const RecordState& base, const RecordState& local,
+                          const RecordState& remote, ConflictPolicy policy);
+
+/// True when two rows agree on every user field (timestamps and server numbers ignored).
+bool same_user_fields(Entity e, const nlohmann::json& a, const nlohmann::json& b);
+
+/// Whether a field takes part in conflict detection (not timestamps, not server numbers).
+bool is_user_field(const FieldSpec& f);
+
+}  // namespace craftsync

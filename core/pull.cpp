@@ -1,0 +1,238 @@
+#include "core/pull.hpp"
+
+#include <future>
+
+#include "core/cancel.hpp"
+#include "core/clock.hpp"
+#include "core/http_client.hpp"
+#include "core/page_parser.hpp"
+#include "core/reconcile.hpp"
+#include "core/record_store.hpp"
+#include "core/sqlite_db.hpp"
+
+namespace craftsync {
+namespace {
+
+struct EntitySql {
+  std::string upsert_row, delete_row;
+};
+
+EntitySql make_sql(Entity e) {
+  std::string name(entity_name(e)), cols = "id", marks = "?1", sets;
+  int i = 2;
+  for (const FieldSpec& f : fields_of(e)) {
+    cols += ", " + std::string(f.name);
+    marks += ", ?" + std::to_string(i++);
+    if (!sets.empty()) sets += ", ";
+    sets += std::string(f.name) + " = excluded." + std::string(f.name);
+  }
+  return {"INSERT INTO " + name + " (" + cols + ") VALUES (" + marks + ") ON CONFLICT (id) DO UPDATE SET " + sets,
+          "DELETE FROM " + name + " WHERE id = ?1"};
+}
+
+constexpr const char* kMetaUpsert =
+    "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, last_synced_at, state) "
+    "VALUES (?1, ?2, ?3, ?4, 'synced') ON CONFLICT (entity_type, entity_id) DO UPDATE SET "
+    "remote_version = excluded.remote_version, last_synced_at = excluded.last_synced_at "
+    "WHERE sync_metadata.state = 'synced' AND coalesce(sync_metadata.remote_version, 0) < excluded.remote_version";
+constexpr const char* kMetaDelete =
+    "DELETE FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2 AND state = 'synced' "
+    "AND coalesce(remote_version, 0) < ?3";
+constexpr const char* kMetaSelect =
+    "SELECT state, remote_version FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2";
+
+std::string entities_param(const std::vector<Entity>& entities) {
+  std::string s;
+  for (Entity e : entities) s += (s.empty() ? "" : ",") + std::string(entity_name(e));
+  return s;
+}
+
+class PageApplier {
+ public:
+  PageApplier(SqliteConn& db, RecordStore& store, ConflictPolicy policy)
+      : db_(db), store_(store), policy_(policy) {
+    for (Entity e : kEntitiesInFkOrder) sql_[static_cast<int>(e)] = make_sql(e);
+  }
+
+  void apply(const PulledPage& page, const std::vector<Entity>& cursor_entities, bool resync, PullStats& stats) {
+    SqliteTxn txn(db_);
+    std::string now = utc_now_iso();
+    for (const PulledChange& c : page.changes) {
+      if (resync) mark_seen(c);
+      if (fast_path(c, now)) {
+        ++stats.pulled;
+        continue;
+      }
+      std::optional<std::int64_t> have;
+      std::string state;
+      {
+        auto st = db_.prepare(kMetaSelect);
+        st.bind_static(1, entity_name(c.entity)).bind_static(2, c.id);
+        if (st.step()) {
+          state = st.text_at(0);
+          if (!st.is_null(1)) have = st.int_at(1);
+        }
+      }
+      if (state.empty() || (have && *have >= c.rev)) {
+        ++stats.skipped;  // our own echo, an older change, or a tombstone of something we never had
+        continue;
+      }
+      RecordState remote = c.deleted ? RecordState{} : RecordState{c.to_row()};
+      ReconcileOutcome o = reconcile(db_, store_, c.entity, std::string(c.id), remote, c.rev, policy_);
+      stats.merged += o.merged;
+      stats.conflicts += o.conflict;
+      ++stats.pulled;
+    }
+    for (Entity e : cursor_entities) {
+      auto st = db_.prepare("INSERT INTO cursors (entity_type, cursor) VALUES (?1, ?2) "
+                            "ON CONFLICT (entity_type) DO UPDATE SET cursor = excluded.cursor");
+      st.bind(1, entity_name(e)).bind(2, std::string_view(page.next));
+      st.run();
+    }
+    txn.commit();
+  }
+
+ private:
+  /// A record without local changes: upsert (or delete) it when the change is newer.
+  bool fast_path(const PulledChange& c, const std::string& now) {
+    const EntitySql& sql = sql_[static_cast<int>(c.entity)];
+    if (c.deleted) {
+      auto m = db_.prepare(kMetaDelete);
+      m.bind_static(1, entity_name(c.entity)).bind_static(2, c.id).bind(3, c.rev);
+      m.run();
+      if (db_.changes() == 0) return false;
+      auto d = db_.prepare(sql.delete_row);
+      d.bind_static(1, c.id);
+      d.run();
+      return true;
+    }
+    auto m = db_.prepare(kMetaUpsert);
+    m.bind_static(1, entity_name(c.entity)).bind_static(2, c.id).bind(3, c.rev).bind_static(4, now);
+    m.run();
+    if (db_.changes() == 0) return false;
+    auto r = db_.prepare(sql.upsert_row);
+    r.bind_static(1, c.id);
+    std::size_t n = fields_of(c.entity).size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (c.values[i]) r.bind_static(static_cast<int>(i) + 2, *c.values[i]);
+      else r.bind_null(static_cast<int>(i) + 2);
+    }
+    r.run();
+    return true;
+  }
+
+  void mark_seen(const PulledChange& c) {
+    if (c.deleted) return;
+    auto st = db_.prepare("INSERT OR IGNORE INTO resync_seen (entity_type, entity_id) VALUES (?1, ?2)");
+    st.bind_static(1, entity_name(c.entity)).bind_static(2, c.id);
+    st.run();
+  }
+
+  SqliteConn& db_;
+  RecordStore& store_;
+  ConflictPolicy policy_;
+  EntitySql sql_[3];
+};
+
+std::string read_cursor(SqliteConn& db, const std::vector<Entity>& entities) {
+  std::int64_t lowest = -1;
+  for (Entity e : entities) {
+    auto st = db.prepare("SELECT cursor FROM cursors WHERE entity_type = ?1");
+    st.bind(1, entity_name(e));
+    std::int64_t v = st.step() ? std::stoll(st.text_at(0)) : 0;
+    lowest = lowest < 0 ? v : std::min(lowest, v);
+  }
+  return std::to_string(std::max<std::int64_t>(lowest, 0));
+}
+
+std::string resync_flag(SqliteConn& db) {
+  auto st = db.prepare("SELECT value FROM device WHERE key = 'resync_entities'");
+  return st.step() ? st.text_at(0) : "";
+}
+
+void begin_resync(SqliteConn& db, const std::vector<Entity>& entities) {
+  SqliteTxn txn(db);
+  db.exec("DELETE FROM resync_seen");
+  for (Entity e : entities) {
+    auto st = db.prepare("INSERT INTO cursors (entity_type, cursor) VALUES (?1, '0') "
+                         "ON CONFLICT (entity_type) DO UPDATE SET cursor = '0'");
+    st.bind(1, entity_name(e));
+    st.run();
+  }
+  auto st = db.prepare("INSERT INTO device (key, value) VALUES ('resync_entities', ?1) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  st.bind(1, entities_param(entities));
+  st.run();
+  txn.commit();
+}
+
+/// After a full re-snapshot: synced records the server no longer has were deleted there.
+void finish_resync(SqliteConn& db, const std::vector<Entity>& entities) {
+  SqliteTxn txn(db);
+  for (Entity e : entities) {
+    std::string name(entity_name(e));
+    db.exec("DELETE FROM " + name + " WHERE id IN (SELECT m.entity_id FROM sync_metadata m WHERE m.entity_type = '" +
+            name + "' AND m.state = 'synced' AND NOT EXISTS (SELECT 1 FROM resync_seen s WHERE s.entity_type = '" +
+            name + "' AND s.entity_id = m.entity_id))");
+    db.exec("DELETE FROM sync_metadata WHERE entity_type = '" + name +
+            "' AND state = 'synced' AND NOT EXISTS (SELECT 1 FROM resync_seen s WHERE s.entity_type = '" + name +
+            "' AND s.entity_id = sync_metadata.entity_id)");
+  }
+  db.exec("DELETE FROM resync_seen");
+  db.exec("DELETE FROM device WHERE key = 'resync_entities'");
+  txn.commit();
+}
+
+}  // namespace
+
+PullStats pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const PullOptions& options,
+                       const CancelToken& cancel, const std::function<void(const PullProgress&)>& progress) {
+  std::vector<Entity> entities = options.entities;
+  if (entities.empty()) entities.assign(kEntitiesInFkOrder.begin(), kEntitiesInFkOrder.end());
+  bool filtered = entities.size() < kEntitiesInFkOrder.size();
+  std::string filter = filtered ? "&entities=" + entities_param(entities) : "";
+  PullStats stats;
+  PageApplier applier(db, store, options.policy);
+  PageParser parser;
+  bool resync = !resync_flag(db).empty();
+
+  auto fetch = [&](const std::string& cursor) {
+    return http.get("/api/v1/changes?after=" + cursor + "&limit=" + std::to_string(options.page_limit) + filter).body;
+  };
+
+  for (int restart = 0;; ++restart) {
+    std::string cursor = read_cursor(db, entities);
+    PullProgress prog;
+    prog.start_rev = prog.cursor_rev = std::stoll(cursor);
+    try {
+      std::string body = fetch(cursor);
+      for (;;) {
+        if (cancel.is_cancelled()) throw Cancelled();
+        std::int64_t bytes = static_cast<std::int64_t>(body.size());
+        const PulledPage& page = parser.parse(body);
+        std::future<std::string> next;
+        if (page.has_more) next = std::async(std::launch::async, fetch, page.next);
+        applier.apply(page, entities, resync, stats);
+        ++stats.pages;
+        stats.bytes += bytes;
+        prog.pages = stats.pages;
+        prog.bytes = stats.bytes;
+        prog.records += static_cast<std::int64_t>(page.changes.size());
+        prog.cursor_rev = std::stoll(page.next);
+        prog.head = std::max(page.head, prog.cursor_rev);
+        if (progress) progress(prog);
+        if (!page.has_more) break;
+        body = next.get();
+      }
+      break;
+    } catch (const RemoteError& e) {
+      if (e.code() != "resync_required" || restart > 0) throw;
+      begin_resync(db, entities);
+      resync = stats.resynced = true;
+    }
+  }
+  if (resync) finish_resync(db, entities);
+  return stats;
+}
+
+}  // namespace craftsync

@@ -1,0 +1,46 @@
+#pragma once
+// Pull: fetches change pages and applies each page, together with the cursor, in one SQLite
+// transaction. The next page is fetched on a helper thread while the current one is applied.
+// Records with local changes go through reconcile(); the rest take a fast path of two
+// prepared upserts. Echoes of our own pushes (rev not newer than ours) are skipped.
+//
+// Threading: the engine thread; the fetch helper only touches the HttpClient, one at a time.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/entity.hpp"
+#include "core/merge.hpp"
+
+namespace craftsync {
+
+class SqliteConn;
+class RecordStore;
+class HttpClient;
+class CancelToken;
+
+struct PullProgress {
+  std::int64_t pages = 0, records = 0, bytes = 0;
+  std::int64_t start_rev = 0, cursor_rev = 0, head = 0;
+};
+
+struct PullStats {
+  std::int64_t pulled = 0;    // changes applied locally
+  std::int64_t skipped = 0;   // echoes and stale changes
+  std::int64_t merged = 0, conflicts = 0;
+  std::int64_t pages = 0, bytes = 0;
+  bool resynced = false;
+};
+
+struct PullOptions {
+  std::vector<Entity> entities;  // empty: all
+  ConflictPolicy policy = ConflictPolicy::remote;
+  int page_limit = 1000;
+};
+
+PullStats pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const PullOptions& options,
+                       const CancelToken& cancel, const std::function<void(const PullProgress&)>& progress);
+
+}  // namespace craftsync

@@ -1,0 +1,45 @@
+#pragma once
+// Push: sends the outbox in foreign-key order (customers, then quotes, then orders) in
+// batches, and handles each verdict: applied (rev and server numbers recorded), conflict
+// (merged through reconcile), rejected (kept with its field errors; blocks only itself and
+// its children) and retry (sent again). Entries are marked in flight before they are sent and
+// resent unchanged until a verdict arrives, so a crash or a lost answer never applies twice.
+//
+// Threading: the engine thread only.
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/entity.hpp"
+#include "core/merge.hpp"
+
+namespace craftsync {
+
+class SqliteConn;
+class RecordStore;
+class HttpClient;
+class CancelToken;
+
+struct PushStats {
+  std::int64_t pushed = 0;     // applied verdicts
+  std::int64_t conflicts = 0, merged = 0, rejected = 0, retried = 0;
+  std::int64_t held = 0;       // entries not sent because they (or a parent) are blocked
+  std::int64_t batches = 0;
+};
+
+struct PushOptions {
+  std::vector<Entity> entities;  // empty: all
+  ConflictPolicy policy = ConflictPolicy::remote;
+  int batch_size = 500;
+  int max_rounds = 20;  // bounds conflict/retry loops within one run
+};
+
+/// Sends entries already in flight (a previous run's unanswered batch) before anything else.
+PushStats recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
+                           const CancelToken& cancel);
+
+PushStats push_outbox(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
+                      const CancelToken& cancel, const std::function<void(const PushStats&)>& progress);
+
+}  // namespace craftsync

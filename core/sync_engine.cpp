@@ -1,0 +1,297 @@
+#include "core/sync_engine.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+#include "core/clock.hpp"
+#include "core/local_schema.hpp"
+#include "core/protocol.hpp"
+#include "core/pull.hpp"
+#include "core/push.hpp"
+#include "core/sqlite_db.hpp"
+
+namespace craftsync {
+namespace {
+
+using nlohmann::json;
+
+std::string entity_label(const std::vector<Entity>& entities) {
+  if (entities.empty() || entities.size() == kEntitiesInFkOrder.size()) return "all";
+  std::string s;
+  for (Entity e : entities) s += (s.empty() ? "" : ",") + std::string(entity_name(e));
+  return s;
+}
+
+std::int64_t scalar(SqliteConn& db, const std::string& sql) {
+  auto st = db.prepare(sql);
+  return st.step() ? st.int_at(0) : 0;
+}
+
+}  // namespace
+
+std::optional<Direction> parse_direction(std::string_view s) {
+  if (s == "both") return Direction::both;
+  if (s == "push") return Direction::push;
+  if (s == "pull") return Direction::pull;
+  return std::nullopt;
+}
+
+std::string_view direction_name(Direction d) {
+  return d == Direction::push ? "push" : d == Direction::pull ? "pull" : "both";
+}
+
+json SyncReport::to_json() const {
+  json j = {{"ok", ok},           {"pulled", pulled},       {"pushed", pushed},   {"merged", merged},
+            {"conflicts", conflicts}, {"rejected", rejected}, {"retried", retried}, {"skipped", skipped},
+            {"held", held},       {"pages", pages},         {"bytes", bytes},     {"duration_ms", duration_ms},
+            {"resynced", resynced}, {"run_id", run_id},     {"cancelled", cancelled}};
+  if (!error.empty()) j["error"] = error;
+  return j;
+}
+
+json StatusReport::to_json() const {
+  return {{"device_id", device_id},
+          {"last_sync_at", last_sync_at.empty() ? json(nullptr) : json(last_sync_at)},
+          {"last_attempt_at", last_attempt_at.empty() ? json(nullptr) : json(last_attempt_at)},
+          {"last_error", last_error.empty() ? json(nullptr) : json(last_error)},
+          {"pending", pending},
+          {"outbox", outbox},
+          {"open_conflicts", open_conflicts},
+          {"rejected", rejected},
+          {"records", {{"customers", records[0]}, {"quotes", records[1]}, {"orders", records[2]}}},
+          {"stats",
+           {{"total", stats.total}, {"success", stats.success}, {"failed", stats.failed}, {"pushed", stats.pushed},
+            {"pulled", stats.pulled}, {"merged", stats.merged}, {"conflicts", stats.conflicts}}}};
+}
+
+json ConnectionReport::to_json() const {
+  json j = {{"reachable", reachable}, {"authenticated", authenticated}, {"role", role},
+            {"server_version", server_version}, {"protocol", protocol}, {"backend", backend},
+            {"round_trip_ms", round_trip_ms}, {"clock_skew_ms", clock_skew_ms}};
+  if (!error.empty()) j["error"] = error;
+  return j;
+}
+
+SyncEngine::SyncEngine(const std::string& db_path) {
+  std::filesystem::path p(db_path);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  db_ = std::make_unique<SqliteConn>(db_path, 5000);
+  db_->exec("PRAGMA journal_mode = WAL");
+  migrate_local_schema(*db_);
+  store_ = std::make_unique<RecordStore>(*db_);
+  store_->device_id();
+}
+
+SyncEngine::~SyncEngine() = default;
+
+void SyncEngine::set_remote(const RemoteConfig& remote) {
+  remote_ = remote;
+  http_.reset();
+}
+
+std::string SyncEngine::device_id() { return store_->device_id(); }
+
+HttpClient& SyncEngine::http() {
+  if (!http_) http_ = std::make_unique<HttpClient>(remote_, device_id());
+  return *http_;
+}
+
+SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progress, CancelToken& cancel) {
+  SyncReport report;
+  auto started = std::chrono::steady_clock::now();
+  {
+    auto st = db_->prepare("INSERT INTO sync_runs (started_at, trigger, direction, entity) VALUES (?1, ?2, ?3, ?4)");
+    st.bind(1, utc_now_iso()).bind(2, std::string_view(options.trigger)).bind(3, direction_name(options.direction));
+    st.bind(4, entity_label(options.entities));
+    st.run();
+    report.run_id = sqlite3_last_insert_rowid(db_->handle());
+  }
+  ConflictPolicy policy = options.policy.value_or(settings().conflict_resolution);
+  HttpClient& client = http();
+  client.set_cancel(&cancel);
+  auto elapsed_s = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  // Pulled pages may hold children before parents; the user's own edits keep FK checks on.
+  db_->exec("PRAGMA foreign_keys = OFF");
+  try {
+    PushOptions push_opts{options.entities, policy, 500, 20};
+    if (progress) progress({"recovering", 0, 0, 0, 0, 0, 0, 0});
+    PushStats recovered = recover_inflight(*db_, *store_, client, push_opts, cancel);
+    report.pushed += recovered.pushed;
+    report.conflicts += recovered.conflicts;
+    report.merged += recovered.merged;
+    report.rejected += recovered.rejected;
+    report.retried += recovered.retried;
+    if (options.direction != Direction::push) {
+      PullOptions pull_opts{options.entities, policy, options.page_limit};
+      PullStats ps = pull_changes(*db_, *store_, client, pull_opts, cancel, [&](const PullProgress& p) {
+        if (!progress) return;
+        SyncProgress sp;
+        sp.phase = "pulling";
+        sp.pages = p.pages;
+        sp.records = p.records;
+        sp.bytes = p.bytes;
+        sp.done = p.cursor_rev - p.start_rev;
+        sp.total = p.head - p.start_rev;
+        double s = elapsed_s();
+        sp.records_per_second = s > 0 ? static_cast<double>(p.records) / s : 0;
+        progress(sp);
+      });
+      report.pulled = ps.pulled;
+      report.skipped = ps.skipped;
+      report.merged += ps.merged;
+      report.conflicts += ps.conflicts;
+      report.pages = ps.pages;
+      report.bytes = ps.bytes;
+      report.resynced = ps.resynced;
+    }
+    if (options.direction != Direction::pull) {
+      PushStats ps = push_outbox(*db_, *store_, client, push_opts, cancel, [&](const PushStats& s) {
+        if (progress) {
+          SyncProgress sp;
+          sp.phase = "pushing";
+          sp.pushed = report.pushed + s.pushed;
+          progress(sp);
+        }
+      });
+      report.pushed += ps.pushed;
+      report.conflicts += ps.conflicts;
+      report.merged += ps.merged;
+      report.rejected += ps.rejected;
+      report.retried += ps.retried;
+      report.held = ps.held;
+    }
+    report.ok = true;
+    if (report.retried > 0) {
+      report.ok = false;
+      report.error = "the server asked to retry " + std::to_string(report.retried) + " change(s) later";
+    }
+  } catch (const Cancelled&) {
+    report.cancelled = true;
+    report.error = "cancelled";
+  } catch (const std::exception& e) {
+    report.error = e.what();
+  }
+  client.set_cancel(nullptr);
+  db_->exec("PRAGMA foreign_keys = ON");
+  report.duration_ms = static_cast<std::int64_t>(elapsed_s() * 1000);
+  {
+    auto st = db_->prepare(
+        "UPDATE sync_runs SET finished_at = ?2, duration_ms = ?3, ok = ?4, pulled = ?5, pushed = ?6, merged = ?7, "
+        "conflicts = ?8, rejected = ?9, retried = ?10, bytes = ?11, error = ?12 WHERE id = ?1");
+    st.bind(1, report.run_id).bind(2, utc_now_iso()).bind(3, report.duration_ms).bind(4, std::int64_t(report.ok));
+    st.bind(5, report.pulled).bind(6, report.pushed).bind(7, report.merged).bind(8, report.conflicts);
+    st.bind(9, report.rejected).bind(10, report.retried).bind(11, report.bytes);
+    if (report.error.empty()) st.bind_null(12);
+    else st.bind(12, std::string_view(report.error));
+    st.run();
+  }
+  if (progress) progress({"done", report.pages, report.pulled, report.bytes, 0, 0, report.pushed, 0});
+  return report;
+}
+
+ConnectionReport SyncEngine::test_connection(CancelToken& cancel) {
+  ConnectionReport r;
+  RemoteConfig quick = remote_;
+  quick.max_attempts = 1;
+  HttpClient client(quick, device_id());
+  client.set_cancel(&cancel);
+  try {
+    auto health = client.get("/api/v1/health", false);
+    r.reachable = true;
+    auto h = json::parse(health.body, nullptr, false);
+    if (h.is_object()) r.server_version = h.value("version", "");
+    std::int64_t before = unix_now_ms();
+    auto session = client.get("/api/v1/session");
+    std::int64_t after = unix_now_ms();
+    SessionInfo s = parse_session(json::parse(session.body));
+    r.authenticated = true;
+    r.role = s.role;
+    r.server_version = s.server_version;
+    r.protocol = s.protocol;
+    r.round_trip_ms = session.total_ms;
+    auto j = json::parse(session.body);
+    r.backend = j.value("backend", "");
+    if (auto server_ms = unix_ms_from_iso(s.server_time))
+      r.clock_skew_ms = static_cast<double>(*server_ms - (before + after) / 2);
+    if (s.protocol != kProtocolVersion)
+      r.error = "server speaks protocol " + std::to_string(s.protocol) + ", this client " + std::to_string(kProtocolVersion);
+  } catch (const RemoteError& e) {
+    if (e.status() != 0) r.reachable = true;
+    r.error = e.what();
+  } catch (const std::exception& e) {
+    r.error = e.what();
+  }
+  return r;
+}
+
+StatusReport SyncEngine::status() {
+  StatusReport s;
+  s.device_id = device_id();
+  {
+    auto st = db_->prepare("SELECT coalesce(finished_at, started_at) FROM sync_runs WHERE ok = 1 ORDER BY id DESC LIMIT 1");
+    if (st.step()) s.last_sync_at = st.text_at(0);
+  }
+  {
+    auto st = db_->prepare("SELECT started_at, ok, coalesce(error, '') FROM sync_runs ORDER BY id DESC LIMIT 1");
+    if (st.step()) {
+      s.last_attempt_at = st.text_at(0);
+      if (st.int_at(1) == 0) s.last_error = st.text_at(2);
+    }
+  }
+  s.pending = scalar(*db_, "SELECT count(*) FROM sync_metadata WHERE state = 'pending'");
+  s.rejected = scalar(*db_, "SELECT count(*) FROM sync_metadata WHERE state = 'rejected'");
+  s.outbox = scalar(*db_, "SELECT count(*) FROM outbox");
+  s.open_conflicts = open_conflict_count(*db_);
+  for (Entity e : kEntitiesInFkOrder)
+    s.records[static_cast<int>(e)] = scalar(*db_, "SELECT count(*) FROM " + std::string(entity_name(e)));
+  auto st = db_->prepare(
+      "SELECT count(*), coalesce(sum(ok), 0), coalesce(sum(pushed), 0), coalesce(sum(pulled), 0), "
+      "coalesce(sum(merged), 0), coalesce(sum(conflicts), 0) FROM sync_runs WHERE finished_at IS NOT NULL");
+  st.step();
+  s.stats.total = st.int_at(0);
+  s.stats.success = st.int_at(1);
+  s.stats.failed = s.stats.total - s.stats.success;
+  s.stats.pushed = st.int_at(2);
+  s.stats.pulled = st.int_at(3);
+  s.stats.merged = st.int_at(4);
+  s.stats.conflicts = st.int_at(5);
+  return s;
+}
+
+std::vector<RunRecord> SyncEngine::runs(int limit) {
+  auto st = db_->prepare(
+      "SELECT id, started_at, trigger, direction, entity, coalesce(error, ''), coalesce(duration_ms, 0), pulled, "
+      "pushed, merged, conflicts, rejected, ok FROM sync_runs ORDER BY id DESC LIMIT ?1");
+  st.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<RunRecord> out;
+  while (st.step()) {
+    RunRecord r;
+    r.id = st.int_at(0);
+    r.started_at = st.text_at(1);
+    r.trigger = st.text_at(2);
+    r.direction = st.text_at(3);
+    r.entity = st.text_at(4);
+    r.error = st.text_at(5);
+    r.duration_ms = st.int_at(6);
+    r.pulled = st.int_at(7);
+    r.pushed = st.int_at(8);
+    r.merged = st.int_at(9);
+    r.conflicts = st.int_at(10);
+    r.rejected = st.int_at(11);
+    r.ok = st.int_at(12) != 0;
+    out.push_back(r);
+  }
+  return out;
+}
+
+Settings SyncEngine::settings() { return load_settings(*db_); }
+
+void SyncEngine::set_setting(const std::string& key, const std::string& value) { save_setting(*db_, key, value); }
+
+std::vector<ConflictRecord> SyncEngine::conflicts(bool include_resolved) { return list_conflicts(*db_, include_resolved); }
+
+void SyncEngine::resolve(std::int64_t conflict_id, const Resolution& r) { resolve_conflict(*db_, *store_, conflict_id, r); }
+
+}  // namespace craftsync
