@@ -5,6 +5,7 @@ find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
+find_package(simdjson REQUIRED)
 find_package(PkgConfig REQUIRED)
 
 # cpp-httplib is a compiled library in Debian; its pkg-config flags select the ABI
@@ -13,3 +14,6 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 add_library(craftsync_httplib INTERFACE)
 target_link_libraries(craftsync_httplib INTERFACE PkgConfig::HTTPLIB)
 add_library(craftsync::httplib ALIAS craftsync_httplib)
+
+# libpq (Debian libpq-dev), for the server's PostgreSQL backend and its tests.
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
