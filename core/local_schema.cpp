@@ -98,6 +98,9 @@ CREATE TABLE sync_runs (
 }  // namespace
 
 void migrate_local_schema(SqliteConn& db) {
+  // The version is read inside the write transaction, so two processes opening a new file at
+  // once do not both try to create it.
+  SqliteTxn txn(db);
   std::int64_t version = 0;
   {
     auto v = db.prepare("PRAGMA user_version");
@@ -109,16 +112,10 @@ void migrate_local_schema(SqliteConn& db) {
                              ", newer than this build understands (" +
                              std::to_string(kLocalSchemaVersion) + ")");
   if (version < 1) {
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      db.exec(kV1);
-      db.exec("PRAGMA user_version = 1");
-      db.exec("COMMIT");
-    } catch (...) {
-      db.exec("ROLLBACK");
-      throw;
-    }
+    db.exec(kV1);
+    db.exec("PRAGMA user_version = 1");
   }
+  txn.commit();
 }
 
 }  // namespace craftsync

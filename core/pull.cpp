@@ -185,13 +185,12 @@ void finish_resync(SqliteConn& db, const std::vector<Entity>& entities) {
 
 }  // namespace
 
-PullStats pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const PullOptions& options,
-                       const CancelToken& cancel, const std::function<void(const PullProgress&)>& progress) {
+void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const PullOptions& options,
+                  const CancelToken& cancel, PullStats& stats, const std::function<void(const PullProgress&)>& progress) {
   std::vector<Entity> entities = options.entities;
   if (entities.empty()) entities.assign(kEntitiesInFkOrder.begin(), kEntitiesInFkOrder.end());
   bool filtered = entities.size() < kEntitiesInFkOrder.size();
   std::string filter = filtered ? "&entities=" + entities_param(entities) : "";
-  PullStats stats;
   PageApplier applier(db, store, options.policy);
   PageParser parser;
   bool resync = !resync_flag(db).empty();
@@ -232,7 +231,6 @@ PullStats pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, con
     }
   }
   if (resync) finish_resync(db, entities);
-  return stats;
 }
 
 }  // namespace craftsync

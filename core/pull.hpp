@@ -40,7 +40,8 @@ struct PullOptions {
   int page_limit = 1000;
 };
 
-PullStats pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const PullOptions& options,
-                       const CancelToken& cancel, const std::function<void(const PullProgress&)>& progress);
+/// `stats` accumulates page by page, so it is right even when a later page fails.
+void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const PullOptions& options,
+                  const CancelToken& cancel, PullStats& stats, const std::function<void(const PullProgress&)>& progress);
 
 }  // namespace craftsync

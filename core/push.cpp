@@ -203,9 +203,8 @@ class BatchSender {
 
 }  // namespace
 
-PushStats recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
-                           const CancelToken& cancel) {
-  PushStats stats;
+void recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
+                      const CancelToken& cancel, PushStats& stats) {
   BatchSender sender(db, store, http, options);
   for (int round = 0; round < options.max_rounds; ++round) {
     if (cancel.is_cancelled()) throw Cancelled();
@@ -221,12 +220,10 @@ PushStats recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http,
     sender.send(batch, stats);
     if (stats.retried > before) break;  // the server is not ready; the next run tries again
   }
-  return stats;
 }
 
-PushStats push_outbox(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
-                      const CancelToken& cancel, const std::function<void(const PushStats&)>& progress) {
-  PushStats stats;
+void push_outbox(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
+                 const CancelToken& cancel, PushStats& stats, const std::function<void(const PushStats&)>& progress) {
   BatchSender sender(db, store, http, options);
   std::vector<Entity> entities = options.entities;
   if (entities.empty()) entities.assign(kEntitiesInFkOrder.begin(), kEntitiesInFkOrder.end());
@@ -262,7 +259,6 @@ PushStats push_outbox(SqliteConn& db, RecordStore& store, HttpClient& http, cons
       if (stats.conflicts > conflicts_before && --budget <= 0) break;  // bounded re-merge rounds
     }
   }
-  return stats;
 }
 
 }  // namespace craftsync

@@ -36,10 +36,11 @@ struct PushOptions {
 };
 
 /// Sends entries already in flight (a previous run's unanswered batch) before anything else.
-PushStats recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
-                           const CancelToken& cancel);
+/// `stats` accumulates as batches complete, so it is right even when a later batch throws.
+void recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
+                      const CancelToken& cancel, PushStats& stats);
 
-PushStats push_outbox(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
-                      const CancelToken& cancel, const std::function<void(const PushStats&)>& progress);
+void push_outbox(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
+                 const CancelToken& cancel, PushStats& stats, const std::function<void(const PushStats&)>& progress);
 
 }  // namespace craftsync

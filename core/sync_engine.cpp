@@ -114,18 +114,15 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
   };
   // Pulled pages may hold children before parents; the user's own edits keep FK checks on.
   db_->exec("PRAGMA foreign_keys = OFF");
+  PushStats pushed;
+  PullStats pulled;
   try {
     PushOptions push_opts{options.entities, policy, 500, 20};
     if (progress) progress({"recovering", 0, 0, 0, 0, 0, 0, 0});
-    PushStats recovered = recover_inflight(*db_, *store_, client, push_opts, cancel);
-    report.pushed += recovered.pushed;
-    report.conflicts += recovered.conflicts;
-    report.merged += recovered.merged;
-    report.rejected += recovered.rejected;
-    report.retried += recovered.retried;
+    recover_inflight(*db_, *store_, client, push_opts, cancel, pushed);
     if (options.direction != Direction::push) {
       PullOptions pull_opts{options.entities, policy, options.page_limit};
-      PullStats ps = pull_changes(*db_, *store_, client, pull_opts, cancel, [&](const PullProgress& p) {
+      pull_changes(*db_, *store_, client, pull_opts, cancel, pulled, [&](const PullProgress& p) {
         if (!progress) return;
         SyncProgress sp;
         sp.phase = "pulling";
@@ -138,34 +135,20 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
         sp.records_per_second = s > 0 ? static_cast<double>(p.records) / s : 0;
         progress(sp);
       });
-      report.pulled = ps.pulled;
-      report.skipped = ps.skipped;
-      report.merged += ps.merged;
-      report.conflicts += ps.conflicts;
-      report.pages = ps.pages;
-      report.bytes = ps.bytes;
-      report.resynced = ps.resynced;
     }
     if (options.direction != Direction::pull) {
-      PushStats ps = push_outbox(*db_, *store_, client, push_opts, cancel, [&](const PushStats& s) {
-        if (progress) {
-          SyncProgress sp;
-          sp.phase = "pushing";
-          sp.pushed = report.pushed + s.pushed;
-          progress(sp);
-        }
+      push_outbox(*db_, *store_, client, push_opts, cancel, pushed, [&](const PushStats& s) {
+        if (!progress) return;
+        SyncProgress sp;
+        sp.phase = "pushing";
+        sp.pushed = s.pushed;
+        progress(sp);
       });
-      report.pushed += ps.pushed;
-      report.conflicts += ps.conflicts;
-      report.merged += ps.merged;
-      report.rejected += ps.rejected;
-      report.retried += ps.retried;
-      report.held = ps.held;
     }
     report.ok = true;
-    if (report.retried > 0) {
+    if (pushed.retried > 0) {
       report.ok = false;
-      report.error = "the server asked to retry " + std::to_string(report.retried) + " change(s) later";
+      report.error = "the server asked to retry " + std::to_string(pushed.retried) + " change(s) later";
     }
   } catch (const Cancelled&) {
     report.cancelled = true;
@@ -173,6 +156,17 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
   } catch (const std::exception& e) {
     report.error = e.what();
   }
+  report.pulled = pulled.pulled;
+  report.skipped = pulled.skipped;
+  report.pages = pulled.pages;
+  report.bytes = pulled.bytes;
+  report.resynced = pulled.resynced;
+  report.pushed = pushed.pushed;
+  report.merged = pulled.merged + pushed.merged;
+  report.conflicts = pulled.conflicts + pushed.conflicts;
+  report.rejected = pushed.rejected;
+  report.retried = pushed.retried;
+  report.held = pushed.held;
   client.set_cancel(nullptr);
   db_->exec("PRAGMA foreign_keys = ON");
   report.duration_ms = static_cast<std::int64_t>(elapsed_s() * 1000);

@@ -1,0 +1,135 @@
+// The craftsync CLI as a user and a script see it.
+
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/cli_process.hpp"
+#include "tests/support/protocol_helpers.hpp"
+#include "tests/support/server_process.hpp"
+
+using namespace craftsync::test;
+using nlohmann::json;
+
+namespace {
+std::vector<std::string> with_db(const TempDir& dir, const ServerProcess& s, std::vector<std::string> rest) {
+  std::vector<std::string> args = {"--db", dir.file("cli.db"), "--remote", s.url(), "--api-key", s.admin_key()};
+  args.insert(args.end(), rest.begin(), rest.end());
+  return args;
+}
+bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == s.size() - 1; }
+}  // namespace
+
+TEST_CASE("CLI: create, update, get, list and sync speak JSON with --json", "[cli]") {
+  ServerProcess server(server_args({"--quiet"}));
+  TempDir dir;
+  auto created = run_cli(with_db(dir, server, {"--json", "create", "customers", "name=Cli Person", "city=Boise"}));
+  REQUIRE(created.exit_code == 0);
+  json c = json::parse(created.out);
+  std::string id = c["id"];
+  CHECK(c["_sync"]["state"] == "pending");
+
+  auto updated = run_cli(with_db(dir, server, {"--json", "update", "customers", id, "phone=555-0123", "city="}));
+  REQUIRE(updated.exit_code == 0);
+  CHECK(json::parse(updated.out)["city"].is_null());
+
+  auto synced = run_cli(with_db(dir, server, {"--json", "sync"}));
+  REQUIRE(synced.exit_code == 0);
+  json report = json::parse(synced.out);
+  CHECK(report["ok"] == true);
+  CHECK(report["pushed"] == 1);
+  CHECK(synced.err.empty());
+
+  auto got = run_cli(with_db(dir, server, {"--json", "get", "customers", id}));
+  CHECK(json::parse(got.out)["_sync"]["state"] == "synced");
+  auto listed = run_cli(with_db(dir, server, {"--json", "list", "customers"}));
+  json arr = json::parse(listed.out);
+  REQUIRE(arr.is_array());
+  CHECK(arr.size() == 1);
+
+  auto status = run_cli(with_db(dir, server, {"--json", "status"}));
+  json s = json::parse(status.out);
+  CHECK(s["pending"] == 0);
+  CHECK(s["stats"]["success"] == 1);
+  CHECK(s["stats"]["pushed"] == 1);
+}
+
+TEST_CASE("CLI: errors are one line on stderr with a non-zero exit", "[cli]") {
+  ServerProcess server(server_args({"--quiet"}));
+  TempDir dir;
+  struct Case {
+    std::vector<std::string> args;
+    const char* phrase;
+  };
+  std::vector<Case> cases = {
+      {{"get", "customers", "019b76da-a800-73f1-956e-eb2f2632d7bd"}, "not found"},
+      {{"create", "widgets", "name=x"}, "unknown entity"},
+      {{"create", "customers", "colour=red"}, "unknown field"},
+      {{"create", "quotes", "customer_id=019b76da-a800-73f1-956e-eb2f2632d7bd", "total_amount=1.00", "status=draft"}, "does not exist"},
+      {{"create", "quotes", "total_amount=12.5"}, "required"},
+      {{"update", "customers", "nope", "name=x"}, "does not exist"},
+      {{"settings", "set", "syncIntervalMinutes", "2"}, "5 to 1440"},
+      {{"settings", "set", "conflictResolution", "mine"}, "local, remote or manual"},
+      {{"settings", "get", "colour"}, "unknown setting"},
+      {{"conflicts", "resolve", "42", "--keep", "local"}, "no conflict"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args[0] << " " << c.args[1]);
+    auto r = run_cli(with_db(dir, server, c.args));
+    CHECK(r.exit_code != 0);
+    CHECK(one_line(r.err));
+    CHECK(r.err.find(c.phrase) != std::string::npos);
+    CHECK(r.out.empty());
+  }
+  auto wrong_key = run_cli({"--db", dir.file("cli.db"), "--remote", server.url(), "--api-key", "nope", "--json", "sync"});
+  CHECK(wrong_key.exit_code != 0);
+  json report = json::parse(wrong_key.out);
+  CHECK(report["ok"] == false);
+  CHECK(report["error"].get<std::string>().find("401") != std::string::npos);
+  CHECK(wrong_key.out.find("nope") == std::string::npos);
+  auto nowhere = run_cli({"--db", dir.file("cli.db"), "--remote", "http://127.0.0.1:9", "--api-key", "k", "--retries", "1", "test-connection"});
+  CHECK(nowhere.exit_code != 0);
+  CHECK(nowhere.out.find("reachable       no") != std::string::npos);
+}
+
+TEST_CASE("CLI: settings are validated and stored", "[cli]") {
+  TempDir dir;
+  auto set = run_cli({"--db", dir.file("s.db"), "settings", "set", "syncIntervalMinutes", "45"});
+  CHECK(set.exit_code == 0);
+  CHECK(set.out == "syncIntervalMinutes=45\n");
+  auto all = run_cli({"--db", dir.file("s.db"), "--json", "settings", "get"});
+  json j = json::parse(all.out);
+  CHECK(j["syncIntervalMinutes"] == 45);
+  CHECK(j["conflictResolution"] == "remote");
+  CHECK(j["autoSyncEnabled"] == true);
+}
+
+TEST_CASE("CLI: test-connection reports role, version, round trip and skew", "[cli]") {
+  ServerProcess server(server_args({"--quiet"}));
+  TempDir dir;
+  auto r = run_cli(with_db(dir, server, {"--json", "test-connection"}));
+  REQUIRE(r.exit_code == 0);
+  json j = json::parse(r.out);
+  CHECK(j["reachable"] == true);
+  CHECK(j["authenticated"] == true);
+  CHECK(j["role"] == "admin");
+  CHECK(j["protocol"] == 1);
+  CHECK(j["round_trip_ms"].get<double>() > 0);
+  CHECK(std::abs(j["clock_skew_ms"].get<double>()) < 5000);
+}
+
+TEST_CASE("CLI: watch syncs, and stops cleanly on SIGTERM", "[cli]") {
+  ServerProcess server(server_args({"--seed-demo", "5", "--quiet"}));
+  TempDir dir;
+  pid_t pid = spawn_cli(with_db(dir, server, {"watch", "--interval-minutes", "60"}), dir.file("out"), dir.file("err"));
+  bool synced = false;
+  for (int i = 0; i < 6000 && !synced; ++i) {  // wait for the first run to land in the journal
+    auto st = run_cli({"--db", dir.file("cli.db"), "--json", "status"});
+    synced = st.exit_code == 0 && json::parse(st.out)["stats"]["success"].get<int>() >= 1;
+  }
+  REQUIRE(synced);
+  kill(pid, SIGTERM);
+  CHECK(wait_child(pid, 10000) == 0);
+  auto status = run_cli({"--db", dir.file("cli.db"), "--json", "status"});
+  CHECK(json::parse(status.out)["records"]["customers"] == 5);
+}
