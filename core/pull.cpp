@@ -51,7 +51,13 @@ class PageApplier {
  public:
   PageApplier(SqliteConn& db, RecordStore& store, ConflictPolicy policy)
       : db_(db), store_(store), policy_(policy) {
-    for (Entity e : kEntitiesInFkOrder) sql_[static_cast<int>(e)] = make_sql(e);
+    for (Entity e : kEntitiesInFkOrder) {
+      EntitySql sql = make_sql(e);
+      upsert_row_[static_cast<int>(e)] = db_.cached(sql.upsert_row);
+      delete_row_[static_cast<int>(e)] = db_.cached(sql.delete_row);
+    }
+    meta_upsert_ = db_.cached(kMetaUpsert);
+    meta_delete_ = db_.cached(kMetaDelete);
   }
 
   void apply(const PulledPage& page, const std::vector<Entity>& cursor_entities, bool resync, PullStats& stats) {
@@ -95,22 +101,22 @@ class PageApplier {
  private:
   /// A record without local changes: upsert (or delete) it when the change is newer.
   bool fast_path(const PulledChange& c, const std::string& now) {
-    const EntitySql& sql = sql_[static_cast<int>(c.entity)];
+    int e = static_cast<int>(c.entity);
     if (c.deleted) {
-      auto m = db_.prepare(kMetaDelete);
+      SqliteStmt m(db_.handle(), meta_delete_);
       m.bind_static(1, entity_name(c.entity)).bind_static(2, c.id).bind(3, c.rev);
       m.run();
       if (db_.changes() == 0) return false;
-      auto d = db_.prepare(sql.delete_row);
+      SqliteStmt d(db_.handle(), delete_row_[e]);
       d.bind_static(1, c.id);
       d.run();
       return true;
     }
-    auto m = db_.prepare(kMetaUpsert);
+    SqliteStmt m(db_.handle(), meta_upsert_);
     m.bind_static(1, entity_name(c.entity)).bind_static(2, c.id).bind(3, c.rev).bind_static(4, now);
     m.run();
     if (db_.changes() == 0) return false;
-    auto r = db_.prepare(sql.upsert_row);
+    SqliteStmt r(db_.handle(), upsert_row_[e]);
     r.bind_static(1, c.id);
     std::size_t n = fields_of(c.entity).size();
     for (std::size_t i = 0; i < n; ++i) {
@@ -131,7 +137,11 @@ class PageApplier {
   SqliteConn& db_;
   RecordStore& store_;
   ConflictPolicy policy_;
-  EntitySql sql_[3];
+  // Handles owned by the connection's statement cache; kept here to skip the lookup per row.
+  sqlite3_stmt* upsert_row_[3] = {};
+  sqlite3_stmt* delete_row_[3] = {};
+  sqlite3_stmt* meta_upsert_ = nullptr;
+  sqlite3_stmt* meta_delete_ = nullptr;
 };
 
 std::string read_cursor(SqliteConn& db, const std::vector<Entity>& entities) {

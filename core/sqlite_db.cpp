@@ -54,6 +54,12 @@ std::string_view SqliteStmt::view_at(int col) const {
 }
 
 SqliteConn::SqliteConn(const std::string& path, int busy_timeout_ms) {
+  // Memory statistics take a global mutex on every allocation; nothing here reads them.
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return sqlite3_initialize() == SQLITE_OK;
+  }();
+  (void)configured;
   int rc = sqlite3_open_v2(path.c_str(), &db_,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -83,7 +89,9 @@ void SqliteConn::exec(const std::string& sql) {
   }
 }
 
-SqliteStmt SqliteConn::prepare(const std::string& sql) {
+SqliteStmt SqliteConn::prepare(const std::string& sql) { return SqliteStmt(db_, cached(sql)); }
+
+sqlite3_stmt* SqliteConn::cached(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
@@ -91,7 +99,7 @@ SqliteStmt SqliteConn::prepare(const std::string& sql) {
     if (rc != SQLITE_OK) throw_sqlite(db_, rc, "sqlite prepare");
     it = cache_.emplace(sql, stmt).first;
   }
-  return SqliteStmt(db_, it->second);
+  return it->second;
 }
 
 SqliteTxn::SqliteTxn(SqliteConn& c) : c_(c) { c_.exec("BEGIN IMMEDIATE"); }

@@ -59,6 +59,8 @@ class SqliteConn {
 
   void exec(const std::string& sql);
   SqliteStmt prepare(const std::string& sql);
+  /// The cached handle itself, for hot loops that keep it (wrap it in a SqliteStmt per use).
+  sqlite3_stmt* cached(const std::string& sql);
   std::int64_t changes() { return sqlite3_changes64(db_); }
   sqlite3* handle() { return db_; }
 

@@ -77,6 +77,7 @@ SyncEngine::SyncEngine(const std::string& db_path) {
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
   db_ = std::make_unique<SqliteConn>(db_path, 5000);
   db_->exec("PRAGMA journal_mode = WAL");
+  db_->exec("PRAGMA cache_size = -32768");  // 32 MiB: the pull's B-tree work stays in memory
   migrate_local_schema(*db_);
   store_ = std::make_unique<RecordStore>(*db_);
   store_->device_id();

@@ -35,7 +35,7 @@ struct SyncOptions {
   Direction direction = Direction::both;
   std::optional<ConflictPolicy> policy;     // default: the conflictResolution setting
   std::string trigger = "manual";           // manual | auto | launch | watch
-  int page_limit = 1000;
+  int page_limit = 5000;  // the server caps pages at 5000; bigger pages mean fewer round trips
 };
 
 struct SyncProgress {
