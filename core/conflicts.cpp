@@ -125,7 +125,7 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
 
   auto meta = db.prepare(
       "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, base, state) VALUES (?1, ?2, ?3, ?4, ?5) "
-      "ON CONFLICT (entity_type, entity_id) DO UPDATE SET remote_version = excluded.remote_version, "
+      "ON CONFLICT (entity_id, entity_type) DO UPDATE SET remote_version = excluded.remote_version, "
       "base = excluded.base, state = excluded.state, errors = NULL, local_version = local_version + 1");
   meta.bind(1, entity_name(c.entity)).bind(2, std::string_view(c.entity_id)).bind(3, latest);
   if (!equals_remote && remote) meta.bind(4, remote->dump());

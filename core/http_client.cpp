@@ -76,6 +76,11 @@ HttpClient::~HttpClient() { curl_easy_cleanup(curl_); }
 
 HttpResponse HttpClient::get(const std::string& path, bool auth) { return perform("GET", path, nullptr, auth); }
 
+void HttpClient::get_into(const std::string& path, std::string& body) {
+  HttpResponse r = perform("GET", path, nullptr, true, &body);
+  body.swap(r.body);
+}
+
 HttpResponse HttpClient::post_json(const std::string& path, const std::string& body) {
   return perform("POST", path, &body, true);
 }
@@ -89,7 +94,7 @@ void HttpClient::wait_backoff(long ms) {
 }
 
 HttpResponse HttpClient::perform(const std::string& method, const std::string& path,
-                                 const std::string* body, bool auth) {
+                                 const std::string* body, bool auth, std::string* reuse) {
   if (config_.url.empty()) throw RemoteError("no server configured (set --remote or REMOTE_API_URL)");
   thread_local std::mt19937 rng{std::random_device{}()};
   std::string error;
@@ -98,7 +103,7 @@ HttpResponse HttpClient::perform(const std::string& method, const std::string& p
     long retry_after_ms = -1;
     error.clear();
     bool fatal = false;
-    HttpResponse r = this->attempt(method, path, body, auth, error, retry_after_ms, fatal);
+    HttpResponse r = this->attempt(method, path, body, auth, error, retry_after_ms, fatal, reuse);
     if (cancel_ && cancel_->is_cancelled()) throw Cancelled();
     bool network_failure = !error.empty();
     if (!network_failure && r.status >= 200 && r.status < 300) return r;
@@ -121,10 +126,16 @@ HttpResponse HttpClient::perform(const std::string& method, const std::string& p
 }
 
 HttpResponse HttpClient::attempt(const std::string& method, const std::string& path, const std::string* body,
-                                 bool auth, std::string& error, long& retry_after_ms, bool& fatal) {
+                                 bool auth, std::string& error, long& retry_after_ms, bool& fatal,
+                                 std::string* reuse) {
   HttpResponse r;
+  if (reuse) {  // take the caller's buffer and its capacity
+    r.body.swap(*reuse);
+    r.body.clear();
+  } else {
+    r.body.reserve(64 * 1024);
+  }
   Transfer t{&r.body, &r.date_header, cancel_};
-  r.body.reserve(64 * 1024);
   curl_easy_reset(curl_);
   std::string url = config_.url + path;
   curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());

@@ -65,15 +65,18 @@ class HttpClient {
 
   /// GET with retries; throws RemoteError for non-2xx answers (after retries) and Cancelled.
   HttpResponse get(const std::string& path, bool auth = true);
+  /// GET into `body`, reusing its capacity (the pull alternates two buffers).
+  void get_into(const std::string& path, std::string& body);
   /// POST a JSON body with retries (safe: pushes are idempotent per device and seq).
   HttpResponse post_json(const std::string& path, const std::string& body);
 
   std::int64_t bytes_received() const { return bytes_received_; }
 
  private:
-  HttpResponse perform(const std::string& method, const std::string& path, const std::string* body, bool auth);
+  HttpResponse perform(const std::string& method, const std::string& path, const std::string* body, bool auth,
+                       std::string* reuse = nullptr);
   HttpResponse attempt(const std::string& method, const std::string& path, const std::string* body,
-                       bool auth, std::string& error, long& retry_after_ms, bool& fatal);
+                       bool auth, std::string& error, long& retry_after_ms, bool& fatal, std::string* reuse);
   void wait_backoff(long ms);
 
   RemoteConfig config_;

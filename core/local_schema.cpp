@@ -41,7 +41,7 @@ CREATE TABLE sync_metadata (
   state TEXT NOT NULL DEFAULT 'synced',
   errors TEXT,
   provisional_number INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (entity_type, entity_id)
+  PRIMARY KEY (entity_id, entity_type)  -- id first: UUIDv7 keys arrive nearly in order
 ) WITHOUT ROWID;
 CREATE INDEX sync_metadata_state ON sync_metadata(state) WHERE state <> 'synced';
 

@@ -45,7 +45,10 @@ nlohmann::json PulledChange::to_row() const {
 
 const PulledPage& PageParser::parse(std::string& body) {
   using namespace simdjson;
-  page_ = PulledPage{};
+  page_.changes.clear();  // keeps its capacity from page to page
+  page_.next.clear();
+  page_.has_more = false;
+  page_.head = 0;
   std::size_t size = body.size();
   if (body.capacity() < size + SIMDJSON_PADDING) body.reserve(size + SIMDJSON_PADDING);
   bool saw_changes = false, saw_next = false, saw_more = false;

@@ -32,7 +32,7 @@ EntitySql make_sql(Entity e) {
 
 constexpr const char* kMetaUpsert =
     "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, last_synced_at, state) "
-    "VALUES (?1, ?2, ?3, ?4, 'synced') ON CONFLICT (entity_type, entity_id) DO UPDATE SET "
+    "VALUES (?1, ?2, ?3, ?4, 'synced') ON CONFLICT (entity_id, entity_type) DO UPDATE SET "
     "remote_version = excluded.remote_version, last_synced_at = excluded.last_synced_at "
     "WHERE sync_metadata.state = 'synced' AND coalesce(sync_metadata.remote_version, 0) < excluded.remote_version";
 constexpr const char* kMetaDelete =
@@ -205,8 +205,11 @@ void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const Pu
   PageParser parser;
   bool resync = !resync_flag(db).empty();
 
-  auto fetch = [&](const std::string& cursor) {
-    return http.get("/api/v1/changes?after=" + cursor + "&limit=" + std::to_string(options.page_limit) + filter).body;
+  // Two buffers alternate: one is parsed and applied while the next page lands in the other.
+  std::string buffers[2];
+  auto fetch = [&](const std::string& cursor, int slot) {
+    http.get_into("/api/v1/changes?after=" + cursor + "&limit=" + std::to_string(options.page_limit) + filter,
+                  buffers[slot]);
   };
 
   for (int restart = 0;; ++restart) {
@@ -214,13 +217,15 @@ void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const Pu
     PullProgress prog;
     prog.start_rev = prog.cursor_rev = std::stoll(cursor);
     try {
-      std::string body = fetch(cursor);
+      int slot = 0;
+      fetch(cursor, slot);
       for (;;) {
         if (cancel.is_cancelled()) throw Cancelled();
+        std::string& body = buffers[slot];
         std::int64_t bytes = static_cast<std::int64_t>(body.size());
         const PulledPage& page = parser.parse(body);
-        std::future<std::string> next;
-        if (page.has_more) next = std::async(std::launch::async, fetch, page.next);
+        std::future<void> next;
+        if (page.has_more) next = std::async(std::launch::async, fetch, page.next, 1 - slot);
         applier.apply(page, entities, resync, stats);
         ++stats.pages;
         stats.bytes += bytes;
@@ -231,7 +236,8 @@ void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const Pu
         prog.head = std::max(page.head, prog.cursor_rev);
         if (progress) progress(prog);
         if (!page.has_more) break;
-        body = next.get();
+        next.get();
+        slot = 1 - slot;
       }
       break;
     } catch (const RemoteError& e) {

@@ -21,7 +21,7 @@ void set_meta(SqliteConn& db, Entity e, const std::string& id, std::int64_t rev,
               const std::string& state) {
   auto st = db.prepare(
       "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, base, state, last_synced_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (entity_type, entity_id) DO UPDATE SET "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (entity_id, entity_type) DO UPDATE SET "
       "remote_version = excluded.remote_version, base = excluded.base, state = excluded.state, "
       "last_synced_at = excluded.last_synced_at, errors = NULL");
   st.bind(1, entity_name(e)).bind(2, std::string_view(id)).bind(3, rev);

@@ -143,7 +143,7 @@ void RecordStore::bump_version(Entity e, const std::string& id, const std::optio
   // The first local edit of a synced record remembers the agreed state as the merge base.
   auto st = db_.prepare(
       "INSERT INTO sync_metadata (entity_type, entity_id, local_version, state, base) "
-      "VALUES (?1, ?2, 1, 'pending', NULL) ON CONFLICT (entity_type, entity_id) DO UPDATE SET "
+      "VALUES (?1, ?2, 1, 'pending', NULL) ON CONFLICT (entity_id, entity_type) DO UPDATE SET "
       "local_version = local_version + 1, "
       "base = CASE WHEN base IS NULL AND remote_version IS NOT NULL THEN ?3 ELSE base END, "
       "state = CASE WHEN state = 'conflict' THEN 'conflict' ELSE 'pending' END, "

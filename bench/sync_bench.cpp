@@ -1,0 +1,209 @@
+// sync_bench: the engine against the real server on loopback. Prints figures; never fails on
+// timing. See docs/performance.md.
+//
+//   sync_bench [--records N] [--push N]      (defaults: 100000 records, 10000 pushes)
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <sqlite3.h>
+
+#include "core/sqlite_db.hpp"
+#include "core/sync_engine.hpp"
+#include "tests/support/http.hpp"
+#include "tests/support/server_process.hpp"
+
+using namespace craftsync;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+/// CPU seconds used by this process so far (all threads), less noisy than wall time on a
+/// busy machine.
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+long peak_rss_mb() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024;
+}
+
+RemoteConfig remote_for(const test::ServerProcess& s) {
+  RemoteConfig r;
+  r.url = s.url();
+  r.api_key = s.admin_key();
+  return r;
+}
+
+double floor_cpu = 0;
+
+/// The floor: the same rows upserted with bare prepared statements, one transaction per page.
+/// With `with_metadata`, each row also gets the sync_metadata row the engine must keep, to show
+/// how much of the gap is that second B-tree write.
+double floor_seconds(SqliteConn& source, const std::string& path, bool with_metadata) {
+  struct Row {
+    Entity e;
+    std::vector<std::string> cols;
+    std::vector<bool> null;
+  };
+  std::vector<Row> rows;
+  for (Entity e : kEntitiesInFkOrder) {
+    std::string cols = "id";
+    for (const FieldSpec& f : fields_of(e)) cols += ", " + std::string(f.name);
+    auto st = source.prepare("SELECT " + cols + " FROM " + std::string(entity_name(e)));
+    std::size_t n = fields_of(e).size() + 1;
+    while (st.step()) {
+      Row r{e, {}, {}};
+      for (std::size_t i = 0; i < n; ++i) {
+        r.null.push_back(st.is_null(static_cast<int>(i)));
+        r.cols.push_back(st.text_at(static_cast<int>(i)));
+      }
+      rows.push_back(std::move(r));
+    }
+  }
+  std::remove(path.c_str());
+  SqliteConn db(path, 5000);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA cache_size = -32768");  // the same settings as the engine's connection
+  db.exec("PRAGMA wal_autocheckpoint = 8192");
+  db.exec("PRAGMA foreign_keys = OFF");
+  for (Entity e : kEntitiesInFkOrder) {
+    std::string cols = "id TEXT PRIMARY KEY";
+    for (const FieldSpec& f : fields_of(e)) cols += ", " + std::string(f.name) + " TEXT";
+    db.exec("CREATE TABLE " + std::string(entity_name(e)) + " (" + cols + ") WITHOUT ROWID");
+  }
+  db.exec("CREATE TABLE sync_metadata (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, "
+          "remote_version INTEGER, last_synced_at TEXT, PRIMARY KEY (entity_id, entity_type)) WITHOUT ROWID");
+  const std::string meta_sql =
+      "INSERT INTO sync_metadata VALUES (?1, ?2, ?3, ?4) ON CONFLICT (entity_id, entity_type) DO UPDATE SET "
+      "remote_version = excluded.remote_version, last_synced_at = excluded.last_synced_at";
+  const std::string now = "2026-11-26T00:00:00.000Z";
+  std::string sql[3];
+  for (Entity e : kEntitiesInFkOrder) {
+    std::string cols = "id", marks = "?1", sets;
+    int i = 2;
+    for (const FieldSpec& f : fields_of(e)) {
+      cols += ", " + std::string(f.name);
+      marks += ", ?" + std::to_string(i++);
+      sets += (sets.empty() ? "" : ", ") + std::string(f.name) + " = excluded." + std::string(f.name);
+    }
+    sql[static_cast<int>(e)] = "INSERT INTO " + std::string(entity_name(e)) + " (" + cols + ") VALUES (" + marks +
+                               ") ON CONFLICT (id) DO UPDATE SET " + sets;
+  }
+  auto start = Clock::now();
+  double cpu0 = cpu_seconds();
+  for (std::size_t at = 0; at < rows.size(); at += 1000) {
+    SqliteTxn txn(db);
+    for (std::size_t k = at; k < std::min(rows.size(), at + 1000); ++k) {
+      auto st = db.prepare(sql[static_cast<int>(rows[k].e)]);
+      for (std::size_t i = 0; i < rows[k].cols.size(); ++i) {
+        if (rows[k].null[i]) st.bind_null(static_cast<int>(i) + 1);
+        else st.bind_static(static_cast<int>(i) + 1, rows[k].cols[i]);
+      }
+      st.run();
+      if (with_metadata) {
+        auto m = db.prepare(meta_sql);
+        m.bind_static(1, entity_name(rows[k].e)).bind_static(2, rows[k].cols[0]);
+        m.bind(3, static_cast<std::int64_t>(k + 1)).bind_static(4, now);
+        m.run();
+      }
+    }
+    txn.commit();
+  }
+  floor_cpu = cpu_seconds() - cpu0;
+  return seconds_since(start);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::int64_t records = 100000, pushes = 10000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--records")) records = std::stoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--push")) pushes = std::stoll(argv[i + 1]);
+  }
+  // The demo recipe averages about 2.7 records (customer, quotes, orders) per customer.
+  std::int64_t customers = records * 10 / 27;
+  std::printf("seeding the server with %lld customers (about %lld records)...\n", static_cast<long long>(customers),
+              static_cast<long long>(records));
+  std::fflush(stdout);
+  auto seed_start = Clock::now();
+  test::ServerProcess server(test::server_args({"--seed-demo", std::to_string(customers), "--quiet"}));
+  std::printf("seeded in %.1f s\n\n", seconds_since(seed_start));
+
+  test::TempDir dir;
+  CancelToken cancel;
+  SyncEngine client(dir.file("client.db"));
+  client.set_remote(remote_for(server));
+
+  // 1. Initial pull into an empty client.
+  auto t = Clock::now();
+  double cpu0 = cpu_seconds();
+  SyncOptions pull_opts;
+  pull_opts.direction = Direction::pull;
+  pull_opts.trigger = "bench";
+  SyncReport pull = client.sync(pull_opts, nullptr, cancel);
+  double pull_s = seconds_since(t);
+  double pull_cpu = cpu_seconds() - cpu0;
+  long rss = peak_rss_mb();
+  if (!pull.ok) {
+    std::fprintf(stderr, "pull failed: %s\n", pull.error.c_str());
+    return 1;
+  }
+  double floor_s = floor_seconds(client.db(), dir.file("floor.db"), false);
+  double floor_cpu_rows = floor_cpu;
+  double floor_meta_s = floor_seconds(client.db(), dir.file("floor_meta.db"), true);
+  double floor_cpu_meta = floor_cpu;
+
+  // 2. One change on the server, then one incremental sync.
+  test::HttpClient admin(server.url(), server.admin_key());
+  auto first = client.records().list(Entity::customers, {"", "", 0, 1}).at(0);
+  admin.request("PUT", "/api/v1/customers/" + first["id"].get<std::string>(), R"({"city":"Bench City"})");
+  t = Clock::now();
+  SyncReport inc = client.sync({}, nullptr, cancel);
+  double inc_ms = seconds_since(t) * 1000;
+
+  // 3. A push of offline creates.
+  t = Clock::now();
+  for (std::int64_t i = 0; i < pushes; ++i)
+    client.records().create(Entity::customers, {{"name", "Offline " + std::to_string(i)}, {"city", "Bench"}});
+  double create_s = seconds_since(t);
+  t = Clock::now();
+  SyncOptions push_opts;
+  push_opts.direction = Direction::push;
+  push_opts.trigger = "bench";
+  SyncReport push = client.sync(push_opts, nullptr, cancel);
+  double push_s = seconds_since(t);
+
+  std::printf("%-44s %12s\n", "measure", "value");
+  std::printf("%-44s %12lld\n", "initial pull: records", static_cast<long long>(pull.pulled));
+  std::printf("%-44s %12.2f\n", "initial pull: wall time (s)", pull_s);
+  std::printf("%-44s %12.0f\n", "initial pull: records/s", static_cast<double>(pull.pulled) / pull_s);
+  std::printf("%-44s %12ld\n", "initial pull: client peak RSS (MB)", rss);
+  std::printf("%-44s %12.2f\n", "floor: bare prepared upsert of same rows (s)", floor_s);
+  std::printf("%-44s %12.2f\n", "ratio pull / floor (wall)", pull_s / floor_s);
+  std::printf("%-44s %12.2f / %.2f\n", "client CPU s: pull / floor", pull_cpu, floor_cpu_rows);
+  std::printf("%-44s %12.2f\n", "ratio pull / floor (client CPU)", pull_cpu / floor_cpu_rows);
+  std::printf("%-44s %12.2f\n", "floor with sync_metadata rows (s)", floor_meta_s);
+  std::printf("%-44s %12.2f\n", "ratio pull / floor with metadata (wall)", pull_s / floor_meta_s);
+  std::printf("%-44s %12.2f\n", "ratio pull / floor with metadata (CPU)", pull_cpu / floor_cpu_meta);
+  std::printf("%-44s %12.1f  (%s, pulled %lld)\n", "incremental sync of 1 change (ms)", inc_ms,
+              inc.ok ? "ok" : inc.error.c_str(), static_cast<long long>(inc.pulled));
+  std::printf("%-44s %12.2f\n", "offline creates of the push set (s)", create_s);
+  std::printf("%-44s %12.2f  (%s, pushed %lld)\n", "push of offline creates (s)", push_s,
+              push.ok ? "ok" : push.error.c_str(), static_cast<long long>(push.pushed));
+  std::printf("%-44s %12.0f\n", "push: records/s", static_cast<double>(push.pushed) / push_s);
+  return pull.ok && inc.ok && push.ok ? 0 : 1;
+}
