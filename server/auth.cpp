@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <cctype>
 #include <stdexcept>
 
 namespace craftsync::server {
@@ -42,8 +43,10 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 }
 
 std::optional<std::string> bearer_token(std::string_view header) {
-  constexpr std::string_view prefix = "Bearer ";
-  if (header.size() <= prefix.size() || header.substr(0, prefix.size()) != prefix) return std::nullopt;
+  constexpr std::string_view prefix = "bearer ";  // the scheme name is case-insensitive (RFC 9110)
+  if (header.size() <= prefix.size()) return std::nullopt;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(header[i])) != prefix[i]) return std::nullopt;
   std::string_view key = header.substr(prefix.size());
   while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
   while (!key.empty() && key.back() == ' ') key.remove_suffix(1);

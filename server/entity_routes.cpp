@@ -34,11 +34,11 @@ json with_rev(const StoredRow& row) {
 int list_limit(const httplib::Request& req) {
   if (!req.has_param("limit")) return 100;
   std::string text = req.get_param_value("limit");
-  int value = 0;
+  long long value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr != text.data() + text.size() || value <= 0)
     throw ProtocolError("invalid_limit", "limit must be a positive integer");
-  return std::min(value, kMaxPageLimit);
+  return static_cast<int>(std::min<long long>(value, kMaxPageLimit));
 }
 
 /// Runs an admin write as a mutation and answers with the stored record or the verdict.
@@ -176,7 +176,7 @@ void install_entity_routes(httplib::Server& svr, Storage& storage) {
   // Anything else under /api/v1/ that looks like an entity route names an unknown entity.
   auto unknown = [](const httplib::Request& req, httplib::Response& res) {
     std::string name = req.matches[1].str();
-    if (name == "health" || name == "session" || name == "changes" || name == "push")
+    if (name == "health" || name == "session" || name == "changes" || name == "push" || parse_entity(name))
       send_error(res, 405, "method_not_allowed", req.method + " is not allowed on this route");
     else
       send_error(res, 404, "unknown_entity", "unknown entity '" + name + "'");

@@ -66,7 +66,9 @@ json build_row(Entity e, const json& current, const json& patch) {
   json row = json::object();
   for (const FieldSpec& f : fields_of(e)) {
     auto p = patch.find(f.name);
-    if (p != patch.end()) row[std::string(f.name)] = *p;
+    // A null server number or creation time in a patch means "not mine to say", never "clear it".
+    bool keep_current = f.kind == FieldKind::server_number || f.name == "created_at";
+    if (p != patch.end() && !(keep_current && p->is_null())) row[std::string(f.name)] = *p;
     else if (current.is_object() && current.contains(f.name)) row[std::string(f.name)] = current[f.name];
     else row[std::string(f.name)] = nullptr;
   }
@@ -150,10 +152,11 @@ std::vector<MutationResult> apply_push(Storage& storage, const PushRequest& requ
     for (const Mutation& m : request.mutations) {
       if (auto prior = txn->device_result(request.device_id, m.seq)) {
         MutationResult r = parse_mutation_result(json::parse(*prior));
-        if (r.status == Verdict::conflict) {  // the current row, as a fresh conflict would show
+        if (r.status == Verdict::conflict) {  // the current row and rev, as a fresh conflict would show
           auto cur = txn->current(m.entity, m.id);
           r.server = cur && !cur->deleted ? cur->data : json(nullptr);
           r.server_deleted = !cur || cur->deleted;
+          if (cur) r.rev = cur->rev;
         }
         results.push_back(std::move(r));
         continue;

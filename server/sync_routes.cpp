@@ -17,17 +17,18 @@ using nlohmann::json;
 int parse_limit(const httplib::Request& req) {
   if (!req.has_param("limit")) return kDefaultPageLimit;
   std::string text = req.get_param_value("limit");
-  int value = 0;
+  long long value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr != text.data() + text.size() || value <= 0)
     throw ProtocolError("invalid_limit", "limit must be a positive integer");
-  return std::min(value, kMaxPageLimit);
+  return static_cast<int>(std::min<long long>(value, kMaxPageLimit));
 }
 
 std::vector<Entity> parse_entities(const httplib::Request& req) {
   std::vector<Entity> out;
   if (!req.has_param("entities")) return out;
-  std::string_view list = req.get_param_value("entities");
+  const std::string param = req.get_param_value("entities");
+  std::string_view list = param;
   while (!list.empty()) {
     auto comma = list.find(',');
     std::string_view name = list.substr(0, comma);
