@@ -51,25 +51,6 @@ bool blocked_by_parent(const OutboxEntry& o, const Blocked& b) {
   return false;
 }
 
-std::vector<OutboxEntry> select_entries(SqliteConn& db, const std::string& where, int limit) {
-  auto st = db.prepare("SELECT seq, entity_type, entity_id, op, base_rev, data, state, attempts FROM outbox WHERE " +
-                       where + " ORDER BY seq LIMIT " + std::to_string(limit));
-  std::vector<OutboxEntry> out;
-  while (st.step()) {
-    OutboxEntry o;
-    o.seq = st.int_at(0);
-    o.entity = parse_entity(st.view_at(1)).value_or(Entity::customers);
-    o.id = st.text_at(2);
-    o.op = st.view_at(3) == "delete" ? Op::remove : Op::upsert;
-    if (!st.is_null(4)) o.base_rev = st.int_at(4);
-    o.data = st.is_null(5) ? json(nullptr) : json::parse(st.view_at(5));
-    o.state = st.text_at(6);
-    o.attempts = st.int_at(7);
-    out.push_back(std::move(o));
-  }
-  return out;
-}
-
 /// The wire form: server-owned numbers are never sent.
 Mutation to_mutation(const OutboxEntry& o) {
   Mutation m;
@@ -211,7 +192,7 @@ void recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http, cons
     // Resent exactly as first sent, in FK order, so the server can replay its verdicts.
     std::vector<OutboxEntry> batch;
     for (Entity e : kEntitiesInFkOrder) {
-      auto part = select_entries(db, "state = 'inflight' AND entity_type = '" + std::string(entity_name(e)) + "'",
+      auto part = select_outbox(db, "state = 'inflight' AND entity_type = '" + std::string(entity_name(e)) + "'",
                                  options.batch_size - static_cast<int>(batch.size()));
       batch.insert(batch.end(), part.begin(), part.end());
     }
@@ -236,7 +217,7 @@ void push_outbox(SqliteConn& db, RecordStore& store, HttpClient& http, const Pus
       if (cancel.is_cancelled()) throw Cancelled();
       Blocked blocked = load_blocked(db);
       std::vector<OutboxEntry> window =
-          select_entries(db, where + " AND seq > " + std::to_string(after_seq), options.batch_size);
+          select_outbox(db, where + " AND seq > " + std::to_string(after_seq), options.batch_size);
       if (window.empty()) break;
       std::vector<OutboxEntry> batch;
       std::set<std::string> in_batch;

@@ -329,8 +329,9 @@ std::optional<RecordSync> RecordStore::sync_info(Entity e, const std::string& id
   return s;
 }
 
-namespace {
-std::vector<OutboxEntry> read_outbox(SqliteStmt& st) {
+std::vector<OutboxEntry> select_outbox(SqliteConn& db, const std::string& where, std::int64_t limit) {
+  auto st = db.prepare("SELECT seq, entity_type, entity_id, op, base_rev, data, state, attempts FROM outbox WHERE " +
+                       where + " ORDER BY seq LIMIT " + std::to_string(limit));
   std::vector<OutboxEntry> out;
   while (st.step()) {
     OutboxEntry o;
@@ -346,19 +347,14 @@ std::vector<OutboxEntry> read_outbox(SqliteStmt& st) {
   }
   return out;
 }
-constexpr const char* kOutboxCols = "SELECT seq, entity_type, entity_id, op, base_rev, data, state, attempts FROM outbox";
-}  // namespace
 
 std::vector<OutboxEntry> RecordStore::outbox_for(Entity e, const std::string& id) {
-  auto st = db_.prepare(std::string(kOutboxCols) + " WHERE entity_type = ?1 AND entity_id = ?2 ORDER BY seq");
-  st.bind(1, entity_name(e)).bind(2, std::string_view(id));
-  return read_outbox(st);
+  if (!is_valid_uuid(id)) return {};  // the id goes into SQL text below
+  return select_outbox(db_, "entity_type = '" + std::string(entity_name(e)) + "' AND entity_id = '" + id + "'",
+                       1000000);
 }
 
-std::vector<OutboxEntry> RecordStore::outbox_all() {
-  auto st = db_.prepare(std::string(kOutboxCols) + " ORDER BY seq");
-  return read_outbox(st);
-}
+std::vector<OutboxEntry> RecordStore::outbox_all() { return select_outbox(db_, "1", 1000000000); }
 
 std::int64_t RecordStore::pending_count() {
   auto st = db_.prepare("SELECT count(*) FROM sync_metadata WHERE state <> 'synced'");

@@ -91,6 +91,9 @@ class RecordStore {
   SqliteConn& db_;
 };
 
+/// Outbox entries matching an SQL condition on the outbox table, in seq order.
+std::vector<OutboxEntry> select_outbox(SqliteConn& db, const std::string& where, std::int64_t limit);
+
 /// A record as JSON with its sync bookkeeping under "_sync", for the CLI and the console.
 nlohmann::json with_sync_info(const nlohmann::json& row, const RecordSync& sync);
 
