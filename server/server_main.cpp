@@ -15,6 +15,7 @@
 #include "server/api_routes.hpp"
 #include "server/auth.hpp"
 #include "server/demo_seed.hpp"
+#include "server/pg_storage.hpp"
 #include "server/storage.hpp"
 
 namespace cs = craftsync::server;
@@ -37,7 +38,7 @@ struct ServeOptions {
 
 std::unique_ptr<cs::Storage> open_storage(const std::string& db, int pool, int busy_ms = 5000) {
   if (db.rfind("postgres://", 0) == 0 || db.rfind("postgresql://", 0) == 0)
-    throw std::runtime_error("the PostgreSQL backend is not built into this server yet");
+    return cs::open_pg_storage(db, pool, busy_ms);
   return cs::open_sqlite_storage(db, pool, busy_ms);
 }
 
@@ -103,8 +104,16 @@ int serve(const ServeOptions& o) {
   svr->set_write_timeout(30);
   cs::install_api_routes(*svr, *storage, {o.max_body, !o.quiet});
 
+  // httplib listens with a backlog of 5: when dozens of clients connect at once the kernel
+  // drops SYNs and each dropped client stalls a second before retrying. Widen it after bind.
+  int listen_fd = -1;
+  svr->set_socket_options([&listen_fd](socket_t s) {
+    httplib::default_socket_options(s);
+    listen_fd = static_cast<int>(s);
+  });
   int bound = port == 0 ? svr->bind_to_any_port(host) : (svr->bind_to_port(host, port) ? port : -1);
   if (bound < 0) throw std::runtime_error("cannot listen on " + o.listen + " (address in use or not local)");
+  if (listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
   std::printf("listening on %s://%s:%d\n", tls ? "https" : "http",
               host.find(':') != std::string::npos ? ("[" + host + "]").c_str() : host.c_str(), bound);
   std::fflush(stdout);
@@ -143,7 +152,7 @@ int main(int argc, char** argv) {
   CLI::App app{"craftsync-server: the reference CraftSync sync server (protocol v1)"};
   app.set_version_flag("--version", CRAFTSYNC_VERSION);
   ServeOptions o;
-  app.add_option("--db", o.db, "SQLite file path (or postgres://... once that backend exists)");
+  app.add_option("--db", o.db, "SQLite file path, or postgres://user@host:port/dbname");
   app.add_option("--listen", o.listen, "HOST:PORT to listen on; port 0 picks a free port")
       ->capture_default_str();
   app.add_option("--api-key", o.api_key, "ensure this key exists with the admin role (quick start)");
@@ -183,7 +192,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (o.db.empty()) throw std::runtime_error("--db is required (a SQLite file path)");
+    if (o.db.empty()) throw std::runtime_error("--db is required (a SQLite file path or a postgres:// URL)");
     if (o.tls_cert.empty() != o.tls_key.empty())
       throw std::runtime_error("--tls-cert and --tls-key go together");
     if (*keys_add) {

@@ -28,7 +28,7 @@ std::string slurp(const std::string& path) {
 }
 }  // namespace
 
-TEST_CASE("health needs no key; everything else does", "[auth]") {
+TEST_CASE("health needs no key, and everything else does", "[auth]") {
   ServerProcess server;
   HttpClient anon(server.url());
   auto h = anon.get("/api/v1/health");
@@ -71,6 +71,9 @@ TEST_CASE("roles: read reads, sync pushes, admin writes entities", "[auth]") {
   CHECK(reader.get("/api/v1/session").json()["role"] == "read");
   CHECK(syncer.get("/api/v1/session").json()["role"] == "sync");
   CHECK(admin.get("/api/v1/session").json()["role"] == "admin");
+  HttpClient lower(server.url());
+  auto scheme = lower.request("GET", "/api/v1/session", "", {"Authorization: bearer " + read_key});
+  CHECK(scheme.status == 200);  // the auth scheme's name is case-insensitive
 
   std::string id = craftsync::new_uuid_v7();
   json batch = json::array({upsert(1, "customers", id, std::nullopt, customer_data("Role Test"))});

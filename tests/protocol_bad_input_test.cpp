@@ -85,6 +85,7 @@ TEST_CASE("malformed requests get a clear 4xx and change nothing", "[bad-input]"
       {"unknown entity route", "GET", "/api/v1/widgets", "", {}, K::admin, 404, "unknown_entity"},
       {"unknown route", "GET", "/admin/secret", "", {}, K::admin, 404, "not_found"},
       {"wrong method", "GET", "/api/v1/push", "", {}, K::admin, 405, "method_not_allowed"},
+      {"PUT on a collection", "PUT", "/api/v1/customers", "{}", {}, K::admin, 405, "method_not_allowed"},
       {"record id not a UUID", "GET", "/api/v1/customers/42", "", {}, K::admin, 400, "invalid_id"},
       {"create with unknown field", "POST", "/api/v1/customers", R"({"name":"x","vip":true})", {}, K::admin, 400, "unknown_field"},
       {"create with string body", "POST", "/api/v1/customers", R"("hello")", {}, K::admin, 400, "invalid_request"},

@@ -7,6 +7,7 @@
 
 #include "tests/support/protocol_helpers.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace craftsync::test;
 
@@ -66,6 +67,8 @@ TEST_CASE("the page limit is capped and defaults to 1000", "[pull]") {
   CHECK(big["has_more"] == true);
   auto dflt = http.get("/api/v1/changes?after=0").json();
   CHECK(dflt["changes"].size() == 1000);
+  auto huge = http.get("/api/v1/changes?after=0&limit=99999999999").json();
+  CHECK(huge["changes"].size() == 5000);
 }
 
 TEST_CASE("seeded quotes and orders carry server numbers and valid references", "[pull][seed]") {
@@ -92,16 +95,16 @@ TEST_CASE("seeded quotes and orders carry server numbers and valid references", 
   CHECK(customers.size() == 50);
 }
 
-TEST_CASE("rows changed directly with sqlite3 are synced like any other", "[pull][sql]") {
+TEST_CASE("rows changed directly with SQL (sqlite3 or psql) are synced like any other", "[pull][sql]") {
   ServerProcess server(server_args({"--seed-demo", "20", "--quiet"}));
   HttpClient http(server.url(), server.admin_key());
   auto before = pull_all(http);
   std::int64_t head = head_rev(http);
   std::string victim = before.front()["id"];
 
-  sqlite3_cli(server.db_path(), "UPDATE customers SET name = 'Edited By Admin' WHERE id = '" + victim + "'");
+  direct_sql(server.db_path(), "UPDATE customers SET name = 'Edited By Admin' WHERE id = '" + victim + "'");
   std::string fresh = craftsync::new_uuid_v7();
-  sqlite3_cli(server.db_path(), "INSERT INTO customers (id, name) VALUES ('" + fresh + "', 'Inserted By SQL')");
+  direct_sql(server.db_path(), "INSERT INTO customers (id, name) VALUES ('" + fresh + "', 'Inserted By SQL')");
 
   auto delta = pull_all(http, std::to_string(head));
   REQUIRE(delta.size() == 2);
@@ -111,14 +114,14 @@ TEST_CASE("rows changed directly with sqlite3 are synced like any other", "[pull
   CHECK(delta[1]["id"] == fresh);
   CHECK(delta[1]["data"]["name"] == "Inserted By SQL");
 
-  sqlite3_cli(server.db_path(), "DELETE FROM customers WHERE id = '" + fresh + "'");
+  direct_sql(server.db_path(), "DELETE FROM customers WHERE id = '" + fresh + "'");
   auto del = pull_all(http, std::to_string(head + 2));
   REQUIRE(del.size() == 1);
   CHECK(del[0]["deleted"] == true);
   CHECK(del[0]["data"].is_null());
 }
 
-TEST_CASE("deletes leave tombstones; purged tombstones force a resync", "[pull][tombstone]") {
+TEST_CASE("deletes leave tombstones, and purged tombstones force a resync", "[pull][tombstone]") {
   ServerProcess server;
   HttpClient http(server.url(), server.admin_key());
   std::string a = craftsync::new_uuid_v7(), b = craftsync::new_uuid_v7();

@@ -3,12 +3,11 @@
 
 #include <regex>
 
-#include <sqlite3.h>
-
 #include <catch2/catch.hpp>
 
 #include "tests/support/protocol_helpers.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace craftsync::test;
 using craftsync::new_uuid_v7;
@@ -114,6 +113,18 @@ TEST_CASE("rejected: field errors, and only that mutation is refused", "[push][r
     CHECK(del["status"] == "rejected");
     CHECK(del["errors"][0]["code"] == "has_children");
   }
+  SECTION("a null server number in a patch leaves the number alone") {
+    std::string q = new_uuid_v7();
+    auto r = push(http, "dev-a", json::array({upsert(6, "quotes", q, std::nullopt, quote_data(c))})).json()["results"][0];
+    auto up = push(http, "dev-a", json::array({upsert(7, "quotes", q, r["rev"].get<std::int64_t>(),
+                                                      {{"quote_number", nullptr}, {"created_at", nullptr}, {"status", "sent"}})}))
+                  .json()["results"][0];
+    CHECK(up["status"] == "applied");
+    auto row = http.get("/api/v1/quotes/" + q).json();
+    CHECK(row["quote_number"] == r["assigned"]["quote_number"]);
+    CHECK(row["created_at"] == r["assigned"]["created_at"]);
+    CHECK(row["status"] == "sent");
+  }
   SECTION("echoing a server number unchanged on update is allowed") {
     std::string q = new_uuid_v7();
     auto r = push(http, "dev-a", json::array({upsert(6, "quotes", q, std::nullopt, quote_data(c))})).json()["results"][0];
@@ -161,6 +172,7 @@ TEST_CASE("a retried batch is applied once and gets the same verdicts", "[push][
     CHECK(c1["status"] == "conflict");
     CHECK(c2["status"] == "conflict");
     CHECK(c2["server"]["city"] == "Tucson");
+    CHECK(c2["rev"].get<std::int64_t>() > c1["rev"].get<std::int64_t>());
   }
 }
 
@@ -169,12 +181,12 @@ TEST_CASE("retry: a busy database answers retry, records nothing, and the resend
   HttpClient http(server.url(), server.admin_key());
   json batch = json::array({upsert(1, "customers", new_uuid_v7(), std::nullopt, customer_data("Busy"))});
 
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(server.db_path().c_str(), &db) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
-  auto busy = push(http, "dev-busy", batch);
-  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
+  HttpAnswer busy;
+  {
+    // An admin's long transaction: SQLite's file lock, or PostgreSQL's rev-counter row lock.
+    HeldWriteLock lock(server.db_path());
+    busy = push(http, "dev-busy", batch);
+  }
 
   REQUIRE(busy.status == 200);
   CHECK(busy.json()["results"][0]["status"] == "retry");

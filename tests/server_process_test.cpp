@@ -1,11 +1,13 @@
 // The server as a process: start-up, shutdown, key management, seeding, schema checks.
 
 #include <fstream>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
 #include "tests/support/protocol_helpers.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace craftsync::test;
 
@@ -19,8 +21,8 @@ TEST_CASE("SIGTERM stops the server cleanly with exit code 0", "[process]") {
 }
 
 TEST_CASE("keys add prints a new key once, and keys list never shows it", "[process]") {
-  TempDir dir;
-  std::string db = dir.file("keys.db");
+  TestDatabase fresh;
+  const std::string& db = fresh.location();
   int code = -1;
   std::string key = run_server_command({"keys", "add", "--role", "sync", "--label", "field-team", "--db", db}, &code);
   REQUIRE(code == 0);
@@ -31,7 +33,7 @@ TEST_CASE("keys add prints a new key once, and keys list never shows it", "[proc
   CHECK(list.find("sync") != std::string::npos);
   CHECK(list.find("field-team") != std::string::npos);
   CHECK(list.find(key) == std::string::npos);
-  CHECK(sqlite3_cli(db, "SELECT count(*) FROM api_keys WHERE key_hash = '" + key + "'") == "0\n");
+  CHECK(direct_sql(db, "SELECT count(*) FROM api_keys WHERE key_hash = '" + key + "'") == "0\n");
 
   ServerProcess server(server_on(db, ""));
   HttpClient http(server.url(), key);
@@ -50,10 +52,11 @@ TEST_CASE("bad command lines fail with one clear line", "[process]") {
 }
 
 TEST_CASE("a database with a newer schema is refused", "[process]") {
-  TempDir dir;
-  std::string db = dir.file("future.db");
+  TestDatabase fresh;
+  const std::string& db = fresh.location();
   { ServerProcess first(server_on(db)); }
-  sqlite3_cli(db, "PRAGMA user_version = 99");
+  direct_sql(db, is_postgres_url(db) ? "UPDATE schema_version SET version = 99"
+                                     : "PRAGMA user_version = 99");
   int code = 0;
   std::string out = run_server_command({"--db", db, "--listen", "127.0.0.1:0"}, &code, true);
   CHECK(code == 1);
@@ -73,4 +76,20 @@ TEST_CASE("demo seeding is deterministic and runs only on an empty database", "[
   ServerProcess again(server_on(a.db_path(), "test-admin-key", {"--seed-demo", "40", "--quiet"}));
   HttpClient h(again.url(), again.admin_key());
   CHECK(head_rev(h) == head);
+}
+
+TEST_CASE("the listen backlog admits many clients connecting at once", "[process]") {
+  // httplib's own backlog of 5 made the kernel drop SYNs from a burst of clients, each then
+  // stalling a second; the server widens it after binding.
+  ServerProcess server(server_args({"--quiet"}));
+  int code = -1;
+  std::string out =
+      run_program({"/usr/bin/ss", "-Hltn", "sport = :" + std::to_string(server.port())}, &code);
+  REQUIRE(code == 0);
+  std::istringstream fields(out);
+  std::string state;
+  long recv_q = -1, send_q = -1;  // for a listening socket Send-Q is the backlog
+  fields >> state >> recv_q >> send_q;
+  CHECK(state == "LISTEN");
+  CHECK(send_q >= 128);
 }

@@ -32,6 +32,7 @@ HttpAnswer HttpClient::request(const std::string& method, const std::string& pat
   curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &a.body);
   curl_easy_setopt(curl_, CURLOPT_TIMEOUT, 60L);
   curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+  if (!ca_file_.empty()) curl_easy_setopt(curl_, CURLOPT_CAINFO, ca_file_.c_str());
   if (method == "GET") curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L);
   if (!body.empty() || method == "POST" || method == "PUT") {
     curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());

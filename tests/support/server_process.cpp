@@ -1,4 +1,5 @@
 #include "tests/support/server_process.hpp"
+#include "tests/support/test_database.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -75,7 +76,14 @@ TempDir::~TempDir() {
 std::string server_binary() { return CRAFTSYNC_SERVER_BIN; }
 
 ServerProcess::ServerProcess(ServerOptions options) : options_(std::move(options)) {
-  db_ = options_.db.empty() ? dir_.file("server.db") : options_.db;
+  if (!options_.db.empty()) {
+    db_ = options_.db;
+  } else if (testing_postgres()) {
+    own_db_ = std::make_unique<TestDatabase>();
+    db_ = own_db_->location();
+  } else {
+    db_ = dir_.file("server.db");
+  }
   log_ = dir_.file("server.log");
   std::vector<std::string> args = {server_binary(), "--db", db_, "--listen", "127.0.0.1:0"};
   if (!options_.api_key.empty()) {
@@ -127,8 +135,14 @@ std::string run_server_command(const std::vector<std::string>& args, int* exit_c
                                bool with_stderr) {
   std::vector<std::string> full = {server_binary()};
   full.insert(full.end(), args.begin(), args.end());
+  return run_program(full, exit_code, with_stderr);
+}
+
+std::string run_program(const std::vector<std::string>& full, int* exit_code, bool with_stderr) {
   int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
+  // Close-on-exec, so that a daemon the program leaves behind (pg_ctl's server) cannot keep
+  // the pipe open and the read below waiting for an EOF that never comes.
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   int null_fd = open("/dev/null", O_WRONLY);
   pid_t pid = spawn(full, pipe_fds[1], with_stderr ? pipe_fds[1] : null_fd);
   close(pipe_fds[1]);

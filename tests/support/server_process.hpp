@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,10 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+class TestDatabase;
+
 struct ServerOptions {
-  std::string db;                 // default: a file in the process's own temp dir
+  std::string db;                 // default: a fresh TestDatabase (SQLite file or PostgreSQL)
   std::string api_key = "test-admin-key";
   std::vector<std::string> extra_args;
 };
@@ -67,6 +70,7 @@ class ServerProcess {
  private:
   ServerOptions options_;
   TempDir dir_;
+  std::unique_ptr<TestDatabase> own_db_;  // when options_.db is empty
   std::string db_, log_, url_;
   int port_ = 0;
   pid_t pid_ = -1;
@@ -76,6 +80,10 @@ class ServerProcess {
 /// stderr too, with `with_stderr`).
 std::string run_server_command(const std::vector<std::string>& args, int* exit_code = nullptr,
                                bool with_stderr = false);
+
+/// Runs a program (args[0] is its path) and returns its stdout (and stderr, `with_stderr`).
+std::string run_program(const std::vector<std::string>& args, int* exit_code = nullptr,
+                        bool with_stderr = false);
 
 /// Path of the craftsync-server binary under test.
 std::string server_binary();

@@ -1,0 +1,348 @@
+// The PostgreSQL backend: a pool of libpq connections, revs and the change log maintained by
+// PL/pgSQL triggers (pg_schema.cpp explains why they are gap-free), and write transactions
+// that take the rev-counter row lock first, so that writers are serialized exactly as SQLite's
+// single writer is. Several servers may share one database: every piece of state lives in it.
+
+#include "server/pg_storage.hpp"
+
+#include <map>
+#include <stdexcept>
+
+#include "core/clock.hpp"
+#include "server/pg_conn.hpp"
+#include "server/pg_schema.hpp"
+
+namespace craftsync::server {
+namespace {
+
+using nlohmann::json;
+
+std::string insert_sql(Entity e) {
+  std::string cols = "id", marks = "$1";
+  int i = 2;
+  for (const FieldSpec& f : fields_of(e)) {
+    cols += ", " + std::string(f.name);
+    marks += ", $" + std::to_string(i++);
+  }
+  return "INSERT INTO " + std::string(entity_name(e)) + " (" + cols + ") VALUES (" + marks + ")";
+}
+
+std::string update_sql(Entity e) {
+  std::string sets;
+  int i = 2;
+  for (const FieldSpec& f : fields_of(e)) {
+    if (!sets.empty()) sets += ", ";
+    sets += std::string(f.name) + " = $" + std::to_string(i++);
+  }
+  return "UPDATE " + std::string(entity_name(e)) + " SET " + sets + " WHERE id = $1";
+}
+
+std::vector<PgParam> row_params(Entity e, const std::string& id, const json& row) {
+  std::vector<PgParam> params;
+  params.emplace_back(id);
+  for (const FieldSpec& f : fields_of(e)) {
+    auto it = row.find(f.name);
+    if (it == row.end() || it->is_null())
+      params.emplace_back(std::nullopt);
+    else
+      params.emplace_back(it->get_ref<const std::string&>());
+  }
+  return params;
+}
+
+StoredRow row_from(const PgResult& r, int row) {
+  StoredRow s;
+  s.rev = r.int_at(row, 0);
+  s.deleted = r.bool_at(row, 1);
+  s.data = s.deleted || r.is_null(row, 2) ? json(nullptr) : json::parse(r.text(row, 2));
+  return s;
+}
+
+constexpr const char* kCurrentSql =
+    "SELECT rev, deleted, data FROM change_log WHERE entity = $1 AND entity_id = $2";
+constexpr const char* kLockWritersSql = "BEGIN; SELECT 1 FROM rev_counter WHERE id = 1 FOR UPDATE";
+
+class PgWriteTxn final : public WriteTxn {
+ public:
+  explicit PgWriteTxn(PgPool::Lease lease) : c_(std::move(lease)) { c_->exec(kLockWritersSql); }
+  ~PgWriteTxn() override {
+    if (!done_ && !c_->broken()) {
+      try {
+        c_->exec("ROLLBACK");
+      } catch (...) {
+      }
+    }
+  }
+
+  PgConn& conn() { return *c_; }
+
+  std::optional<StoredRow> current(Entity e, const std::string& id) override {
+    auto r = c_->query(kCurrentSql, {entity_name(e), id});
+    if (r.rows() == 0) return std::nullopt;
+    return row_from(r, 0);
+  }
+
+  bool exists(Entity e, const std::string& id) override {
+    return c_->query("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE id = $1", {id})
+               .rows() > 0;
+  }
+
+  bool has_children(Entity e, const std::string& id) override {
+    const char* sql = nullptr;
+    if (e == Entity::customers)
+      sql =
+          "SELECT 1 WHERE EXISTS (SELECT 1 FROM quotes WHERE customer_id = $1) "
+          "OR EXISTS (SELECT 1 FROM orders WHERE customer_id = $1)";
+    else if (e == Entity::quotes)
+      sql = "SELECT 1 FROM orders WHERE quote_id = $1 LIMIT 1";
+    if (!sql) return false;
+    return c_->query(sql, {id}).rows() > 0;
+  }
+
+  void insert(Entity e, const std::string& id, const json& row) override {
+    c_->query(insert_sql(e), row_params(e, id, row));
+  }
+
+  void update(Entity e, const std::string& id, const json& row) override {
+    c_->query(update_sql(e), row_params(e, id, row));
+  }
+
+  void remove(Entity e, const std::string& id) override {
+    c_->query("DELETE FROM " + std::string(entity_name(e)) + " WHERE id = $1", {id});
+  }
+
+  std::int64_t rev_of(Entity e, const std::string& id) override {
+    auto r = c_->query("SELECT rev FROM change_log WHERE entity = $1 AND entity_id = $2",
+                       {entity_name(e), id});
+    return r.rows() > 0 ? r.int_at(0, 0) : 0;
+  }
+
+  std::int64_t next_number(Entity e) override {
+    auto r = c_->query(
+        "INSERT INTO counters (name, value) VALUES ($1, 1) "
+        "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+        {entity_name(e)});
+    return r.int_at(0, 0);
+  }
+
+  // Device results are read for a batch at once and written at commit: two round trips fewer
+  // per mutation inside the serialized section. That is safe because the writers' lock, held
+  // since BEGIN, keeps every other server transaction away from them meanwhile.
+  std::optional<std::string> device_result(const std::string& device, std::int64_t seq) override {
+    Known& known = known_[device];
+    if (auto it = known.results.find(seq); it != known.results.end()) return it->second;
+    if (known.from && seq >= *known.from) return std::nullopt;
+    // This seq and every later one: a resent batch is answered by one query, and a new batch
+    // learns from one query that none of its seqs was processed.
+    auto r = c_->query("SELECT seq, result FROM device_results WHERE device_id = $1 AND seq >= $2",
+                       {device, std::to_string(seq)});
+    for (int i = 0; i < r.rows(); ++i) known.results.emplace(r.int_at(i, 0), r.text(i, 1));
+    known.from = seq;
+    if (auto it = known.results.find(seq); it != known.results.end()) return it->second;
+    return std::nullopt;
+  }
+
+  void save_device_result(const std::string& device, std::int64_t seq,
+                          const std::string& result_json) override {
+    known_[device].results[seq] = result_json;
+    unsaved_.push_back(json::array({device, seq, result_json}));
+  }
+
+  void commit() override {
+    done_ = true;  // whatever COMMIT answers, the transaction is over
+    if (!unsaved_.empty()) {
+      c_->query(
+          "WITH r AS (SELECT e->>0 AS device_id, (e->>1)::bigint AS seq, e->>2 AS result "
+          "FROM json_array_elements($1::json) e), "
+          "saved AS (INSERT INTO device_results (device_id, seq, result) "
+          "SELECT device_id, seq, result FROM r) "
+          "INSERT INTO devices (device_id, last_seq, last_seen_at) "
+          "SELECT device_id, max(seq), $2 FROM r GROUP BY device_id "
+          "ON CONFLICT (device_id) DO UPDATE SET "
+          "last_seq = greatest(devices.last_seq, excluded.last_seq), "
+          "last_seen_at = excluded.last_seen_at",
+          {unsaved_.dump(), utc_now_iso()});
+    }
+    // COMMIT of a transaction that an earlier error aborted "succeeds" as a ROLLBACK.
+    if (c_->exec("COMMIT").command_tag() != "COMMIT")
+      throw std::runtime_error("PostgreSQL rolled the transaction back instead of committing it");
+  }
+
+ private:
+  struct Known {
+    std::optional<std::int64_t> from;  // every seq >= from is in `results` if it exists
+    std::map<std::int64_t, std::string> results;
+  };
+
+  PgPool::Lease c_;
+  bool done_ = false;
+  std::map<std::string, Known> known_;  // device -> its results seen in this transaction
+  json unsaved_ = json::array();        // [device, seq, result] rows to write at commit
+};
+
+std::string entity_array(const std::vector<Entity>& entities) {
+  std::string out = "{";
+  for (Entity e : entities) {
+    if (out.size() > 1) out += ",";
+    out += entity_name(e);
+  }
+  return out + "}";
+}
+
+class PgStorage final : public Storage {
+ public:
+  PgStorage(const std::string& url, int pool_size, int busy_timeout_ms)
+      : pool_(url, pool_size, busy_timeout_ms) {
+    auto c = pool_.acquire();
+    migrate_pg_schema(*c);
+  }
+
+  std::string backend_name() const override { return "postgresql"; }
+
+  std::unique_ptr<WriteTxn> begin_write() override {
+    return pool_.run([](PgPool::Lease& lease) -> std::unique_ptr<WriteTxn> {
+      return std::make_unique<PgWriteTxn>(std::move(lease));
+    });
+  }
+
+  ChangeSlice changes(std::int64_t after, int limit, const std::vector<Entity>& entities) override {
+    // One statement, so head, horizon and rows come from one snapshot.
+    static const std::string kAll =
+        "SELECT h.rev, m.value, c.rev, c.entity, c.entity_id, c.deleted, c.data "
+        "FROM rev_counter h CROSS JOIN server_meta m LEFT JOIN LATERAL ("
+        "SELECT rev, entity, entity_id, deleted, data FROM change_log WHERE rev > $1 "
+        "ORDER BY rev LIMIT $2) c ON true "
+        "WHERE h.id = 1 AND m.key = 'tombstone_horizon' ORDER BY c.rev";
+    static const std::string kFiltered =
+        "SELECT h.rev, m.value, c.rev, c.entity, c.entity_id, c.deleted, c.data "
+        "FROM rev_counter h CROSS JOIN server_meta m LEFT JOIN LATERAL ("
+        "SELECT rev, entity, entity_id, deleted, data FROM change_log WHERE rev > $1 "
+        "AND entity = ANY($3::text[]) ORDER BY rev LIMIT $2) c ON true "
+        "WHERE h.id = 1 AND m.key = 'tombstone_horizon' ORDER BY c.rev";
+    std::string after_text = std::to_string(after), limit_text = std::to_string(limit + 1);
+    std::string filter = entity_array(entities);
+    return pool_.run([&](PgPool::Lease& c) {
+      auto r = entities.empty() ? c->query(kAll, {after_text, limit_text})
+                                : c->query(kFiltered, {after_text, limit_text, filter});
+      if (r.rows() == 0) throw std::runtime_error("the rev counter row is missing");
+      ChangeSlice out;
+      out.head = r.int_at(0, 0);
+      std::int64_t horizon = std::stoll(std::string(r.text(0, 1)));
+      if (after > 0 && after < horizon)
+        throw ResyncRequired("cursor is older than the tombstone horizon; re-snapshot from 0");
+      if (after > out.head)
+        throw ResyncRequired("cursor is ahead of this server's change log; re-snapshot from 0");
+      int n = r.is_null(0, 2) ? 0 : r.rows();
+      out.has_more = n > limit;
+      n = std::min(n, limit);
+      out.entries.reserve(static_cast<std::size_t>(n));
+      for (int i = 0; i < n; ++i) {
+        ChangeEntry e;
+        e.rev = r.int_at(i, 2);
+        e.entity = parse_entity(r.text(i, 3)).value_or(Entity::customers);
+        e.id = r.text(i, 4);
+        e.deleted = r.bool_at(i, 5);
+        e.data_json = e.deleted || r.is_null(i, 6) ? "null" : std::string(r.text(i, 6));
+        out.entries.push_back(std::move(e));
+      }
+      return out;
+    });
+  }
+
+  std::optional<StoredRow> get(Entity e, const std::string& id) override {
+    return pool_.run([&](PgPool::Lease& c) -> std::optional<StoredRow> {
+      auto r = c->query(kCurrentSql, {entity_name(e), id});
+      if (r.rows() == 0) return std::nullopt;
+      return row_from(r, 0);
+    });
+  }
+
+  std::vector<StoredRow> list(Entity e, const std::string& after_id, int limit) override {
+    return pool_.run([&](PgPool::Lease& c) {
+      auto r = c->query(
+          "SELECT rev, deleted, data FROM change_log WHERE entity = $1 AND entity_id > $2 "
+          "AND NOT deleted ORDER BY entity_id LIMIT $3",
+          {entity_name(e), after_id, std::to_string(limit)});
+      std::vector<StoredRow> rows;
+      rows.reserve(static_cast<std::size_t>(r.rows()));
+      for (int i = 0; i < r.rows(); ++i) rows.push_back(row_from(r, i));
+      return rows;
+    });
+  }
+
+  std::int64_t head_rev() override {
+    return pool_.run([](PgPool::Lease& c) {
+      return c->query("SELECT rev FROM rev_counter WHERE id = 1").int_at(0, 0);
+    });
+  }
+
+  std::int64_t count_rows(Entity e) override {
+    return pool_.run([&](PgPool::Lease& c) {
+      return c->query("SELECT count(*) FROM " + std::string(entity_name(e))).int_at(0, 0);
+    });
+  }
+
+  std::optional<std::pair<std::string, Role>> find_key(const std::string& key_hash) override {
+    return pool_.run([&](PgPool::Lease& c) -> std::optional<std::pair<std::string, Role>> {
+      auto r = c->query("SELECT key_hash, role FROM api_keys WHERE key_hash = $1", {key_hash});
+      if (r.rows() == 0) return std::nullopt;
+      auto role = parse_role(r.text(0, 1));
+      if (!role) return std::nullopt;
+      return std::pair{std::string(r.text(0, 0)), *role};
+    });
+  }
+
+  void add_key(const std::string& key_hash, Role role, const std::string& label) override {
+    // An idempotent upsert, so running it again after a lost connection is harmless.
+    pool_.run([&](PgPool::Lease& c) {
+      c->query(
+          "INSERT INTO api_keys (key_hash, role, label, created_at) VALUES ($1, $2, $3, $4) "
+          "ON CONFLICT (key_hash) DO UPDATE SET role = excluded.role",
+          {key_hash, role_name(role), label, utc_now_iso()});
+    });
+  }
+
+  std::vector<ApiKeyInfo> list_keys() override {
+    return pool_.run([](PgPool::Lease& c) {
+      auto r = c->query("SELECT id, label, role, created_at FROM api_keys ORDER BY id");
+      std::vector<ApiKeyInfo> keys;
+      for (int i = 0; i < r.rows(); ++i)
+        keys.push_back({r.int_at(i, 0), std::string(r.text(i, 1)),
+                        parse_role(r.text(i, 2)).value_or(Role::read), std::string(r.text(i, 3))});
+      return keys;
+    });
+  }
+
+  std::int64_t purge_tombstones(std::int64_t older_than_unix_ms) override {
+    auto txn = pool_.run(
+        [](PgPool::Lease& lease) { return std::make_unique<PgWriteTxn>(std::move(lease)); });
+    PgConn& c = txn->conn();
+    std::string cutoff = std::to_string(older_than_unix_ms);
+    auto found = c.query(
+        "SELECT coalesce(max(rev), 0), count(*) FROM change_log "
+        "WHERE deleted AND changed_at < $1",
+        {cutoff});
+    std::int64_t horizon = found.int_at(0, 0), count = found.int_at(0, 1);
+    if (count > 0) {
+      c.query("DELETE FROM change_log WHERE deleted AND changed_at < $1", {cutoff});
+      c.query(
+          "UPDATE server_meta SET value = greatest(value::bigint, $1::bigint)::text "
+          "WHERE key = 'tombstone_horizon'",
+          {std::to_string(horizon)});
+    }
+    txn->commit();
+    return count;
+  }
+
+ private:
+  PgPool pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Storage> open_pg_storage(const std::string& url, int pool_size,
+                                         int busy_timeout_ms) {
+  return std::make_unique<PgStorage>(url, pool_size, busy_timeout_ms);
+}
+
+}  // namespace craftsync::server
