@@ -1,0 +1,116 @@
+#pragma once
+// What the UI asks the worker to do. Panels append commands to a Commands list while they draw;
+// after the frame the render loop hands the list to the worker's queue.
+//
+// Threading: a Commands list belongs to the render thread. A Command is a plain value, moved
+// into the worker's queue and owned by the worker from then on.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "app/console/snapshot.hpp"
+#include "core/conflicts.hpp"
+#include "core/merge.hpp"
+#include "core/settings.hpp"
+#include "core/sync_engine.hpp"
+
+namespace craftsync::console {
+
+struct SyncNow {
+  std::vector<Entity> entities;  // empty: all
+  Direction direction = Direction::both;
+  std::optional<ConflictPolicy> policy;  // empty: the conflictResolution setting
+};
+
+/// Also trips the worker's cancel token directly, so it works while a sync is running.
+struct CancelSync {};
+
+/// Tests the given server and key (what the person typed), without saving them.
+struct TestConnection {
+  std::string url, api_key;
+};
+
+struct SaveSettings {
+  Settings settings;
+  bool save_remote = false;  // also store url and api_key in the 0600 config file
+  std::string url, api_key;
+};
+
+struct BrowseTable {
+  TableQuery query;
+};
+
+/// Selects the record whose detail the inspector shows; an empty id clears it.
+struct ShowRecord {
+  Entity entity = Entity::customers;
+  std::string id;
+};
+
+struct CreateRecord {
+  Entity entity = Entity::customers;
+  nlohmann::json fields;
+};
+
+struct UpdateRecord {
+  Entity entity = Entity::customers;
+  std::string id;
+  nlohmann::json patch;
+};
+
+struct DeleteRecord {
+  Entity entity = Entity::customers;
+  std::string id;
+};
+
+struct ResolveConflict {
+  std::int64_t conflict_id = 0;
+  Resolution resolution;
+};
+
+/// Puts back a value that lost a conflict, as a new local edit.
+struct RestoreValue {
+  std::int64_t conflict_id = 0;
+  Side side = Side::local;
+  std::string field;
+};
+
+struct Refresh {};
+
+using Command =
+    std::variant<SyncNow, CancelSync, TestConnection, SaveSettings, BrowseTable, ShowRecord,
+                 CreateRecord, UpdateRecord, DeleteRecord, ResolveConflict, RestoreValue, Refresh>;
+
+/// The commands one frame produced, in order.
+class Commands {
+ public:
+  void push(Command c) { items_.push_back(std::move(c)); }
+  bool empty() const { return items_.empty(); }
+  std::size_t size() const { return items_.size(); }
+  std::vector<Command>& items() { return items_; }
+  const std::vector<Command>& items() const { return items_; }
+  void clear() { items_.clear(); }
+
+  /// The last command of type T, or nullptr.
+  template <class T>
+  const T* last() const {
+    for (auto it = items_.rbegin(); it != items_.rend(); ++it)
+      if (const T* t = std::get_if<T>(&*it)) return t;
+    return nullptr;
+  }
+  template <class T>
+  std::size_t count() const {
+    std::size_t n = 0;
+    for (const auto& c : items_) n += std::holds_alternative<T>(c) ? 1 : 0;
+    return n;
+  }
+
+ private:
+  std::vector<Command> items_;
+};
+
+}  // namespace craftsync::console

@@ -1,0 +1,88 @@
+#include "app/console/console_options.hpp"
+
+#include <cstdlib>
+
+#include <CLI/CLI.hpp>
+
+#include "app/console/demo_state.hpp"
+
+namespace craftsync::console {
+namespace {
+
+bool env_set(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v;
+}
+
+}  // namespace
+
+std::optional<int> parse_console_options(int argc, char** argv, ConsoleOptions& o) {
+  CLI::App app{"craftsync-console: watch, diagnose and resolve CraftSync synchronisation"};
+  app.set_version_flag("--version", CRAFTSYNC_VERSION);
+  app.add_option("--db", o.db, "local database (default: $CRAFTSYNC_DB or the XDG data dir)");
+  app.add_option("--remote", o.remote.url,
+                 "server URL (default: $REMOTE_API_URL or the config file)");
+  app.add_option("--api-key", o.remote.api_key,
+                 "API key (default: $REMOTE_API_KEY or the config file)");
+  app.add_option("--ca-file", o.remote.ca_file, "extra CA certificate bundle for HTTPS")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--insecure", o.remote.insecure, "do not verify the server's TLS certificate");
+  app.add_option("--screenshot", o.screenshot, "render, write this PNG file and exit");
+  app.add_option("--frames", o.frames, "with --screenshot: render at least this many frames")
+      ->check(CLI::Range(1, 100000));
+  app.add_option(
+      "--screenshot-timeout", o.screenshot_timeout_s,
+      "with --screenshot: seconds to wait for the chosen state before writing anyway (exit 3)");
+  std::string size;
+  app.add_option("--size", size, "window size, e.g. 1280x800");
+  app.add_option("--demo-state", o.demo_state,
+                 "put the console in a state for a picture: " + demo_state_names())
+      ->check([](const std::string& s) {
+        return parse_demo_state(s) ? "" : "unknown state; use " + demo_state_names();
+      });
+  app.add_option("--demo-table", o.demo_table, "with --demo-state: the inspector's table")
+      ->check(CLI::IsMember({"customers", "quotes", "orders"}));
+  app.add_option("--demo-filter", o.demo_filter,
+                 "with --demo-state: the inspector's sync-state filter")
+      ->check(CLI::IsMember({"synced", "pending", "conflict", "rejected"}));
+  app.add_flag("--no-launch-sync", o.no_launch_sync,
+               "do not sync on launch even if the setting says so");
+  app.add_option("--assets", o.assets_dir,
+                 "directory with theme.json (default: the installed assets)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (!size.empty()) {
+    int w = 0, h = 0;
+    if (std::sscanf(size.c_str(), "%dx%d", &w, &h) != 2 || w < 320 || h < 240 || w > 8192 ||
+        h > 8192) {
+      std::fprintf(stderr, "craftsync-console: --size must look like 1280x800\n");
+      return 2;
+    }
+    o.width = w;
+    o.height = h;
+  }
+  if (o.assets_dir.empty())
+    o.assets_dir =
+        env_set("CRAFTSYNC_ASSETS") ? std::getenv("CRAFTSYNC_ASSETS") : CRAFTSYNC_ASSETS_DIR;
+  return std::nullopt;
+}
+
+RemoteView describe_remote(const RemoteFlags& flags, const RemoteConfig& resolved,
+                           const std::string& warning) {
+  RemoteView v;
+  v.url = resolved.url;
+  v.api_key = resolved.api_key;
+  v.warning = warning;
+  if (!flags.url.empty())
+    v.source = "command line";
+  else if (env_set("REMOTE_API_URL"))
+    v.source = "environment";
+  else if (!resolved.url.empty())
+    v.source = "config file";
+  return v;
+}
+
+}  // namespace craftsync::console

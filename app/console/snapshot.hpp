@@ -1,0 +1,141 @@
+#pragma once
+// What the console shows: an immutable value published by the worker thread and drawn by the
+// render thread. Big parts sit behind shared_ptr<const ...> so that publishing a new snapshot
+// copies pointers, not tables.
+//
+// Threading: a Snapshot is built on the worker thread, then published as shared_ptr<const> and
+// never written again. Any thread may read a published one.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/conflicts.hpp"
+#include "core/record_store.hpp"
+#include "core/settings.hpp"
+#include "core/sync_engine.hpp"
+
+namespace craftsync::console {
+
+/// How the server looks from here, after the last thing the worker tried.
+enum class Link {
+  unconfigured,  // no URL or no API key yet
+  unknown,       // configured, nothing tried yet
+  online,        // the last request worked
+  offline,       // the server could not be reached
+  auth_error,    // reachable, but the key was refused
+  error,         // reachable, but the run failed (server error, bad answer, protocol)
+};
+
+struct ConnectionState {
+  Link link = Link::unknown;
+  std::string message;           // one line, e.g. the last error
+  std::int64_t retry_at_ms = 0;  // Unix ms of the next automatic retry when offline; 0: none
+};
+
+/// Where the remote configuration came from, for display. The key is kept in memory only.
+struct RemoteView {
+  std::string url;
+  std::string api_key;
+  std::string source;   // "command line", "environment", "config file" or "" (none)
+  std::string warning;  // e.g. a config file readable by others
+  bool configured() const { return !url.empty() && !api_key.empty(); }
+};
+
+struct SyncActivity {
+  bool running = false;
+  bool cancelling = false;
+  std::string trigger;  // manual | auto | launch
+  std::string entity;   // all | customers | ...
+  std::string direction;
+  SyncProgress progress;
+  std::int64_t started_ms = 0;
+};
+
+/// A window of one table, as the inspector asked for it.
+struct TableQuery {
+  Entity entity = Entity::customers;
+  std::string search;
+  std::string state;  // "" or synced | pending | conflict | rejected
+  std::int64_t offset = 0;
+  std::int64_t limit = 300;
+  /// Same table, search and filter (offset and limit aside).
+  bool same_filter(const TableQuery& o) const {
+    return entity == o.entity && search == o.search && state == o.state;
+  }
+};
+
+struct RowView {
+  std::string id;
+  std::vector<std::string> cells;  // one per fields_of(entity), "" for null
+  std::string state;               // synced | pending | conflict | rejected
+  bool provisional = false;        // the number shown is provisional until the server assigns it
+};
+
+struct TablePage {
+  TableQuery query;
+  std::int64_t total = 0;     // rows matching the filter
+  std::vector<RowView> rows;  // rows[i] is row query.offset + i
+  std::uint64_t data_generation = 0;
+  bool covers(std::int64_t first, std::int64_t last) const {
+    return first >= query.offset && last <= query.offset + static_cast<std::int64_t>(rows.size());
+  }
+};
+
+struct RecordDetail {
+  Entity entity = Entity::customers;
+  std::string id;
+  bool found = false;
+  nlohmann::json row;               // the record as stored locally
+  std::optional<RecordSync> sync;   // its sync_metadata, when it has any
+  std::vector<OutboxEntry> outbox;  // mutations waiting to be pushed for it
+};
+
+struct Event {
+  enum class Level { info, error };
+  std::uint64_t id = 0;
+  std::int64_t at_ms = 0;
+  Level level = Level::info;
+  std::string text;
+};
+
+struct Snapshot {
+  std::uint64_t version = 0;
+  bool loaded = false;     // the worker opened the local database
+  std::string load_error;  // why it could not
+  std::string db_path;
+  std::uint64_t commands_done = 0;  // commands the worker has finished, to know when it is idle
+
+  RemoteView remote;
+  ConnectionState connection;
+  Settings settings;
+  StatusReport status;
+  SyncActivity sync;
+  bool launch_sync_pending = false;
+  std::int64_t next_auto_sync_ms = 0;  // Unix ms; 0 when auto-sync is off or impossible
+
+  bool testing_connection = false;
+  std::shared_ptr<const ConnectionReport> connection_test;
+  std::string connection_test_url;
+
+  std::shared_ptr<const std::vector<RunRecord>> runs;  // newest first
+  std::shared_ptr<const std::vector<ConflictRecord>> open_conflicts;
+  std::shared_ptr<const std::vector<ConflictRecord>> resolved_conflicts;  // newest first
+  std::array<std::shared_ptr<const TablePage>, 3> pages;                  // by Entity
+  std::shared_ptr<const RecordDetail> detail;
+  std::shared_ptr<const std::vector<Event>> events;  // oldest first, bounded
+  std::uint64_t data_generation = 0;  // bumped whenever local records may have changed
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+inline std::size_t entity_index(Entity e) {
+  return static_cast<std::size_t>(e);
+}
+
+}  // namespace craftsync::console

@@ -1,0 +1,352 @@
+// The console's worker thread with a real engine against the real server on loopback: launch
+// sync, paging, edits through the outbox, conflicts, cancel, stop, offline and auth errors,
+// settings and the connection test. These also run under ThreadSanitizer in CI.
+
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "app/console/worker.hpp"
+#include "core/client_config.hpp"
+#include "tests/support/http.hpp"
+#include "tests/support/server_process.hpp"
+#include "tests/support/sync_client.hpp"
+#include "tests/support/worker_waiter.hpp"
+
+using namespace craftsync;
+using namespace craftsync::console;
+using namespace craftsync::test;
+using nlohmann::json;
+
+namespace {
+
+WorkerOptions options_for(const std::string& db, const std::string& url, const std::string& key,
+                          SnapshotWaiter& waiter) {
+  WorkerOptions o;
+  o.db_path = db;
+  o.remote.url = url;
+  o.remote.api_key = key;
+  o.remote.max_attempts = 2;
+  o.remote.backoff_base_ms = 20;
+  o.remote_view.url = url;
+  o.remote_view.api_key = key;
+  o.remote_view.source = "command line";
+  o.wake = waiter.wake();
+  return o;
+}
+
+bool idle(const Snapshot& s) {
+  return s.loaded && !s.launch_sync_pending && !s.sync.running && !s.testing_connection;
+}
+
+bool has_event(const Snapshot& s, const std::string& text) {
+  if (!s.events) return false;
+  for (const auto& e : *s.events)
+    if (e.text.find(text) != std::string::npos) return true;
+  return false;
+}
+
+TableQuery customers(std::int64_t offset, std::int64_t limit) {
+  TableQuery q;
+  q.entity = Entity::customers;
+  q.offset = offset;
+  q.limit = limit;
+  return q;
+}
+
+}  // namespace
+
+TEST_CASE("worker: the launch sync pulls the server's data, tables page in off the UI thread",
+          "[console][worker][Pull]") {
+  ServerProcess server(server_args({"--seed-demo", "40", "--quiet"}));
+  TempDir dir;
+  SnapshotWaiter waiter;
+  Worker worker(options_for(dir.file("client.db"), server.url(), server.admin_key(), waiter));
+  worker.start();
+  SnapshotPtr s =
+      waiter.wait(worker, [](const Snapshot& s) { return idle(s) && s.runs && !s.runs->empty(); });
+  REQUIRE(s);
+  CHECK(s->status.records[0] == 40);
+  REQUIRE(s->runs->size() == 1);
+  CHECK(s->runs->front().trigger == "launch");
+  CHECK(s->runs->front().ok);
+  CHECK(s->connection.link == Link::online);
+  CHECK(s->next_auto_sync_ms > 0);  // auto-sync is on by default
+
+  worker.send(BrowseTable{customers(10, 20)});
+  s = waiter.wait(worker,
+                  [](const Snapshot& s) { return s.pages[0] && s.pages[0]->query.offset == 10; });
+  REQUIRE(s->pages[0]);
+  CHECK(s->pages[0]->total == 40);
+  REQUIRE(s->pages[0]->rows.size() == 20);
+  for (const auto& r : s->pages[0]->rows) CHECK(r.state == "synced");
+
+  std::string id = s->pages[0]->rows.front().id;
+  worker.send(ShowRecord{Entity::customers, id});
+  s = waiter.wait(worker, [&](const Snapshot& s) { return s.detail && s.detail->id == id; });
+  REQUIRE(s->detail);
+  CHECK(s->detail->found);
+  REQUIRE(s->detail->sync);
+  CHECK(s->detail->sync->remote_version.has_value());
+  CHECK(s->detail->outbox.empty());
+  CHECK(s->commands_done == worker.commands_sent());
+}
+
+TEST_CASE("worker: an edit waits in the outbox and Sync Now pushes it", "[console][worker][Push]") {
+  ServerProcess server(server_args({"--quiet"}));
+  TempDir dir;
+  SnapshotWaiter waiter;
+  WorkerOptions o = options_for(dir.file("client.db"), server.url(), server.admin_key(), waiter);
+  o.allow_launch_sync = false;
+  Worker worker(o);
+  worker.start();
+  SnapshotPtr s = waiter.wait(worker, idle);
+  REQUIRE(s);
+  CHECK((s->runs && s->runs->empty()));  // no launch sync when it is not allowed
+
+  worker.send(CreateRecord{Entity::customers, {{"name", "Console Customer"}, {"city", "Bend"}}});
+  s = waiter.wait(worker, [](const Snapshot& s) { return s.detail && s.detail->found; });
+  REQUIRE((s && s->detail && s->detail->found));
+  std::string id = s->detail->id;
+  REQUIRE(s->detail->sync);
+  CHECK(s->detail->sync->state == "pending");
+  CHECK(s->detail->outbox.size() == 1);
+  CHECK(s->status.pending == 1);
+
+  worker.send(SyncNow{});
+  s = waiter.wait(worker,
+                  [](const Snapshot& s) { return idle(s) && s.runs && s.runs->size() == 1; });
+  REQUIRE(s);
+  CHECK(s->runs->front().ok);
+  CHECK(s->runs->front().pushed == 1);
+  CHECK(s->detail->sync->state == "synced");
+  CHECK(s->detail->outbox.empty());
+  craftsync::test::HttpClient http(server.url(), server.admin_key());
+  auto answer = http.get("/api/v1/customers/" + id);
+  REQUIRE(answer.status == 200);
+  CHECK(answer.json()["name"] == "Console Customer");
+
+  worker.send(UpdateRecord{Entity::customers, id, {{"name", ""}}});  // the name is required
+  s = waiter.wait(worker, [](const Snapshot& s) { return s.commands_done >= 3 && idle(s); });
+  CHECK(has_event(*s, "name"));
+  CHECK(s->detail->sync->state == "synced");  // the bad edit changed nothing
+}
+
+TEST_CASE(
+    "worker: a conflict under the manual policy is listed, resolved, and the value restorable",
+    "[console][worker][Conflict]") {
+  ServerProcess server(server_args({"--quiet"}));
+  TestClient other(server);
+  std::string id =
+      other.records().create(Entity::customers, {{"name", "Shared"}, {"phone", "555-0000"}})["id"];
+  REQUIRE(other.sync().ok);
+
+  TempDir dir;
+  SnapshotWaiter waiter;
+  Worker worker(options_for(dir.file("client.db"), server.url(), server.admin_key(), waiter));
+  worker.start();
+  SnapshotPtr s =
+      waiter.wait(worker, [](const Snapshot& s) { return idle(s) && s.status.records[0] == 1; });
+  REQUIRE(s);
+  Settings manual = s->settings;
+  manual.conflict_resolution = ConflictPolicy::manual;
+  worker.send(SaveSettings{manual, false, "", ""});
+  worker.send(UpdateRecord{Entity::customers, id, {{"phone", "555-1111"}}});
+  s = waiter.wait(worker, [](const Snapshot& s) { return idle(s) && s.commands_done == 2; });
+  CHECK(s->settings.conflict_resolution == ConflictPolicy::manual);
+
+  other.records().update(Entity::customers, id, {{"phone", "555-2222"}});
+  REQUIRE(other.sync().ok);
+  worker.send(SyncNow{});
+  s = waiter.wait(worker, [](const Snapshot& s) {
+    return idle(s) && s.open_conflicts && s.open_conflicts->size() == 1;
+  });
+  REQUIRE((s && s->open_conflicts && s->open_conflicts->size() == 1));
+  const ConflictRecord c = s->open_conflicts->front();  // a copy: `s` moves on below
+  CHECK(c.entity_id == id);
+  CHECK(c.fields == std::vector<std::string>{"phone"});
+  CHECK(s->status.open_conflicts == 1);
+
+  ResolveConflict keep;
+  keep.conflict_id = c.id;
+  keep.resolution.keep = Side::local;
+  worker.send(keep);
+  worker.send(SyncNow{});
+  s = waiter.wait(worker, [](const Snapshot& s) {
+    return idle(s) && s.open_conflicts->empty() && s.runs && s.runs->size() == 3;
+  });
+  REQUIRE(s->resolved_conflicts->size() == 1);
+  CHECK(s->resolved_conflicts->front().resolution == "local");
+  REQUIRE(other.sync().ok);
+  CHECK(other.row(Entity::customers, id)["phone"] == "555-1111");
+
+  // The server's value lost; it is kept and can be put back.
+  worker.send(RestoreValue{c.id, Side::remote, "phone"});
+  worker.send(ShowRecord{Entity::customers, id});
+  s = waiter.wait(worker, [&](const Snapshot& s) {
+    return s.detail && s.detail->id == id && idle(s) && s.commands_done == 7;
+  });
+  CHECK(s->detail->row["phone"] == "555-2222");
+  CHECK(s->detail->sync->state == "pending");
+}
+
+TEST_CASE("worker: pages are served while a long sync runs, and Cancel stops it",
+          "[console][worker][Pull]") {
+  ServerProcess server(server_args({"--seed-demo", "1500", "--quiet"}));
+  TempDir dir;
+  SnapshotWaiter waiter;
+  WorkerOptions o = options_for(dir.file("client.db"), server.url(), server.admin_key(), waiter);
+  o.page_limit = 10;  // hundreds of pages: a long sync
+  Worker worker(o);
+  worker.start();
+  SnapshotPtr s = waiter.wait(
+      worker, [](const Snapshot& s) { return s.sync.running && s.sync.progress.records > 0; });
+  REQUIRE((s && s->sync.running));
+
+  worker.send(BrowseTable{customers(0, 50)});
+  s = waiter.wait(worker, [](const Snapshot& s) { return s.pages[0] != nullptr; });
+  REQUIRE(s->pages[0]);
+  CHECK(s->sync.running);  // answered between pages, not after the sync
+  CHECK(s->pages[0]->total > 0);
+
+  worker.send(CancelSync{});
+  s = waiter.wait(worker, [](const Snapshot& s) { return idle(s) && s.runs && !s.runs->empty(); });
+  REQUIRE(s);
+  CHECK_FALSE(s->runs->front().ok);
+  CHECK(s->runs->front().error == "cancelled");
+  CHECK(has_event(*s, "Sync cancelled"));
+  CHECK(s->connection.link != Link::offline);  // a cancel is not a network failure
+}
+
+TEST_CASE("worker: stopping during a sync cancels it and joins", "[console][worker]") {
+  ServerProcess server(server_args({"--seed-demo", "1500", "--quiet"}));
+  TempDir dir;
+  {
+    SnapshotWaiter waiter;
+    WorkerOptions o = options_for(dir.file("client.db"), server.url(), server.admin_key(), waiter);
+    o.page_limit = 10;
+    Worker worker(o);
+    worker.start();
+    SnapshotPtr s = waiter.wait(
+        worker, [](const Snapshot& s) { return s.sync.running && s.sync.progress.records > 0; });
+    REQUIRE((s && s->sync.running));
+    worker.stop();
+    worker.stop();  // idempotent
+  }
+  SyncEngine engine(dir.file("client.db"));
+  auto runs = engine.runs(5);
+  REQUIRE(runs.size() == 1);
+  CHECK_FALSE(runs[0].ok);
+  CHECK(runs[0].error == "cancelled");
+  CHECK(engine.status().records[0] < 1500);
+}
+
+TEST_CASE("worker: an unreachable server is offline and retried, a refused key is an auth error",
+          "[console][worker]") {
+  TempDir dir;
+  SECTION("offline, then the automatic retry") {
+    SnapshotWaiter waiter;
+    WorkerOptions o = options_for(dir.file("client.db"), "http://127.0.0.1:1", "k", waiter);
+    o.remote.max_attempts = 1;
+    o.offline_retry = std::chrono::seconds(1);
+    Worker worker(o);
+    worker.start();
+    SnapshotPtr s = waiter.wait(
+        worker, [](const Snapshot& s) { return idle(s) && s.connection.link == Link::offline; });
+    REQUIRE(s);
+    CHECK(s->connection.link == Link::offline);
+    CHECK(s->connection.retry_at_ms > 0);
+    CHECK(has_event(*s, "Offline"));
+    s = waiter.wait(worker,
+                    [](const Snapshot& s) { return idle(s) && s.runs && s.runs->size() >= 2; });
+    REQUIRE(s->runs->size() >= 2);
+    CHECK(s->runs->front().trigger == "auto");
+  }
+  SECTION("refused key") {
+    ServerProcess server(server_args({"--quiet"}));
+    SnapshotWaiter waiter;
+    Worker worker(options_for(dir.file("client.db"), server.url(), "not-the-key", waiter));
+    worker.start();
+    SnapshotPtr s = waiter.wait(
+        worker, [](const Snapshot& s) { return idle(s) && s.runs && !s.runs->empty(); });
+    REQUIRE(s);
+    CHECK(s->connection.link == Link::auth_error);
+    CHECK(s->connection.retry_at_ms == 0);
+  }
+}
+
+TEST_CASE("worker: settings are validated, a new server is saved to a 0600 config file",
+          "[console][worker]") {
+  ServerProcess server(server_args({"--seed-demo", "5", "--quiet"}));
+  TempDir dir;
+  ScopedEnv config("XDG_CONFIG_HOME", dir.file("config"));
+  SnapshotWaiter waiter;
+  WorkerOptions o = options_for(dir.file("client.db"), "", "", waiter);
+  o.remote_view = {};
+  Worker worker(o);
+  worker.start();
+  SnapshotPtr s = waiter.wait(worker, idle);
+  REQUIRE(s);
+  CHECK(s->connection.link == Link::unconfigured);
+  CHECK_FALSE(s->remote.configured());
+
+  Settings wanted = s->settings;
+  wanted.sync_interval_minutes = 45;
+  wanted.sync_on_launch = false;
+  worker.send(SaveSettings{wanted, true, server.url(), server.admin_key()});
+  s = waiter.wait(worker, [](const Snapshot& s) { return s.commands_done == 1; });
+  CHECK(s->settings.sync_interval_minutes == 45);
+  CHECK(s->remote.configured());
+  CHECK(s->remote.source == "config file");
+  struct stat st {};
+  REQUIRE(stat(config_file_path().c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  ConfigFile file = read_config_file();
+  CHECK(file.remote_url == server.url());
+  CHECK(file.api_key == server.admin_key());
+
+  wanted.sync_interval_minutes = 3;
+  worker.send(SaveSettings{wanted, false, "", ""});
+  worker.send(SyncNow{});
+  s = waiter.wait(worker, [](const Snapshot& s) { return s.commands_done == 3 && idle(s); });
+  CHECK(has_event(*s, "syncIntervalMinutes"));
+  CHECK(s->settings.sync_interval_minutes == 45);  // the bad value was not stored
+  REQUIRE(s->runs->size() == 1);                   // and the saved server works
+  CHECK(s->runs->front().ok);
+  CHECK(s->status.records[0] == 5);
+}
+
+TEST_CASE("worker: Test connection reports role, version and latency, without changing the server",
+          "[console][worker]") {
+  ServerProcess server(server_args({"--quiet"}));
+  TempDir dir;
+  SnapshotWaiter waiter;
+  WorkerOptions o = options_for(dir.file("client.db"), server.url(), server.admin_key(), waiter);
+  o.allow_launch_sync = false;
+  Worker worker(o);
+  worker.start();
+  worker.send(TestConnection{server.url(), server.admin_key()});
+  SnapshotPtr s =
+      waiter.wait(worker, [](const Snapshot& s) { return s.connection_test && idle(s); });
+  REQUIRE(s->connection_test);
+  CHECK(s->connection_test->reachable);
+  CHECK(s->connection_test->authenticated);
+  CHECK(s->connection_test->role == "admin");
+  CHECK_FALSE(s->connection_test->server_version.empty());
+  CHECK(s->connection_test->round_trip_ms > 0);
+  CHECK(s->connection.link == Link::online);
+
+  worker.send(TestConnection{server.url(), "wrong"});
+  s = waiter.wait(worker, [](const Snapshot& s) { return s.commands_done == 2 && idle(s); });
+  CHECK(s->connection_test->reachable);
+  CHECK_FALSE(s->connection_test->authenticated);
+  CHECK_FALSE(s->connection_test->error.empty());
+
+  worker.send(SyncNow{});  // the trial key did not replace the real one
+  s = waiter.wait(worker, [](const Snapshot& s) { return s.commands_done == 3 && idle(s); });
+  REQUIRE(s->runs->size() == 1);
+  CHECK(s->runs->front().ok);
+}

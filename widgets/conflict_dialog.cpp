@@ -1,0 +1,327 @@
+#include "widgets/conflict_dialog.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+
+#include "widgets/glyphs.hpp"
+#include "widgets/palette.hpp"
+#include "widgets/text_format.hpp"
+#include "widgets/ui_probe.hpp"
+
+namespace craftsync::console {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kDeleted = "_deleted";
+
+std::string value_text(const json& record, const std::string& field) {
+  if (!record.is_object()) return "";
+  auto it = record.find(field);
+  if (it == record.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+void cell_text(const std::string& text, bool muted) {
+  if (text.empty())
+    ImGui::TextColored(palette().muted, "(empty)");
+  else if (muted)
+    ImGui::TextColored(palette().muted, "%s", text.c_str());
+  else
+    ImGui::TextUnformatted(text.c_str());
+}
+
+ImU32 bg(const ImVec4& c) {
+  return ImGui::GetColorU32(c);
+}
+
+}  // namespace
+
+bool is_delete_conflict(const ConflictRecord& c) {
+  return c.fields.size() == 1 && c.fields[0] == kDeleted;
+}
+
+ResolveConflict keep_side(const ConflictRecord& c, Side side) {
+  ResolveConflict r;
+  r.conflict_id = c.id;
+  r.resolution.keep = side;
+  return r;
+}
+
+std::optional<ResolveConflict> apply_picks(const ConflictRecord& c,
+                                           const std::map<std::string, Side>& picks) {
+  if (is_delete_conflict(c)) {
+    auto it = picks.find(kDeleted);
+    if (it == picks.end()) return std::nullopt;
+    return keep_side(c, it->second);
+  }
+  ResolveConflict r;
+  r.conflict_id = c.id;
+  for (const auto& f : c.fields) {
+    auto it = picks.find(f);
+    if (it == picks.end()) return std::nullopt;
+    r.resolution.fields[f] = it->second;
+  }
+  return r;
+}
+
+std::map<std::string, Side> losing_sides(const ConflictRecord& c) {
+  std::map<std::string, Side> lost;
+  if (!c.resolved || is_delete_conflict(c)) return lost;
+  const std::string& res = c.resolution;
+  if (res == "local" || res == "auto_local") {
+    for (const auto& f : c.fields) lost[f] = Side::remote;
+  } else if (res == "remote" || res == "auto_remote") {
+    for (const auto& f : c.fields) lost[f] = Side::local;
+  } else if (res.rfind("fields:", 0) == 0) {
+    json picks = json::parse(res.substr(7), nullptr, false);
+    if (picks.is_object())
+      for (const auto& [f, side] : picks.items())
+        lost[f] = side == "local" ? Side::remote : Side::local;
+  }
+  return lost;
+}
+
+void ConflictDialog::step(int delta, std::size_t count) {
+  if (count == 0) return;
+  auto n = static_cast<long long>(count);
+  index = static_cast<std::size_t>(((static_cast<long long>(index) + delta) % n + n) % n);
+  picks.clear();
+  current_id_ = 0;  // the index decides at the next draw
+}
+
+void ConflictDialog::draw(const Snapshot& s, Commands& out) {
+  const auto& open = s.open_conflicts;
+  std::size_t count = open ? open->size() : 0;
+  if (count == 0) {
+    ImGui::TextColored(palette().ok, "%s No open conflicts.", glyph::kCheck);
+    ImGui::TextColored(
+        palette().muted,
+        "Conflicts appear here when the same field changed on this device and on the "
+        "server and the policy is \"Ask me\".");
+    current_id_ = 0;
+    picks.clear();
+  } else {
+    // Follow the conflict on screen when the list changes under it; when it was resolved,
+    // the one that took its place is shown.
+    auto it = std::find_if(open->begin(), open->end(),
+                           [&](const ConflictRecord& c) { return c.id == current_id_; });
+    if (it != open->end()) index = static_cast<std::size_t>(it - open->begin());
+    if (index >= count) index = count - 1;
+    const ConflictRecord& c = (*open)[index];
+    if (c.id != current_id_) {
+      current_id_ = c.id;
+      picks.clear();
+    }
+    draw_conflict(c, count, out);
+  }
+  ImGui::Spacing();
+  draw_history(s, out);
+}
+
+void ConflictDialog::draw_conflict(const ConflictRecord& c, std::size_t count, Commands& out) {
+  const Palette& p = palette();
+  float em = ImGui::GetFontSize();
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextColored(p.warning, "Conflict %zu of %zu %s %s", index + 1, count, glyph::kDash,
+                     std::string(entity_name(c.entity)).c_str());
+  ImGui::SameLine();
+  push_mono();
+  ImGui::TextUnformatted(c.entity_id.c_str());
+  pop_mono();
+  ImGui::SameLine(ImGui::GetContentRegionMax().x - 9.5f * em);
+  ImGui::BeginDisabled(count < 2);
+  if (ui_button("< Prev", ImVec2(4.5f * em, 0))) step(-1, count);
+  ImGui::SameLine();
+  if (ui_button("Next >", ImVec2(4.5f * em, 0))) step(+1, count);
+  ImGui::EndDisabled();
+
+  ImGui::TextColored(p.muted, "Detected %s %s server rev %lld %s %zu field(s) in conflict",
+                     timestamp_text(c.created_at).c_str(), glyph::kDot,
+                     static_cast<long long>(c.remote_rev), glyph::kDot,
+                     is_delete_conflict(c) ? std::size_t(1) : c.fields.size());
+  ui_checkbox("Show base (last agreed version)", &show_base);
+  if (!c.merged_fields.empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(p.muted, "   ");
+    ImGui::SameLine();
+    ImGui::ColorButton("##merged_key", p.merged_bg, ImGuiColorEditFlags_NoTooltip, ImVec2(em, em));
+    ImGui::SameLine();
+    ImGui::TextColored(p.muted, "merged automatically");
+  }
+  draw_fields(c);
+
+  ImGui::Spacing();
+  if (ui_button("Keep Local", ImVec2(8 * em, 0))) out.push(keep_side(c, Side::local));
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Keep this device's values for every conflicting field");
+  ImGui::SameLine();
+  if (ui_button("Keep Remote", ImVec2(8 * em, 0))) out.push(keep_side(c, Side::remote));
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Take the server's values for every conflicting field");
+  ImGui::SameLine();
+  auto picked = apply_picks(c, picks);
+  ImGui::BeginDisabled(!picked);
+  if (ui_button("Apply picks", ImVec2(8 * em, 0)) && picked) out.push(*picked);
+  ImGui::EndDisabled();
+  if (!picked) {
+    ImGui::SameLine();
+    ImGui::TextColored(p.muted, "pick a side for each highlighted field to apply");
+  }
+}
+
+void ConflictDialog::draw_fields(const ConflictRecord& c) {
+  const Palette& p = palette();
+  float em = ImGui::GetFontSize();
+  bool del = is_delete_conflict(c);
+  int columns = show_base ? 5 : 4;
+  ImGuiTableFlags flags = ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_BordersOuter |
+                          ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_PadOuterX;
+  if (!ImGui::BeginTable("##conflict_fields", columns, flags)) return;
+  ImGui::TableSetupColumn("Field", ImGuiTableColumnFlags_WidthFixed, 9 * em);
+  ImGui::TableSetupColumn("Local (this device)", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+  ImGui::TableSetupColumn("Remote (server)", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+  if (show_base) ImGui::TableSetupColumn("Base", ImGuiTableColumnFlags_WidthStretch, 0.8f);
+  ImGui::TableSetupColumn("Keep", ImGuiTableColumnFlags_WidthFixed, 11.5f * em);
+  ImGui::TableHeadersRow();
+
+  auto pick_cell = [&](const std::string& field) {
+    auto it = picks.find(field);
+    std::string l = "Local##pick_" + field, r = "Remote##pick_" + field;
+    if (ui_radio(l.c_str(), it != picks.end() && it->second == Side::local))
+      picks[field] = Side::local;
+    ImGui::SameLine();
+    if (ui_radio(r.c_str(), it != picks.end() && it->second == Side::remote))
+      picks[field] = Side::remote;
+  };
+
+  if (del) {
+    ImGui::TableNextRow();
+    ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg0, bg(p.changed_bg));
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted("record");
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(c.local.is_object() ? "edited here" : "deleted here");
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(c.remote.is_object() ? "edited on the server" : "deleted on the server");
+    if (show_base) {
+      ImGui::TableNextColumn();
+      ImGui::TextColored(p.muted, "%s", c.base.is_object() ? "existed" : "(none)");
+    }
+    ImGui::TableNextColumn();
+    pick_cell(kDeleted);
+  }
+  for (const FieldSpec& f : fields_of(c.entity)) {
+    std::string name(f.name);
+    std::string local = value_text(c.local, name), remote = value_text(c.remote, name);
+    if (f.kind == FieldKind::timestamp) {
+      local = timestamp_text(local);
+      remote = timestamp_text(remote);
+    }
+    bool conflicting = contains(c.fields, name);
+    bool merged = contains(c.merged_fields, name);
+    bool differs = local != remote;
+    bool bookkeeping = f.kind == FieldKind::timestamp || f.kind == FieldKind::server_number;
+    ImGui::TableNextRow();
+    if (conflicting)
+      ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg0, bg(p.changed_bg));
+    else if (merged)
+      ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg0, bg(p.merged_bg));
+    ImGui::TableNextColumn();
+    if (conflicting)
+      ImGui::TextColored(p.warning, "%s", name.c_str());
+    else if (merged)
+      ImGui::TextColored(p.ok, "%s (merged)", name.c_str());
+    else
+      ImGui::TextColored(bookkeeping || !differs ? p.muted : p.text, "%s", name.c_str());
+    bool quiet = !conflicting && !merged && (!differs || bookkeeping);
+    ImGui::TableNextColumn();
+    if (c.local.is_object())
+      cell_text(local, quiet);
+    else
+      ImGui::TextColored(p.muted, "(deleted)");
+    ImGui::TableNextColumn();
+    if (c.remote.is_object())
+      cell_text(remote, quiet);
+    else
+      ImGui::TextColored(p.muted, "(deleted)");
+    if (show_base) {
+      ImGui::TableNextColumn();
+      std::string base = value_text(c.base, name);
+      if (c.base.is_object())
+        cell_text(f.kind == FieldKind::timestamp ? timestamp_text(base) : base, true);
+      else
+        ImGui::TextColored(p.muted, "(none)");
+    }
+    ImGui::TableNextColumn();
+    if (conflicting && !del)
+      pick_cell(name);
+    else if (merged)
+      ImGui::TextColored(p.muted, "took remote");
+    else if (differs && !bookkeeping && c.local.is_object() && c.remote.is_object())
+      ImGui::TextColored(
+          p.muted, "%s",
+          value_text(c.base, name) == remote ? "local change kept" : "remote change");
+  }
+  ImGui::EndTable();
+}
+
+void ConflictDialog::draw_history(const Snapshot& s, Commands& out) {
+  const Palette& p = palette();
+  float em = ImGui::GetFontSize();
+  std::size_t n = s.resolved_conflicts ? s.resolved_conflicts->size() : 0;
+  std::string title = "Resolution history (" + std::to_string(n) + ")###history";
+  ImGui::SetNextItemOpen(show_history, ImGuiCond_Once);
+  show_history = ImGui::CollapsingHeader(title.c_str());
+  if (!show_history || n == 0) return;
+  ImGui::TextColored(
+      p.muted,
+      "Every value that lost a conflict is kept; Restore puts it back as a new local edit.");
+  ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH |
+                          ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp;
+  float height = std::max(8.0f * em, ImGui::GetContentRegionAvail().y);
+  if (!ImGui::BeginTable("##history", 4, flags, ImVec2(0, height))) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("Resolved", ImGuiTableColumnFlags_WidthFixed, 11 * em);
+  ImGui::TableSetupColumn("Record", ImGuiTableColumnFlags_WidthFixed, 12 * em);
+  ImGui::TableSetupColumn("Outcome", ImGuiTableColumnFlags_WidthFixed, 8 * em);
+  ImGui::TableSetupColumn("Overwritten values", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableHeadersRow();
+  // Rows differ in height (one line per overwritten field) and the history is bounded by the
+  // worker, so no clipper here.
+  {
+    for (const ConflictRecord& c : *s.resolved_conflicts) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(timestamp_text(c.resolved_at).c_str());
+      ImGui::TableNextColumn();
+      ImGui::Text("%s %s", std::string(entity_name(c.entity)).c_str(),
+                  short_id(c.entity_id).c_str());
+      ImGui::TableNextColumn();
+      std::string outcome = c.resolution.rfind("fields:", 0) == 0 ? "per field" : c.resolution;
+      ImGui::TextUnformatted(outcome.c_str());
+      ImGui::TableNextColumn();
+      auto lost = losing_sides(c);
+      if (lost.empty())
+        ImGui::TextColored(p.muted, "%s", is_delete_conflict(c) ? "record kept or removed" : "-");
+      for (const auto& [field, side] : lost) {
+        const json& source = side == Side::local ? c.local : c.remote;
+        std::string value = value_text(source, field);
+        ImGui::AlignTextToFramePadding();
+        ImGui::Text("%s: \"%s\" (%s)", field.c_str(), value.c_str(),
+                    side == Side::local ? "local" : "remote");
+        ImGui::SameLine();
+        std::string label = "Restore##" + std::to_string(c.id) + "_" + field;
+        if (ui_small_button(label.c_str())) out.push(RestoreValue{c.id, side, field});
+      }
+    }
+  }
+  ImGui::EndTable();
+}
+
+}  // namespace craftsync::console

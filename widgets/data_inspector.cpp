@@ -1,0 +1,330 @@
+#include "widgets/data_inspector.hpp"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <algorithm>
+
+#include "widgets/glyphs.hpp"
+#include "widgets/palette.hpp"
+#include "widgets/text_format.hpp"
+#include "widgets/ui_probe.hpp"
+
+namespace craftsync::console {
+namespace {
+
+constexpr std::int64_t kBlock = 100;   // windows start on a multiple of this
+constexpr std::int64_t kMargin = 100;  // rows fetched above and below the visible ones
+constexpr const char* kStates[] = {"All states", "synced", "pending", "conflict", "rejected"};
+constexpr const char* kEntityTabs[] = {"Customers", "Quotes", "Orders"};
+
+struct Column {
+  const char* title;
+  const char* field;
+  float width_em;  // 0: stretch
+};
+
+std::vector<Column> columns_for(Entity e) {
+  switch (e) {
+    case Entity::customers:
+      return {
+          {"Name", "name", 0}, {"Email", "email", 0}, {"City", "city", 7}, {"St", "state", 2.2f}};
+    case Entity::quotes:
+      return {{"Number", "quote_number", 0},
+              {"Amount", "total_amount", 5.5f},
+              {"Status", "status", 5},
+              {"Customer", "customer_id", 7}};
+    case Entity::orders:
+      return {
+          {"Number", "order_number", 0}, {"Quote", "quote_id", 7}, {"Customer", "customer_id", 7}};
+  }
+  return {};
+}
+
+int field_index(Entity e, std::string_view name) {
+  int i = 0;
+  for (const FieldSpec& f : fields_of(e)) {
+    if (f.name == name) return i;
+    ++i;
+  }
+  return -1;
+}
+
+}  // namespace
+
+TableQuery window_for(Entity e, const std::string& search, const std::string& state,
+                      std::int64_t first, std::int64_t last) {
+  TableQuery q;
+  q.entity = e;
+  q.search = search;
+  q.state = state;
+  q.offset = std::max<std::int64_t>(0, (first - kMargin) / kBlock * kBlock);
+  std::int64_t end = (last + kMargin + kBlock - 1) / kBlock * kBlock;
+  q.limit = std::max<std::int64_t>(kBlock, end - q.offset);
+  return q;
+}
+
+std::string DataInspector::state_name() const {
+  return state_filter == 0 ? "" : kStates[state_filter];
+}
+
+std::int64_t DataInspector::row_count(const Snapshot& s) const {
+  const auto& page = s.pages[entity_index(entity)];
+  TableQuery want;
+  want.entity = entity;
+  want.search = search;
+  want.state = state_name();
+  if (page && page->query.same_filter(want)) return page->total;
+  if (search.empty() && state_filter == 0) return s.status.records[entity_index(entity)];
+  return 0;
+}
+
+std::optional<BrowseTable> DataInspector::page_request(const Snapshot& s, std::int64_t first,
+                                                       std::int64_t last) {
+  TableQuery want = window_for(entity, search, state_name(), first, last);
+  const auto& page = s.pages[entity_index(entity)];
+  bool page_fits = page && page->query.same_filter(want);
+  if (page_fits) {
+    std::int64_t end = std::min(last, page->total);
+    if (page->covers(first, std::max(first, end))) return std::nullopt;
+  }
+  if (requested_ && requested_->same_filter(want) && requested_->offset <= first &&
+      requested_->offset + requested_->limit >= last) {
+    // Asked already; wait for it unless the answer came and did not cover (data shrank).
+    bool answered = page_fits && page->query.offset == requested_->offset &&
+                    page->query.limit == requested_->limit;
+    if (!answered) return std::nullopt;
+    if (page->covers(first, std::min(last, page->total))) return std::nullopt;
+    if (first >= page->total) return std::nullopt;  // nothing more to fetch
+  }
+  requested_ = want;
+  return BrowseTable{want};
+}
+
+void DataInspector::select(const std::string& id, Commands& out) {
+  selected_id = id;
+  out.push(ShowRecord{entity, id});
+}
+
+void DataInspector::draw(const Snapshot& s, Commands& out) {
+  float em = ImGui::GetFontSize();
+  draw_toolbar(s, out);
+  float detail_w = std::clamp(ImGui::GetContentRegionAvail().x * 0.40f, 18 * em, 30 * em);
+  ImGui::BeginChild("##table_side", ImVec2(-detail_w - ImGui::GetStyle().ItemSpacing.x, 0), false);
+  draw_table(s, out);
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("##detail_side", ImVec2(0, 0), true);
+  draw_detail(s, out);
+  ImGui::EndChild();
+  form.draw(out);
+
+  if (confirm_delete) {
+    ImGui::OpenPopup("Delete record?");
+    confirm_delete = false;
+  }
+  if (ImGui::BeginPopupModal("Delete record?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+    std::string singular(entity_name(entity));
+    singular.pop_back();
+    ImGui::Text("Delete %s %s?", singular.c_str(), selected_id.c_str());
+    ImGui::TextColored(palette().muted,
+                       "It is removed here now and on the server at the next sync.");
+    if (ui_button("Delete##confirm", ImVec2(7 * em, 0))) {
+      out.push(DeleteRecord{entity, selected_id});
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::SameLine();
+    if (ui_button("Keep##confirm", ImVec2(7 * em, 0))) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+  }
+}
+
+void DataInspector::draw_toolbar(const Snapshot& s, Commands& out) {
+  float em = ImGui::GetFontSize();
+  for (int i = 0; i < 3; ++i) {
+    Entity e = kEntitiesInFkOrder[static_cast<std::size_t>(i)];
+    if (i) ImGui::SameLine();
+    std::string label =
+        std::string(kEntityTabs[i]) + " " + thousands(s.status.records[i]) + "##entity_tab";
+    bool active = entity == e;
+    if (active)
+      ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+    if (ui_button(label.c_str()) && !active) {
+      entity = e;
+      selected_id.clear();
+      scroll_to_row = 0;
+      out.push(ShowRecord{e, ""});
+    }
+    if (active) ImGui::PopStyleColor();
+  }
+  ImGui::SameLine(0, 2 * em);
+  ImGui::SetNextItemWidth(14 * em);
+  if (focus_search) {
+    ImGui::SetKeyboardFocusHere();
+    focus_search = false;
+  }
+  if (ImGui::InputTextWithHint("##search", "Search (Ctrl+F)", &search)) scroll_to_row = 0;
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(8 * em);
+  if (ImGui::BeginCombo("##state_filter", kStates[state_filter])) {
+    for (int i = 0; i < 5; ++i)
+      if (ui_selectable(kStates[i], state_filter == i)) {
+        state_filter = i;
+        scroll_to_row = 0;
+      }
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  std::string singular(entity_name(entity));
+  singular.pop_back();
+  std::string new_label = "New " + singular + "##new_record";
+  ImGui::BeginDisabled(!s.loaded);
+  if (ui_button(new_label.c_str())) {
+    std::map<std::string, std::string> prefill;
+    // A quote or order usually belongs to what is selected in the other tables; start empty.
+    form.begin_create(entity, prefill);
+  }
+  ImGui::EndDisabled();
+}
+
+void DataInspector::draw_table(const Snapshot& s, Commands& out) {
+  const Palette& p = palette();
+  float em = ImGui::GetFontSize();
+  std::int64_t rows = row_count(s);
+  const auto& page = s.pages[entity_index(entity)];
+  TableQuery want;
+  want.entity = entity;
+  want.search = search;
+  want.state = state_name();
+  bool page_matches = page && page->query.same_filter(want);
+  auto cols = columns_for(entity);
+  std::vector<int> idx;
+  for (const auto& c : cols) idx.push_back(field_index(entity, c.field));
+  int number_idx = number_field(entity) ? field_index(entity, *number_field(entity)) : -1;
+
+  ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
+                          ImGuiTableFlags_BordersOuter | ImGuiTableFlags_BordersInnerV |
+                          ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp;
+  float footer = ImGui::GetTextLineHeightWithSpacing();
+  // One table id per entity: ImGui keeps column widths per id, and the tables differ.
+  std::string table_id = "##records_" + std::string(entity_name(entity));
+  if (!ImGui::BeginTable(table_id.c_str(), static_cast<int>(cols.size()) + 1, flags,
+                         ImVec2(0, -footer)))
+    return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  for (const auto& c : cols) {
+    if (c.width_em > 0)
+      ImGui::TableSetupColumn(c.title, ImGuiTableColumnFlags_WidthFixed, c.width_em * em);
+    else
+      ImGui::TableSetupColumn(c.title, ImGuiTableColumnFlags_WidthStretch, 1.0f);
+  }
+  ImGui::TableSetupColumn("Sync", ImGuiTableColumnFlags_WidthFixed, 5.5f * em);
+  ImGui::TableHeadersRow();
+  if (scroll_to_row) {
+    ImGui::SetScrollY(static_cast<float>(*scroll_to_row) * ImGui::GetTextLineHeightWithSpacing());
+    scroll_to_row.reset();
+  }
+
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(std::min<std::int64_t>(rows, 100000000)));
+  while (clipper.Step()) {
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      ImGui::TableNextRow();
+      const RowView* r = nullptr;
+      if (page_matches && i >= page->query.offset &&
+          i < page->query.offset + static_cast<std::int64_t>(page->rows.size()))
+        r = &page->rows[static_cast<std::size_t>(i - page->query.offset)];
+      ImGui::TableNextColumn();
+      if (!r) {
+        ImGui::TextColored(p.muted, "%s", glyph::kEllipsis);
+        continue;
+      }
+      ImGui::PushID(i);
+      bool selected = r->id == selected_id;
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        if (c) ImGui::TableNextColumn();
+        const std::string& v = idx[c] >= 0 ? r->cells[static_cast<std::size_t>(idx[c])] : r->id;
+        bool is_ref = std::string_view(cols[c].field).ends_with("_id");
+        bool is_time = std::string_view(cols[c].field).ends_with("_at");
+        std::string text = is_ref ? short_id(v) : is_time ? timestamp_text(v).substr(0, 10) : v;
+        if (c == 0) {
+          bool provisional = idx[c] == number_idx && r->provisional;
+          if (provisional) ImGui::PushStyleColor(ImGuiCol_Text, p.warning);
+          if (ui_selectable((text + "##row").c_str(), selected,
+                            ImGuiSelectableFlags_SpanAllColumns) &&
+              !selected)
+            select(r->id, out);
+          if (provisional) {
+            ImGui::PopStyleColor();
+            if (ImGui::IsItemHovered())
+              ImGui::SetTooltip(
+                  "Provisional number: the server assigns the real one when this is pushed");
+          }
+        } else if (text.empty()) {
+          ImGui::TextColored(p.muted, "-");
+        } else {
+          ImGui::TextUnformatted(text.c_str());
+        }
+      }
+      ImGui::TableNextColumn();
+      ImGui::TextColored(state_color(r->state), "%s %s", glyph::kDot, r->state.c_str());
+      ImGui::PopID();
+    }
+  }
+  // What is on screen, from the scroll position (the clipper's own steps include a first row it
+  // only measures).
+  float row_h = std::max(
+      1.0f, clipper.ItemsHeight > 0 ? clipper.ItemsHeight : ImGui::GetTextLineHeightWithSpacing());
+  visible_first =
+      std::clamp<std::int64_t>(static_cast<std::int64_t>(ImGui::GetScrollY() / row_h), 0, rows);
+  visible_last = std::clamp<std::int64_t>(
+      visible_first + static_cast<std::int64_t>(ImGui::GetWindowHeight() / row_h), 0, rows);
+  ImGui::EndTable();
+
+  if (auto req = page_request(s, visible_first, std::max(visible_last, visible_first + 1)))
+    out.push(*req);
+
+  if (!page_matches && rows == 0)
+    ImGui::TextColored(p.muted, "Loading%s", glyph::kEllipsis);
+  else if (rows == 0 && (!search.empty() || state_filter != 0))
+    ImGui::TextColored(p.muted, "No records match.");
+  else if (rows == 0)
+    ImGui::TextColored(p.muted, "No %s yet: sync, or create one.",
+                       std::string(entity_name(entity)).c_str());
+  else if (!search.empty() || state_filter != 0)
+    ImGui::TextColored(p.muted, "%s matching %s showing %s-%s", thousands(rows).c_str(),
+                       glyph::kDot, thousands(visible_first + 1).c_str(),
+                       thousands(std::min(visible_last, rows)).c_str());
+  else
+    ImGui::TextColored(p.muted, "%s rows %s showing %s-%s", thousands(rows).c_str(), glyph::kDot,
+                       thousands(visible_first + 1).c_str(),
+                       thousands(std::min(visible_last, rows)).c_str());
+}
+
+void DataInspector::draw_detail(const Snapshot& s, Commands& out) {
+  (void)out;
+  const Palette& p = palette();
+  if (selected_id.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(p.muted,
+                       "Select a row to see its sync metadata, outbox entries and raw JSON.");
+    ImGui::PopTextWrapPos();
+    return;
+  }
+  if (!s.detail || s.detail->id != selected_id) {
+    ImGui::TextColored(p.muted, "Loading %s%s", short_id(selected_id).c_str(), glyph::kEllipsis);
+    return;
+  }
+  switch (detail_.draw(s.detail)) {
+    case RecordDetailPane::Action::edit:
+      form.begin_edit(s.detail->entity, s.detail->row);
+      break;
+    case RecordDetailPane::Action::remove:
+      confirm_delete = true;
+      break;
+    case RecordDetailPane::Action::none:
+      break;
+  }
+}
+
+}  // namespace craftsync::console

@@ -1,0 +1,56 @@
+#pragma once
+// The data & metadata inspector: customers, quotes and orders in tables that scale to 100k+
+// rows. Only the visible rows are drawn (ImGuiListClipper); the rows come in windows that the
+// worker reads off the UI thread (BrowseTable), so scrolling never waits on SQLite. Search, a
+// sync-state filter, a sync state per row, provisional numbers marked as such, a detail pane
+// (sync_metadata, outbox, raw JSON), and create / edit / delete through the outbox.
+//
+// Threading: the render thread only. Holds UI state only.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "app/console/commands.hpp"
+#include "app/console/snapshot.hpp"
+#include "widgets/record_detail.hpp"
+#include "widgets/record_form.hpp"
+
+namespace craftsync::console {
+
+/// The window of rows to ask for so that rows [first, last) and a margin are on hand.
+TableQuery window_for(Entity e, const std::string& search, const std::string& state,
+                      std::int64_t first, std::int64_t last);
+
+struct DataInspector {
+  Entity entity = Entity::customers;
+  std::string search;
+  int state_filter = 0;  // 0 all, then synced, pending, conflict, rejected
+  std::string selected_id;
+  bool focus_search = false;
+  std::optional<std::int64_t> scroll_to_row;  // scrolls the table there at the next draw
+  RecordForm form;
+  bool confirm_delete = false;
+
+  void draw(const Snapshot& s, Commands& out);
+
+  /// The BrowseTable to send for visible rows [first, last), or nullopt when the snapshot's
+  /// page covers them or the same window is already on its way.
+  std::optional<BrowseTable> page_request(const Snapshot& s, std::int64_t first, std::int64_t last);
+  /// Rows the table shows: the filtered total once the page for this filter has arrived.
+  std::int64_t row_count(const Snapshot& s) const;
+  std::string state_name() const;
+  /// Selects a record and asks for its detail.
+  void select(const std::string& id, Commands& out);
+
+  std::int64_t visible_first = 0, visible_last = 0;  // after the last draw
+
+ private:
+  void draw_toolbar(const Snapshot& s, Commands& out);
+  void draw_table(const Snapshot& s, Commands& out);
+  void draw_detail(const Snapshot& s, Commands& out);
+  std::optional<TableQuery> requested_;
+  RecordDetailPane detail_;
+};
+
+}  // namespace craftsync::console

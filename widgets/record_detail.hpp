@@ -1,0 +1,27 @@
+#pragma once
+// The inspector's detail pane for one record: its fields, its sync_metadata (state, versions,
+// last sync, provisional number, rejection errors), its outbox entries, and its raw JSON.
+//
+// Threading: the render thread only. Holds UI state only (the raw JSON text being shown).
+
+#include <memory>
+#include <string>
+
+#include "app/console/snapshot.hpp"
+
+namespace craftsync::console {
+
+/// The record with its sync bookkeeping as pretty JSON, as the CLI's `get` prints it.
+std::string raw_json_text(const RecordDetail& d);
+
+struct RecordDetailPane {
+  enum class Action { none, edit, remove };
+  /// Draws the pane; returns what the person asked for.
+  Action draw(const std::shared_ptr<const RecordDetail>& detail);
+
+ private:
+  std::shared_ptr<const RecordDetail> cached_for_;  // held, so its address is not reused
+  std::string raw_;
+};
+
+}  // namespace craftsync::console

@@ -1,0 +1,163 @@
+#include "widgets/record_form.hpp"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include "widgets/glyphs.hpp"
+#include "widgets/palette.hpp"
+#include "widgets/text_format.hpp"
+#include "widgets/ui_probe.hpp"
+
+namespace craftsync::console {
+namespace {
+
+constexpr const char* kStatuses[] = {"draft", "sent", "accepted", "declined"};
+
+const char* hint_for(const FieldSpec& f) {
+  switch (f.kind) {
+    case FieldKind::amount:
+      return "1250.00";
+    case FieldKind::email:
+      return "name@example.com";
+    case FieldKind::reference:
+      return "id of the record it belongs to";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+bool RecordForm::editable(const FieldSpec& f) {
+  return f.kind != FieldKind::timestamp && f.kind != FieldKind::server_number;
+}
+
+void RecordForm::begin_create(Entity e, const std::map<std::string, std::string>& prefill) {
+  open = true;
+  creating = true;
+  entity = e;
+  id.clear();
+  values.clear();
+  original.clear();
+  for (const FieldSpec& f : fields_of(e))
+    if (editable(f)) values[std::string(f.name)] = "";
+  if (e == Entity::quotes) values["status"] = "draft";
+  for (const auto& [k, v] : prefill)
+    if (values.count(k)) values[k] = v;
+}
+
+void RecordForm::begin_edit(Entity e, const nlohmann::json& row) {
+  open = true;
+  creating = false;
+  entity = e;
+  id = row.value("id", "");
+  values.clear();
+  for (const FieldSpec& f : fields_of(e)) {
+    if (!editable(f)) continue;
+    auto it = row.find(f.name);
+    values[std::string(f.name)] = it != row.end() && it->is_string() ? it->get<std::string>() : "";
+  }
+  original = values;
+}
+
+std::optional<Command> RecordForm::submit(std::string* problem) const {
+  for (const FieldSpec& f : fields_of(entity)) {
+    if (!editable(f) || !f.required) continue;
+    auto it = values.find(std::string(f.name));
+    if (it == values.end() || it->second.empty()) {
+      if (problem) *problem = std::string(f.name) + " is required";
+      return std::nullopt;
+    }
+  }
+  if (creating) {
+    nlohmann::json fields = nlohmann::json::object();
+    for (const auto& [k, v] : values)
+      if (!v.empty()) fields[k] = v;
+    return CreateRecord{entity, fields};
+  }
+  nlohmann::json patch = nlohmann::json::object();
+  for (const auto& [k, v] : values) {
+    auto it = original.find(k);
+    if (it == original.end() || it->second != v)
+      patch[k] = v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v);
+  }
+  if (patch.empty()) {
+    if (problem) *problem = "nothing changed";
+    return std::nullopt;
+  }
+  return UpdateRecord{entity, id, patch};
+}
+
+void RecordForm::draw(Commands& out) {
+  std::string singular(entity_name(entity));
+  singular.pop_back();
+  std::string title = (creating ? "New " : "Edit ") + singular + "###record_form";
+  const char* popup = title.c_str();
+  if (open && !ImGui::IsPopupOpen(popup)) ImGui::OpenPopup(popup);
+  float em = ImGui::GetFontSize();
+  ImGui::SetNextWindowSize(ImVec2(34 * em, 0), ImGuiCond_Appearing);
+  ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(
+      ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.5f, vp->WorkPos.y + vp->WorkSize.y * 0.35f),
+      ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+  if (!ImGui::BeginPopupModal(popup, nullptr,
+                              ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings))
+    return;
+  if (creating)
+    ImGui::Text("A new %s, made here", singular.c_str());
+  else
+    ImGui::Text("%s %s", singular.c_str(), id.c_str());
+  ImGui::TextColored(palette().muted,
+                     "Saved locally at once; pushed to the server at the next sync.");
+  ImGui::Separator();
+  if (ImGui::BeginTable("##form_fields", 2, ImGuiTableFlags_SizingFixedFit)) {
+    ImGui::TableSetupColumn("f", ImGuiTableColumnFlags_WidthFixed, 8 * em);
+    ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthFixed, 24 * em);
+    for (const FieldSpec& f : fields_of(entity)) {
+      std::string name(f.name);
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::AlignTextToFramePadding();
+      ImGui::TextColored(f.required ? palette().text : palette().muted, "%s%s", name.c_str(),
+                         f.required ? " *" : "");
+      ImGui::TableNextColumn();
+      ImGui::SetNextItemWidth(-1);
+      std::string label = "##field_" + name;
+      if (f.kind == FieldKind::server_number) {
+        ImGui::TextColored(palette().muted, "assigned by the server");
+      } else if (f.kind == FieldKind::timestamp) {
+        ImGui::TextColored(palette().muted, "set automatically");
+      } else if (f.kind == FieldKind::quote_status) {
+        std::string& v = values[name];
+        if (ImGui::BeginCombo(label.c_str(), v.c_str())) {
+          for (const char* st : kStatuses)
+            if (ui_selectable(st, v == st)) v = st;
+          ImGui::EndCombo();
+        }
+      } else {
+        ImGui::InputTextWithHint(label.c_str(), hint_for(f), &values[name]);
+      }
+    }
+    ImGui::EndTable();
+  }
+  std::string problem;
+  auto cmd = submit(&problem);
+  if (!problem.empty() && problem != "nothing changed")
+    ImGui::TextColored(palette().warning, "%s", problem.c_str());
+  ImGui::BeginDisabled(!cmd);
+  if (ui_button(creating ? "Create" : "Save", ImVec2(7 * em, 0)) && cmd) {
+    out.push(*cmd);
+    open = false;
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  if (ui_button("Cancel##form", ImVec2(7 * em, 0)) ||
+      ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+    open = false;
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::EndPopup();
+}
+
+}  // namespace craftsync::console

@@ -1,0 +1,47 @@
+#pragma once
+// The status badge in the header: one line that says how sync stands ("✓ Synced 5 minutes ago
+// (Auto: 30m)", "Syncing… 45% (12,000 / 100,000)", "Offline — retrying in 30 s", "⚠ 3
+// conflicts need attention"). Clicking it opens the details: connection, auto-sync and
+// statistics.
+//
+// Threading: the render thread only. Holds UI state only.
+
+#include <imgui.h>
+
+#include <cstdint>
+#include <string>
+
+#include "app/console/commands.hpp"
+#include "app/console/snapshot.hpp"
+
+namespace craftsync::console {
+
+enum class BadgeKind {
+  loading,
+  unconfigured,
+  syncing,
+  offline,
+  auth_error,
+  error,
+  conflicts,
+  synced,
+  never_synced
+};
+
+struct BadgeView {
+  BadgeKind kind = BadgeKind::loading;
+  std::string text;
+  ImVec4 color;
+};
+
+/// What the badge says for a snapshot at a given wall-clock time. Pure.
+BadgeView badge_view(const Snapshot& s, std::int64_t now_ms);
+
+struct StatusBadge {
+  bool open_details = false;       // opens the details popup at the next draw
+  bool conflicts_clicked = false;  // set for one frame when the conflict badge was clicked
+
+  void draw(const Snapshot& s, Commands& out, std::int64_t now_ms);
+};
+
+}  // namespace craftsync::console
