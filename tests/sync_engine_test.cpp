@@ -17,6 +17,7 @@
 #include "tests/support/scripted_server.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/sync_client.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace craftsync;
 using namespace craftsync::test;
@@ -45,14 +46,13 @@ TEST_CASE("a retry verdict leaves the change queued, and the next run sends it",
   ServerProcess server(server_args({"--busy-timeout-ms", "100", "--quiet"}));
   TestClient a(server);
   std::string id = a.records().create(Entity::customers, {{"name", "Patient"}})["id"];
-  sqlite3* lock = nullptr;
-  REQUIRE(sqlite3_open(server.db_path().c_str(), &lock) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(lock, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
   SyncOptions push_only;
   push_only.direction = Direction::push;
-  SyncReport busy = a.sync(push_only);
-  sqlite3_exec(lock, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(lock);
+  SyncReport busy;
+  {
+    HeldWriteLock lock(server.db_path());  // a long admin transaction on the server's database
+    busy = a.sync(push_only);
+  }
   CHECK_FALSE(busy.ok);
   CHECK(busy.retried == 1);
   CHECK(busy.error.find("retry") != std::string::npos);

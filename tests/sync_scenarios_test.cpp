@@ -9,6 +9,7 @@
 #include "tests/support/protocol_helpers.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/sync_client.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace craftsync;
 using namespace craftsync::test;
@@ -70,14 +71,14 @@ TEST_CASE("scenario 1: an offline customer and quote get the server's number and
   }
 }
 
-TEST_CASE("scenario 2: a customer changed on the server with sqlite3 reaches both clients", "[sync][Pull]") {
+TEST_CASE("scenario 2: a customer changed on the server with direct SQL reaches both clients", "[sync][Pull]") {
   ServerProcess server(server_args({"--seed-demo", "25", "--quiet"}));
   TestClient a(server), b(server);
   require_ok(a.sync());
   require_ok(b.sync());
   auto first = a.records().list(Entity::customers, {});
   std::string id = first.front()["id"];
-  sqlite3_cli(server.db_path(), "UPDATE customers SET phone = '(555) 010-9999', city = 'Tacoma' WHERE id = '" + id + "'");
+  direct_sql(server.db_path(), "UPDATE customers SET phone = '(555) 010-9999', city = 'Tacoma' WHERE id = '" + id + "'");
   SyncReport ra = a.sync(), rb = b.sync();
   require_ok(ra);
   require_ok(rb);
