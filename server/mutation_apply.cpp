@@ -103,7 +103,9 @@ MutationResult apply_upsert(WriteTxn& txn, const Mutation& m, const std::optiona
 
   if (creating) {
     if (auto field = number_field(m.entity)) {
+      // Skip numbers an admin already used by hand (rows inserted with SQL bypass the counter).
       std::string number = format_number(m.entity, txn.next_number(m.entity));
+      while (txn.number_taken(m.entity, number)) number = format_number(m.entity, txn.next_number(m.entity));
       row[std::string(*field)] = number;
       assigned[std::string(*field)] = number;
     }

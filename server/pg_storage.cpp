@@ -87,6 +87,14 @@ class PgWriteTxn final : public WriteTxn {
                .rows() > 0;
   }
 
+  bool number_taken(Entity e, const std::string& number) override {
+    auto field = number_field(e);
+    return field && c_->query("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE " + std::string(*field) +
+                                  " = $1",
+                              {number})
+                            .rows() > 0;
+  }
+
   bool has_children(Entity e, const std::string& id) override {
     const char* sql = nullptr;
     if (e == Entity::customers)

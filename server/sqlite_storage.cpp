@@ -82,6 +82,14 @@ class SqliteWriteTxn final : public WriteTxn {
     return st.step();
   }
 
+  bool number_taken(Entity e, const std::string& number) override {
+    auto field = number_field(e);
+    if (!field) return false;
+    auto st = c_->prepare("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE " + std::string(*field) + " = ?1");
+    st.bind(1, std::string_view(number));
+    return st.step();
+  }
+
   bool has_children(Entity e, const std::string& id) override {
     const char* sql = nullptr;
     if (e == Entity::customers)

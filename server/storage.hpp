@@ -77,6 +77,8 @@ class WriteTxn {
   virtual std::int64_t rev_of(Entity e, const std::string& id) = 0;
   /// The next value of the entity's number counter (1, 2, ...).
   virtual std::int64_t next_number(Entity e) = 0;
+  /// Whether a server number is already used (an admin may have inserted rows by hand).
+  virtual bool number_taken(Entity e, const std::string& number) = 0;
   /// The verdict recorded for (device, seq), as JSON text, if that mutation was processed.
   virtual std::optional<std::string> device_result(const std::string& device, std::int64_t seq) = 0;
   virtual void save_device_result(const std::string& device, std::int64_t seq,

@@ -35,6 +35,22 @@ TEST_CASE("applied: creates get a rev, timestamps and server numbers", "[push]")
   CHECK(got["rev"] == 2);
 }
 
+TEST_CASE("a number an admin used by hand is skipped, not a 500", "[push][sql]") {
+  ServerProcess server;
+  HttpClient http(server.url(), server.admin_key());
+  std::string c = new_uuid_v7();
+  push(http, "dev-a", json::array({upsert(1, "customers", c, std::nullopt, customer_data("Numbers"))}));
+  std::string year = http.get("/api/v1/session").json()["server_time"].get<std::string>().substr(0, 4);
+  std::string taken = "Q-" + year + "-000001";
+  direct_sql(server.db_path(), "INSERT INTO quotes (id, quote_number, customer_id, total_amount, status) VALUES ('" +
+                                   new_uuid_v7() + "', '" + taken + "', '" + c + "', '1.00', 'draft')");
+  auto r = push(http, "dev-a", json::array({upsert(2, "quotes", new_uuid_v7(), std::nullopt, quote_data(c))}));
+  REQUIRE(r.status == 200);
+  auto result = r.json()["results"][0];
+  CHECK(result["status"] == "applied");
+  CHECK(result["assigned"]["quote_number"] == "Q-" + year + "-000002");
+}
+
 TEST_CASE("conflict: a stale base rev gets the current server row", "[push][conflict]") {
   ServerProcess server;
   HttpClient http(server.url(), server.admin_key());
