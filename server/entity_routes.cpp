@@ -31,16 +31,6 @@ json with_rev(const StoredRow& row) {
   return out;
 }
 
-int list_limit(const httplib::Request& req) {
-  if (!req.has_param("limit")) return 100;
-  std::string text = req.get_param_value("limit");
-  long long value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size() || value <= 0)
-    throw ProtocolError("invalid_limit", "limit must be a positive integer");
-  return static_cast<int>(std::min<long long>(value, kMaxPageLimit));
-}
-
 /// Runs an admin write as a mutation and answers with the stored record or the verdict.
 void answer_write(Storage& storage, const Mutation& m, httplib::Response& res, int ok_status) {
   auto txn = storage.begin_write();
@@ -105,7 +95,7 @@ void install_entity_routes(httplib::Server& svr, Storage& storage) {
     if (!authorize(storage, req, res, Role::read)) return;
     Entity e = entity_of(req);
     std::string after = req.has_param("after_id") ? req.get_param_value("after_id") : "";
-    int limit = list_limit(req);
+    int limit = limit_param(req, 100);
     auto rows = storage.list(e, after, limit);
     json records = json::array();
     for (const auto& r : rows) records.push_back(with_rev(r));

@@ -1,5 +1,7 @@
 #include "server/http_util.hpp"
 
+#include <charconv>
+
 #include "core/protocol.hpp"
 #include "server/auth.hpp"
 
@@ -48,6 +50,17 @@ std::optional<nlohmann::json> parse_body(const httplib::Request& req, httplib::R
     send_error(res, 400, "malformed_json", "request body is not valid JSON: " + what);
     return std::nullopt;
   }
+}
+
+int limit_param(const httplib::Request& req, int fallback) {
+  if (!req.has_param("limit")) return fallback;
+  std::string text = req.get_param_value("limit");
+  long long value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range && !text.empty() && text[0] != '-') return kMaxPageLimit;
+  if (ec != std::errc() || ptr != text.data() + text.size() || value <= 0)
+    throw ProtocolError("invalid_limit", "limit must be a positive integer");
+  return static_cast<int>(std::min<long long>(value, kMaxPageLimit));
 }
 
 void append_json_string(std::string& out, std::string_view s) {

@@ -24,6 +24,10 @@ std::optional<Role> authorize(Storage& storage, const httplib::Request& req,
 /// Parses the body as JSON, or writes a 400 and returns nullopt.
 std::optional<nlohmann::json> parse_body(const httplib::Request& req, httplib::Response& res);
 
+/// The `limit` query parameter: `fallback` when absent, capped at kMaxPageLimit; anything but a
+/// positive integer throws ProtocolError("invalid_limit").
+int limit_param(const httplib::Request& req, int fallback);
+
 /// Appends `s` as a JSON string literal.
 void append_json_string(std::string& out, std::string_view s);
 

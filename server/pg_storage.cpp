@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/clock.hpp"
+#include "server/entity_sql.hpp"
 #include "server/pg_conn.hpp"
 #include "server/pg_schema.hpp"
 
@@ -16,26 +17,6 @@ namespace craftsync::server {
 namespace {
 
 using nlohmann::json;
-
-std::string insert_sql(Entity e) {
-  std::string cols = "id", marks = "$1";
-  int i = 2;
-  for (const FieldSpec& f : fields_of(e)) {
-    cols += ", " + std::string(f.name);
-    marks += ", $" + std::to_string(i++);
-  }
-  return "INSERT INTO " + std::string(entity_name(e)) + " (" + cols + ") VALUES (" + marks + ")";
-}
-
-std::string update_sql(Entity e) {
-  std::string sets;
-  int i = 2;
-  for (const FieldSpec& f : fields_of(e)) {
-    if (!sets.empty()) sets += ", ";
-    sets += std::string(f.name) + " = $" + std::to_string(i++);
-  }
-  return "UPDATE " + std::string(entity_name(e)) + " SET " + sets + " WHERE id = $1";
-}
 
 std::vector<PgParam> row_params(Entity e, const std::string& id, const json& row) {
   std::vector<PgParam> params;
@@ -108,11 +89,11 @@ class PgWriteTxn final : public WriteTxn {
   }
 
   void insert(Entity e, const std::string& id, const json& row) override {
-    c_->query(insert_sql(e), row_params(e, id, row));
+    c_->query(insert_row_sql(e, '$'), row_params(e, id, row));
   }
 
   void update(Entity e, const std::string& id, const json& row) override {
-    c_->query(update_sql(e), row_params(e, id, row));
+    c_->query(update_row_sql(e, '$'), row_params(e, id, row));
   }
 
   void remove(Entity e, const std::string& id) override {

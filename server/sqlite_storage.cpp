@@ -8,32 +8,13 @@
 #include "core/clock.hpp"
 #include "core/sqlite_db.hpp"
 #include "server/sqlite_schema.hpp"
+#include "server/entity_sql.hpp"
 #include "server/storage.hpp"
 
 namespace craftsync::server {
 namespace {
 
 using nlohmann::json;
-
-std::string insert_sql(Entity e) {
-  std::string cols = "id", marks = "?1";
-  int i = 2;
-  for (const FieldSpec& f : fields_of(e)) {
-    cols += ", " + std::string(f.name);
-    marks += ", ?" + std::to_string(i++);
-  }
-  return "INSERT INTO " + std::string(entity_name(e)) + " (" + cols + ") VALUES (" + marks + ")";
-}
-
-std::string update_sql(Entity e) {
-  std::string sets;
-  int i = 2;
-  for (const FieldSpec& f : fields_of(e)) {
-    if (!sets.empty()) sets += ", ";
-    sets += std::string(f.name) + " = ?" + std::to_string(i++);
-  }
-  return "UPDATE " + std::string(entity_name(e)) + " SET " + sets + " WHERE id = ?1";
-}
 
 void bind_row(SqliteStmt& st, Entity e, const std::string& id, const json& row) {
   st.bind(1, std::string_view(id));
@@ -104,13 +85,13 @@ class SqliteWriteTxn final : public WriteTxn {
   }
 
   void insert(Entity e, const std::string& id, const json& row) override {
-    auto st = c_->prepare(insert_sql(e));
+    auto st = c_->prepare(insert_row_sql(e, '?'));
     bind_row(st, e, id, row);
     st.run();
   }
 
   void update(Entity e, const std::string& id, const json& row) override {
-    auto st = c_->prepare(update_sql(e));
+    auto st = c_->prepare(update_row_sql(e, '?'));
     bind_row(st, e, id, row);
     st.run();
   }

@@ -14,16 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-int parse_limit(const httplib::Request& req) {
-  if (!req.has_param("limit")) return kDefaultPageLimit;
-  std::string text = req.get_param_value("limit");
-  long long value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size() || value <= 0)
-    throw ProtocolError("invalid_limit", "limit must be a positive integer");
-  return static_cast<int>(std::min<long long>(value, kMaxPageLimit));
-}
-
 std::vector<Entity> parse_entities(const httplib::Request& req) {
   std::vector<Entity> out;
   if (!req.has_param("entities")) return out;
@@ -92,7 +82,7 @@ void install_sync_routes(httplib::Server& svr, Storage& storage) {
   svr.Get("/api/v1/changes", [&storage](const httplib::Request& req, httplib::Response& res) {
     if (!authorize(storage, req, res, Role::read)) return;
     std::int64_t after = parse_cursor(req.has_param("after") ? req.get_param_value("after") : "0");
-    int limit = parse_limit(req);
+    int limit = limit_param(req, kDefaultPageLimit);
     auto entities = parse_entities(req);
     ChangeSlice slice = storage.changes(after, limit, entities);
     send_raw_json(res, 200, render_page(slice, after));
