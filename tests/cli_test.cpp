@@ -133,3 +133,32 @@ TEST_CASE("CLI: watch syncs, and stops cleanly on SIGTERM", "[cli]") {
   auto status = run_cli({"--db", dir.file("cli.db"), "--json", "status"});
   CHECK(json::parse(status.out)["records"]["customers"] == 5);
 }
+
+TEST_CASE("CLI: TLS is verified; --ca-file trusts a CA; --insecure is explicit and warns", "[cli][tls]") {
+  TempDir dir;
+  std::string cert = dir.file("server.crt"), key = dir.file("server.key");
+  int code = -1;
+  std::string out = run_program({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                 "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                                 "-subj", "/CN=craftsync-cli-test", "-addext",
+                                 "subjectAltName=IP:127.0.0.1,DNS:localhost"},
+                                &code, true);
+  INFO(out);
+  REQUIRE(code == 0);
+  ServerProcess server(server_args({"--tls-cert", cert, "--tls-key", key, "--quiet"}));
+  REQUIRE(server.url().rfind("https://", 0) == 0);
+
+  auto refused = run_cli(with_db(dir, server, {"--retries", "1", "test-connection"}));
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.err.find("certificate") != std::string::npos);
+
+  auto trusted = run_cli(with_db(dir, server, {"--ca-file", cert, "--json", "test-connection"}));
+  REQUIRE(trusted.exit_code == 0);
+  CHECK(json::parse(trusted.out)["authenticated"] == true);
+  CHECK(trusted.err.empty());
+
+  auto insecure = run_cli(with_db(dir, server, {"--insecure", "--json", "sync"}));
+  CHECK(insecure.exit_code == 0);
+  CHECK(json::parse(insecure.out)["ok"] == true);
+  CHECK(insecure.err.find("warning: TLS certificate verification is off") != std::string::npos);
+}
