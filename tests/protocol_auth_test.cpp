@@ -20,12 +20,6 @@ std::string new_key(const ServerProcess& server, const std::string& role) {
   return out;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 }  // namespace
 
 TEST_CASE("health needs no key, and everything else does", "[auth]") {
@@ -98,7 +92,7 @@ TEST_CASE("one log line per request, with device, and never the key", "[auth][lo
   HttpClient wrong(server.url(), "csk_wrong_secret_zz");
   REQUIRE(wrong.get("/api/v1/changes").status == 401);
   server.stop();
-  std::string log = slurp(server.log_path());
+  std::string log = read_text_file(server.log_path());
   CHECK(log.find("GET /api/v1/session 200 ") != std::string::npos);
   CHECK(log.find("ms device=dev-log-1") != std::string::npos);
   CHECK(log.find("GET /api/v1/nowhere 404 ") != std::string::npos);

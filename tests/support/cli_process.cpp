@@ -1,4 +1,5 @@
 #include "tests/support/cli_process.hpp"
+#include "tests/support/server_process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -21,26 +22,7 @@ namespace {
 pid_t spawn_with(const std::vector<std::string>& args, int out_fd, int err_fd) {
   std::vector<std::string> full = {cli_binary()};
   full.insert(full.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : full) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error(std::string("cannot start the CLI: ") + std::strerror(rc));
-  return pid;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return spawn_process(full, out_fd, err_fd);
 }
 
 }  // namespace
@@ -56,8 +38,8 @@ CliResult run_cli(const std::vector<std::string>& args) {
   close(err_fd);
   CliResult r;
   r.exit_code = wait_child(pid, 600000);
-  r.out = slurp(out_name);
-  r.err = slurp(err_name);
+  r.out = read_text_file(out_name);
+  r.err = read_text_file(err_name);
   unlink(out_name);
   unlink(err_name);
   return r;

@@ -12,14 +12,15 @@
 #include <chrono>
 #include <cstring>
 #include <random>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 extern char** environ;
 
 namespace craftsync::test {
-namespace {
 
-pid_t spawn(const std::vector<std::string>& args, int stdout_fd, int stderr_fd) {
+pid_t spawn_process(const std::vector<std::string>& args, int stdout_fd, int stderr_fd) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -34,6 +35,15 @@ pid_t spawn(const std::vector<std::string>& args, int stdout_fd, int stderr_fd) 
   if (rc != 0) throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(rc));
   return pid;
 }
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+namespace {
 
 /// Reads from fd until `marker` appears in a line, or the deadline passes.
 std::string read_until(int fd, const std::string& marker, std::chrono::seconds timeout) {
@@ -95,7 +105,7 @@ ServerProcess::ServerProcess(ServerOptions options) : options_(std::move(options
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
   int log_fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_ = spawn(args, pipe_fds[1], log_fd);
+  pid_ = spawn_process(args, pipe_fds[1], log_fd);
   close(pipe_fds[1]);
   close(log_fd);
   std::string out = read_until(pipe_fds[0], "listening on ", std::chrono::seconds(120));
@@ -144,7 +154,7 @@ std::string run_program(const std::vector<std::string>& full, int* exit_code, bo
   // the pipe open and the read below waiting for an EOF that never comes.
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   int null_fd = open("/dev/null", O_WRONLY);
-  pid_t pid = spawn(full, pipe_fds[1], with_stderr ? pipe_fds[1] : null_fd);
+  pid_t pid = spawn_process(full, pipe_fds[1], with_stderr ? pipe_fds[1] : null_fd);
   close(pipe_fds[1]);
   close(null_fd);
   std::string out;
@@ -166,7 +176,7 @@ std::string sqlite3_cli(const std::string& db, const std::string& sql) {
   std::vector<std::string> args = {"/usr/bin/sqlite3", db, sql};
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
-  pid_t pid = spawn(args, pipe_fds[1], 2);
+  pid_t pid = spawn_process(args, pipe_fds[1], 2);
   close(pipe_fds[1]);
   std::string out;
   char chunk[512];

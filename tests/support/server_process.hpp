@@ -85,6 +85,12 @@ std::string run_server_command(const std::vector<std::string>& args, int* exit_c
 std::string run_program(const std::vector<std::string>& args, int* exit_code = nullptr,
                         bool with_stderr = false);
 
+/// Starts args[0] with stdin from /dev/null and stdout/stderr on the given descriptors.
+pid_t spawn_process(const std::vector<std::string>& args, int stdout_fd, int stderr_fd);
+
+/// A whole file as text ("" when it cannot be read).
+std::string read_text_file(const std::string& path);
+
 /// Path of the craftsync-server binary under test.
 std::string server_binary();
 
