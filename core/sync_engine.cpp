@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "core/clock.hpp"
+#include "core/errors.hpp"
 #include "core/local_schema.hpp"
 #include "core/protocol.hpp"
 #include "core/pull.hpp"
@@ -20,6 +22,24 @@ std::string entity_label(const std::vector<Entity>& entities) {
   std::string s;
   for (Entity e : entities) s += (s.empty() ? "" : ",") + std::string(entity_name(e));
   return s;
+}
+
+/// WAL is a property of the file: set it once. Switching needs the file to itself, so a second
+/// process opening a brand-new database at the same moment may find it busy for a while.
+void enable_wal(SqliteConn& db) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      {
+        auto mode = db.prepare("PRAGMA journal_mode");
+        if (mode.step() && mode.view_at(0) == "wal") return;
+      }
+      db.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (const TransientError&) {
+      if (attempt >= 100) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
 }
 
 std::int64_t scalar(SqliteConn& db, const std::string& sql) {
@@ -76,7 +96,7 @@ SyncEngine::SyncEngine(const std::string& db_path) {
   std::filesystem::path p(db_path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
   db_ = std::make_unique<SqliteConn>(db_path, 5000);
-  db_->exec("PRAGMA journal_mode = WAL");
+  enable_wal(*db_);
   db_->exec("PRAGMA cache_size = -32768");  // 32 MiB: the pull's B-tree work stays in memory
   db_->exec("PRAGMA wal_autocheckpoint = 8192");  // checkpoint (and fsync) every 32 MiB of WAL, not 4
   migrate_local_schema(*db_);
