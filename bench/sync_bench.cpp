@@ -23,7 +23,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 /// CPU seconds used by this process so far (all threads), less noisy than wall time on a
 /// busy machine.
@@ -84,10 +86,13 @@ double floor_seconds(SqliteConn& source, const std::string& path, bool with_meta
     for (const FieldSpec& f : fields_of(e)) cols += ", " + std::string(f.name) + " TEXT";
     db.exec("CREATE TABLE " + std::string(entity_name(e)) + " (" + cols + ") WITHOUT ROWID");
   }
-  db.exec("CREATE TABLE sync_metadata (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, "
-          "remote_version INTEGER, last_synced_at TEXT, PRIMARY KEY (entity_id, entity_type)) WITHOUT ROWID");
+  db.exec(
+      "CREATE TABLE sync_metadata (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, "
+      "remote_version INTEGER, last_synced_at TEXT, PRIMARY KEY (entity_id, entity_type)) WITHOUT "
+      "ROWID");
   const std::string meta_sql =
-      "INSERT INTO sync_metadata VALUES (?1, ?2, ?3, ?4) ON CONFLICT (entity_id, entity_type) DO UPDATE SET "
+      "INSERT INTO sync_metadata VALUES (?1, ?2, ?3, ?4) ON CONFLICT (entity_id, entity_type) DO "
+      "UPDATE SET "
       "remote_version = excluded.remote_version, last_synced_at = excluded.last_synced_at";
   const std::string now = "2026-11-26T00:00:00.000Z";
   std::string sql[3];
@@ -97,10 +102,11 @@ double floor_seconds(SqliteConn& source, const std::string& path, bool with_meta
     for (const FieldSpec& f : fields_of(e)) {
       cols += ", " + std::string(f.name);
       marks += ", ?" + std::to_string(i++);
-      sets += (sets.empty() ? "" : ", ") + std::string(f.name) + " = excluded." + std::string(f.name);
+      sets +=
+          (sets.empty() ? "" : ", ") + std::string(f.name) + " = excluded." + std::string(f.name);
     }
-    sql[static_cast<int>(e)] = "INSERT INTO " + std::string(entity_name(e)) + " (" + cols + ") VALUES (" + marks +
-                               ") ON CONFLICT (id) DO UPDATE SET " + sets;
+    sql[static_cast<int>(e)] = "INSERT INTO " + std::string(entity_name(e)) + " (" + cols +
+                               ") VALUES (" + marks + ") ON CONFLICT (id) DO UPDATE SET " + sets;
   }
   auto start = Clock::now();
   double cpu0 = cpu_seconds();
@@ -109,8 +115,10 @@ double floor_seconds(SqliteConn& source, const std::string& path, bool with_meta
     for (std::size_t k = at; k < std::min(rows.size(), at + 1000); ++k) {
       auto st = db.prepare(sql[static_cast<int>(rows[k].e)]);
       for (std::size_t i = 0; i < rows[k].cols.size(); ++i) {
-        if (rows[k].null[i]) st.bind_null(static_cast<int>(i) + 1);
-        else st.bind_static(static_cast<int>(i) + 1, rows[k].cols[i]);
+        if (rows[k].null[i])
+          st.bind_null(static_cast<int>(i) + 1);
+        else
+          st.bind_static(static_cast<int>(i) + 1, rows[k].cols[i]);
       }
       st.run();
       if (with_metadata) {
@@ -131,16 +139,19 @@ double floor_seconds(SqliteConn& source, const std::string& path, bool with_meta
 int main(int argc, char** argv) {
   std::int64_t records = 100000, pushes = 10000;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--records")) records = std::stoll(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--push")) pushes = std::stoll(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--records"))
+      records = std::stoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--push"))
+      pushes = std::stoll(argv[i + 1]);
   }
   // The demo recipe averages about 2.7 records (customer, quotes, orders) per customer.
   std::int64_t customers = records * 10 / 27;
-  std::printf("seeding the server with %lld customers (about %lld records)...\n", static_cast<long long>(customers),
-              static_cast<long long>(records));
+  std::printf("seeding the server with %lld customers (about %lld records)...\n",
+              static_cast<long long>(customers), static_cast<long long>(records));
   std::fflush(stdout);
   auto seed_start = Clock::now();
-  test::ServerProcess server(test::server_args({"--seed-demo", std::to_string(customers), "--quiet"}));
+  test::ServerProcess server(
+      test::server_args({"--seed-demo", std::to_string(customers), "--quiet"}));
   std::printf("seeded in %.1f s\n\n", seconds_since(seed_start));
 
   test::TempDir dir;
@@ -170,7 +181,8 @@ int main(int argc, char** argv) {
   // 2. One change on the server, then one incremental sync.
   test::HttpClient admin(server.url(), server.admin_key());
   auto first = client.records().list(Entity::customers, {"", "", 0, 1}).at(0);
-  admin.request("PUT", "/api/v1/customers/" + first["id"].get<std::string>(), R"({"city":"Bench City"})");
+  admin.request("PUT", "/api/v1/customers/" + first["id"].get<std::string>(),
+                R"({"city":"Bench City"})");
   t = Clock::now();
   SyncReport inc = client.sync({}, nullptr, cancel);
   double inc_ms = seconds_since(t) * 1000;
@@ -178,7 +190,8 @@ int main(int argc, char** argv) {
   // 3. A push of offline creates.
   t = Clock::now();
   for (std::int64_t i = 0; i < pushes; ++i)
-    client.records().create(Entity::customers, {{"name", "Offline " + std::to_string(i)}, {"city", "Bench"}});
+    client.records().create(Entity::customers,
+                            {{"name", "Offline " + std::to_string(i)}, {"city", "Bench"}});
   double create_s = seconds_since(t);
   t = Clock::now();
   SyncOptions push_opts;
@@ -190,7 +203,8 @@ int main(int argc, char** argv) {
   std::printf("%-44s %12s\n", "measure", "value");
   std::printf("%-44s %12lld\n", "initial pull: records", static_cast<long long>(pull.pulled));
   std::printf("%-44s %12.2f\n", "initial pull: wall time (s)", pull_s);
-  std::printf("%-44s %12.0f\n", "initial pull: records/s", static_cast<double>(pull.pulled) / pull_s);
+  std::printf("%-44s %12.0f\n", "initial pull: records/s",
+              static_cast<double>(pull.pulled) / pull_s);
   std::printf("%-44s %12ld\n", "initial pull: client peak RSS (MB)", rss);
   std::printf("%-44s %12.2f\n", "floor: bare prepared upsert of same rows (s)", floor_s);
   std::printf("%-44s %12.2f\n", "ratio pull / floor (wall)", pull_s / floor_s);
@@ -198,7 +212,8 @@ int main(int argc, char** argv) {
   std::printf("%-44s %12.2f\n", "ratio pull / floor (client CPU)", pull_cpu / floor_cpu_rows);
   std::printf("%-44s %12.2f\n", "floor with sync_metadata rows (s)", floor_meta_s);
   std::printf("%-44s %12.2f\n", "ratio pull / floor with metadata (wall)", pull_s / floor_meta_s);
-  std::printf("%-44s %12.2f\n", "ratio pull / floor with metadata (CPU)", pull_cpu / floor_cpu_meta);
+  std::printf("%-44s %12.2f\n", "ratio pull / floor with metadata (CPU)",
+              pull_cpu / floor_cpu_meta);
   std::printf("%-44s %12.1f  (%s, pulled %lld)\n", "incremental sync of 1 change (ms)", inc_ms,
               inc.ok ? "ok" : inc.error.c_str(), static_cast<long long>(inc.pulled));
   std::printf("%-44s %12.2f\n", "offline creates of the push set (s)", create_s);

@@ -30,7 +30,9 @@ std::string config_dir() {
   return base + "/craftsync";
 }
 
-std::string config_file_path() { return config_dir() + "/config.json"; }
+std::string config_file_path() {
+  return config_dir() + "/config.json";
+}
 
 std::string default_db_path() {
   std::string db = env("CRAFTSYNC_DB");
@@ -52,13 +54,16 @@ ConfigFile read_config_file(std::string* warning) {
     if (warning) *warning = path + " is not a JSON object; ignoring it";
     return c;
   }
-  auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : ""; };
+  auto str = [&](const char* k) {
+    return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : "";
+  };
   c.remote_url = str("remote_url");
   c.ca_file = str("ca_file");
   std::string key = str("api_key");
   struct stat st {};
   if (!key.empty() && stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    if (warning) *warning = path + " is readable by other users; ignoring the key in it (chmod 600 it)";
+    if (warning)
+      *warning = path + " is readable by other users; ignoring the key in it (chmod 600 it)";
   } else {
     c.api_key = key;
   }
@@ -75,8 +80,9 @@ void write_config_file(const ConfigFile& c) {
   {
     std::ofstream out(tmp, std::ios::trunc);
     if (!out) throw std::runtime_error("cannot write " + tmp);
-    std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                 std::filesystem::perm_options::replace);
+    std::filesystem::permissions(
+        tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        std::filesystem::perm_options::replace);
     out << j.dump(2) << "\n";
     if (!out.flush()) throw std::runtime_error("cannot write " + tmp);
   }
@@ -86,8 +92,12 @@ void write_config_file(const ConfigFile& c) {
 RemoteConfig resolve_remote(const RemoteFlags& flags, std::string* warning) {
   ConfigFile file = read_config_file(warning);
   RemoteConfig r;
-  r.url = !flags.url.empty() ? flags.url : !env("REMOTE_API_URL").empty() ? env("REMOTE_API_URL") : file.remote_url;
-  r.api_key = !flags.api_key.empty() ? flags.api_key : !env("REMOTE_API_KEY").empty() ? env("REMOTE_API_KEY") : file.api_key;
+  r.url = !flags.url.empty()               ? flags.url
+          : !env("REMOTE_API_URL").empty() ? env("REMOTE_API_URL")
+                                           : file.remote_url;
+  r.api_key = !flags.api_key.empty()           ? flags.api_key
+              : !env("REMOTE_API_KEY").empty() ? env("REMOTE_API_KEY")
+                                               : file.api_key;
   r.ca_file = !flags.ca_file.empty() ? flags.ca_file : file.ca_file;
   r.insecure = flags.insecure;
   if (flags.max_attempts) r.max_attempts = *flags.max_attempts;

@@ -29,8 +29,8 @@ std::optional<std::int64_t> unix_ms_from_iso(const std::string& iso) {
   std::tm tm{};
   int ms = 0;
   char frac[16] = {0};
-  if (std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec) != 6)
+  if (std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
     return std::nullopt;
   if (iso.size() > 20 && iso[19] == '.' && std::sscanf(iso.c_str() + 20, "%3[0-9]", frac) == 1) {
     ms = std::atoi(frac);
@@ -41,6 +41,8 @@ std::optional<std::int64_t> unix_ms_from_iso(const std::string& iso) {
   return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
 }
 
-std::string utc_now_iso() { return iso_from_unix_ms(unix_now_ms()); }
+std::string utc_now_iso() {
+  return iso_from_unix_ms(unix_now_ms());
+}
 
 }  // namespace craftsync

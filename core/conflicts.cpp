@@ -11,7 +11,8 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kCols =
-    "SELECT id, entity_type, entity_id, fields, merged_fields, base, local, remote, remote_rev, resolved, "
+    "SELECT id, entity_type, entity_id, fields, merged_fields, base, local, remote, remote_rev, "
+    "resolved, "
     "coalesce(resolution, ''), coalesce(resolved_at, ''), created_at FROM sync_conflicts";
 
 ConflictRecord read(SqliteStmt& st) {
@@ -32,7 +33,9 @@ ConflictRecord read(SqliteStmt& st) {
   return c;
 }
 
-RecordState state_of(const json& j) { return j.is_object() ? RecordState{j} : RecordState{}; }
+RecordState state_of(const json& j) {
+  return j.is_object() ? RecordState{j} : RecordState{};
+}
 
 }  // namespace
 
@@ -53,7 +56,8 @@ json to_json(const ConflictRecord& c) {
 }
 
 std::vector<ConflictRecord> list_conflicts(SqliteConn& db, bool include_resolved) {
-  auto st = db.prepare(std::string(kCols) + (include_resolved ? "" : " WHERE resolved = 0") + " ORDER BY id");
+  auto st = db.prepare(std::string(kCols) + (include_resolved ? "" : " WHERE resolved = 0") +
+                       " ORDER BY id");
   std::vector<ConflictRecord> out;
   while (st.step()) out.push_back(read(st));
   return out;
@@ -77,14 +81,17 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
   auto found = find_conflict(db, id);
   if (!found) throw UserError("no conflict with id " + std::to_string(id));
   const ConflictRecord& c = *found;
-  if (c.resolved) throw UserError("conflict " + std::to_string(id) + " is already resolved (" + c.resolution + ")");
+  if (c.resolved)
+    throw UserError("conflict " + std::to_string(id) + " is already resolved (" + c.resolution +
+                    ")");
   bool delete_conflict = c.fields.size() == 1 && c.fields[0] == "_deleted";
 
   if (!res.keep) {
     for (const auto& [field, side] : res.fields) {
       (void)side;
       if (std::find(c.fields.begin(), c.fields.end(), field) == c.fields.end())
-        throw UserError("'" + field + "' is not in conflict here (conflicting: " + json(c.fields).dump() + ")");
+        throw UserError("'" + field +
+                        "' is not in conflict here (conflicting: " + json(c.fields).dump() + ")");
     }
     for (const auto& f : c.fields)
       if (!res.fields.count(f)) throw UserError("choose local or remote for field '" + f + "'");
@@ -108,28 +115,37 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
       if (side == Side::remote && final_state && remote) (*final_state)[f] = (*remote)[f];
       picks[f] = side == Side::local ? "local" : "remote";
     }
-    resolution = res.keep ? json(*res.keep == Side::local ? "local" : "remote") : json("fields:" + picks.dump());
+    resolution = res.keep ? json(*res.keep == Side::local ? "local" : "remote")
+                          : json("fields:" + picks.dump());
   }
 
   auto info = store.sync_info(c.entity, c.entity_id);
   std::int64_t latest = info && info->remote_version ? *info->remote_version : c.remote_rev;
   {
-    auto st = db.prepare("DELETE FROM outbox WHERE entity_type = ?1 AND entity_id = ?2 AND state = 'queued'");
+    auto st = db.prepare(
+        "DELETE FROM outbox WHERE entity_type = ?1 AND entity_id = ?2 AND state = 'queued'");
     st.bind(1, entity_name(c.entity)).bind(2, std::string_view(c.entity_id));
     st.run();
   }
   bool equals_remote = (!final_state && !remote) ||
                        (final_state && remote && same_user_fields(c.entity, *final_state, *remote));
-  if (final_state) store.write_row(c.entity, c.entity_id, equals_remote && remote ? *remote : *final_state);
-  else store.delete_row(c.entity, c.entity_id);
+  if (final_state)
+    store.write_row(c.entity, c.entity_id, equals_remote && remote ? *remote : *final_state);
+  else
+    store.delete_row(c.entity, c.entity_id);
 
   auto meta = db.prepare(
-      "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, base, state) VALUES (?1, ?2, ?3, ?4, ?5) "
-      "ON CONFLICT (entity_id, entity_type) DO UPDATE SET remote_version = excluded.remote_version, "
-      "base = excluded.base, state = excluded.state, errors = NULL, local_version = local_version + 1");
+      "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, base, state) VALUES (?1, "
+      "?2, ?3, ?4, ?5) "
+      "ON CONFLICT (entity_id, entity_type) DO UPDATE SET remote_version = "
+      "excluded.remote_version, "
+      "base = excluded.base, state = excluded.state, errors = NULL, local_version = local_version "
+      "+ 1");
   meta.bind(1, entity_name(c.entity)).bind(2, std::string_view(c.entity_id)).bind(3, latest);
-  if (!equals_remote && remote) meta.bind(4, remote->dump());
-  else meta.bind_null(4);
+  if (!equals_remote && remote)
+    meta.bind(4, remote->dump());
+  else
+    meta.bind_null(4);
   meta.bind(5, equals_remote ? "synced" : "pending");
   meta.run();
   if (equals_remote && !final_state) {
@@ -137,19 +153,22 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
     del.bind(1, entity_name(c.entity)).bind(2, std::string_view(c.entity_id));
     del.run();
   }
-  if (!equals_remote) store.enqueue(c.entity, c.entity_id, final_state ? Op::upsert : Op::remove, final_state);
+  if (!equals_remote)
+    store.enqueue(c.entity, c.entity_id, final_state ? Op::upsert : Op::remove, final_state);
 
-  auto done = db.prepare("UPDATE sync_conflicts SET resolved = 1, resolution = ?2, resolved_at = ?3 WHERE id = ?1");
+  auto done = db.prepare(
+      "UPDATE sync_conflicts SET resolved = 1, resolution = ?2, resolved_at = ?3 WHERE id = ?1");
   done.bind(1, id).bind(2, resolution.get<std::string>()).bind(3, utc_now_iso());
   done.run();
   txn.commit();
 }
 
-void restore_value(RecordStore& store, const ConflictRecord& c, Side side, const std::string& field) {
+void restore_value(RecordStore& store, const ConflictRecord& c, Side side,
+                   const std::string& field) {
   const json& source = side == Side::local ? c.local : c.remote;
   if (!source.is_object() || !source.contains(field))
-    throw UserError("conflict " + std::to_string(c.id) + " has no " + (side == Side::local ? "local" : "remote") +
-                    " value for '" + field + "'");
+    throw UserError("conflict " + std::to_string(c.id) + " has no " +
+                    (side == Side::local ? "local" : "remote") + " value for '" + field + "'");
   store.update(c.entity, c.entity_id, json{{field, source[field]}});
 }
 

@@ -23,9 +23,9 @@ struct ConflictRecord {
   std::int64_t id = 0;
   Entity entity = Entity::customers;
   std::string entity_id;
-  std::vector<std::string> fields;        // in true conflict; ["_deleted"] for delete-vs-edit
-  std::vector<std::string> merged_fields; // taken from the remote side automatically
-  nlohmann::json base, local, remote;     // null where that side had no record
+  std::vector<std::string> fields;         // in true conflict; ["_deleted"] for delete-vs-edit
+  std::vector<std::string> merged_fields;  // taken from the remote side automatically
+  nlohmann::json base, local, remote;      // null where that side had no record
   std::int64_t remote_rev = 0;
   bool resolved = false;
   std::string resolution;  // local | remote | fields:{...} | auto_remote | auto_local
@@ -37,8 +37,8 @@ nlohmann::json to_json(const ConflictRecord& c);
 enum class Side { local, remote };
 
 struct Resolution {
-  std::optional<Side> keep;              // keep one side for every conflicting field
-  std::map<std::string, Side> fields;    // or a pick per field
+  std::optional<Side> keep;            // keep one side for every conflicting field
+  std::map<std::string, Side> fields;  // or a pick per field
 };
 
 std::vector<ConflictRecord> list_conflicts(SqliteConn& db, bool include_resolved);
@@ -50,6 +50,7 @@ std::int64_t open_conflict_count(SqliteConn& db);
 void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const Resolution& r);
 
 /// Puts a value that lost a conflict (kept in history) back as a new local edit.
-void restore_value(RecordStore& store, const ConflictRecord& c, Side side, const std::string& field);
+void restore_value(RecordStore& store, const ConflictRecord& c, Side side,
+                   const std::string& field);
 
 }  // namespace craftsync

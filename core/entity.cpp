@@ -40,9 +40,12 @@ constexpr FieldSpec kOrderFields[] = {
 
 std::string_view entity_name(Entity e) {
   switch (e) {
-    case Entity::customers: return "customers";
-    case Entity::quotes: return "quotes";
-    case Entity::orders: return "orders";
+    case Entity::customers:
+      return "customers";
+    case Entity::quotes:
+      return "quotes";
+    case Entity::orders:
+      return "orders";
   }
   return "unknown";
 }
@@ -55,9 +58,12 @@ std::optional<Entity> parse_entity(std::string_view name) {
 
 std::span<const FieldSpec> fields_of(Entity e) {
   switch (e) {
-    case Entity::customers: return kCustomerFields;
-    case Entity::quotes: return kQuoteFields;
-    case Entity::orders: return kOrderFields;
+    case Entity::customers:
+      return kCustomerFields;
+    case Entity::quotes:
+      return kQuoteFields;
+    case Entity::orders:
+      return kOrderFields;
   }
   return {};
 }
@@ -74,6 +80,8 @@ std::optional<std::string_view> number_field(Entity e) {
   return std::nullopt;
 }
 
-std::string_view number_prefix(Entity e) { return e == Entity::orders ? "O" : "Q"; }
+std::string_view number_prefix(Entity e) {
+  return e == Entity::orders ? "O" : "Q";
+}
 
 }  // namespace craftsync

@@ -42,7 +42,9 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return t->cancel && t->cancel->is_cancelled() ? 1 : 0;
 }
 
-bool retryable_status(long status) { return status == 429 || status >= 500; }
+bool retryable_status(long status) {
+  return status == 429 || status >= 500;
+}
 
 struct CurlGlobal {
   CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -72,9 +74,13 @@ HttpClient::HttpClient(RemoteConfig config, std::string device_id)
   while (!config_.url.empty() && config_.url.back() == '/') config_.url.pop_back();
 }
 
-HttpClient::~HttpClient() { curl_easy_cleanup(curl_); }
+HttpClient::~HttpClient() {
+  curl_easy_cleanup(curl_);
+}
 
-HttpResponse HttpClient::get(const std::string& path, bool auth) { return perform("GET", path, nullptr, auth); }
+HttpResponse HttpClient::get(const std::string& path, bool auth) {
+  return perform("GET", path, nullptr, auth);
+}
 
 void HttpClient::get_into(const std::string& path, std::string& body) {
   HttpResponse r = perform("GET", path, nullptr, true, &body);
@@ -95,7 +101,8 @@ void HttpClient::wait_backoff(long ms) {
 
 HttpResponse HttpClient::perform(const std::string& method, const std::string& path,
                                  const std::string* body, bool auth, std::string* reuse) {
-  if (config_.url.empty()) throw RemoteError("no server configured (set --remote or REMOTE_API_URL)");
+  if (config_.url.empty())
+    throw RemoteError("no server configured (set --remote or REMOTE_API_URL)");
   thread_local std::mt19937 rng{std::random_device{}()};
   std::string error;
   for (int attempt = 1;; ++attempt) {
@@ -117,7 +124,8 @@ HttpResponse HttpClient::perform(const std::string& method, const std::string& p
       std::string msg = describe_error_answer(r.status, r.body, &code);
       throw RemoteError(msg, r.status, code);
     }
-    long cap = std::min(config_.backoff_cap_ms, config_.backoff_base_ms << std::min(attempt - 1, 16));
+    long cap =
+        std::min(config_.backoff_cap_ms, config_.backoff_base_ms << std::min(attempt - 1, 16));
     long delay = std::uniform_int_distribution<long>(cap / 2, cap)(rng);  // jitter
     if (retry_after_ms >= 0) delay = std::min(std::max(delay, retry_after_ms), 60000L);
     if (on_retry_) on_retry_(attempt + 1, delay, reason);
@@ -125,9 +133,9 @@ HttpResponse HttpClient::perform(const std::string& method, const std::string& p
   }
 }
 
-HttpResponse HttpClient::attempt(const std::string& method, const std::string& path, const std::string* body,
-                                 bool auth, std::string& error, long& retry_after_ms, bool& fatal,
-                                 std::string* reuse) {
+HttpResponse HttpClient::attempt(const std::string& method, const std::string& path,
+                                 const std::string* body, bool auth, std::string& error,
+                                 long& retry_after_ms, bool& fatal, std::string* reuse) {
   HttpResponse r;
   if (reuse) {  // take the caller's buffer and its capacity
     r.body.swap(*reuse);
@@ -175,7 +183,8 @@ HttpResponse HttpClient::attempt(const std::string& method, const std::string& p
   curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, errbuf);
   auto start = std::chrono::steady_clock::now();
   CURLcode rc = curl_easy_perform(curl_);
-  r.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  r.total_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   curl_slist_free_all(headers);
   auth_header.assign(auth_header.size(), '\0');
   bytes_received_ += static_cast<std::int64_t>(r.body.size());

@@ -61,7 +61,9 @@ class HttpClient {
   const RemoteConfig& config() const { return config_; }
   void set_cancel(const CancelToken* token) { cancel_ = token; }
   /// Called before each retry: attempt number (2, 3...), delay in ms, and the reason.
-  void set_retry_observer(std::function<void(int, long, const std::string&)> f) { on_retry_ = std::move(f); }
+  void set_retry_observer(std::function<void(int, long, const std::string&)> f) {
+    on_retry_ = std::move(f);
+  }
 
   /// GET with retries; throws RemoteError for non-2xx answers (after retries) and Cancelled.
   HttpResponse get(const std::string& path, bool auth = true);
@@ -73,10 +75,11 @@ class HttpClient {
   std::int64_t bytes_received() const { return bytes_received_; }
 
  private:
-  HttpResponse perform(const std::string& method, const std::string& path, const std::string* body, bool auth,
-                       std::string* reuse = nullptr);
+  HttpResponse perform(const std::string& method, const std::string& path, const std::string* body,
+                       bool auth, std::string* reuse = nullptr);
   HttpResponse attempt(const std::string& method, const std::string& path, const std::string* body,
-                       bool auth, std::string& error, long& retry_after_ms, bool& fatal, std::string* reuse);
+                       bool auth, std::string& error, long& retry_after_ms, bool& fatal,
+                       std::string* reuse);
   void wait_backoff(long ms);
 
   RemoteConfig config_;
@@ -88,6 +91,7 @@ class HttpClient {
 };
 
 /// A one-line description of an error answer: "401 unauthorized: missing or invalid API key".
-std::string describe_error_answer(long status, const std::string& body, std::string* code = nullptr);
+std::string describe_error_answer(long status, const std::string& body,
+                                  std::string* code = nullptr);
 
 }  // namespace craftsync

@@ -28,9 +28,12 @@ void settle_bookkeeping_fields(Entity e, const RecordState& local, const RecordS
 
 std::string_view policy_name(ConflictPolicy p) {
   switch (p) {
-    case ConflictPolicy::remote: return "remote";
-    case ConflictPolicy::local: return "local";
-    case ConflictPolicy::manual: return "manual";
+    case ConflictPolicy::remote:
+      return "remote";
+    case ConflictPolicy::local:
+      return "local";
+    case ConflictPolicy::manual:
+      return "manual";
   }
   return "remote";
 }

@@ -39,12 +39,12 @@ struct MergeResult {
   /// The merged record with true conflicts settled by the policy (under `manual`, the local
   /// values stand until a person decides). nullopt: the record ends up deleted.
   RecordState merged;
-  std::vector<FieldResult> fields;        // user fields only (no timestamps, no server numbers)
-  std::vector<std::string> conflicts;     // fields in true conflict
-  std::vector<std::string> auto_merged;   // fields taken from the remote side automatically
-  bool delete_conflict = false;           // one side deleted, the other edited
-  bool needs_person = false;              // `manual` and there is a true conflict
-  bool needs_push = false;                // the merged record differs from the remote one
+  std::vector<FieldResult> fields;       // user fields only (no timestamps, no server numbers)
+  std::vector<std::string> conflicts;    // fields in true conflict
+  std::vector<std::string> auto_merged;  // fields taken from the remote side automatically
+  bool delete_conflict = false;          // one side deleted, the other edited
+  bool needs_person = false;             // `manual` and there is a true conflict
+  bool needs_push = false;               // the merged record differs from the remote one
   bool has_conflict() const { return delete_conflict || !conflicts.empty(); }
 };
 

@@ -37,7 +37,8 @@ nlohmann::json PulledChange::to_row() const {
   row["id"] = std::string(id);
   std::size_t i = 0;
   for (const FieldSpec& f : fields_of(entity)) {
-    row[std::string(f.name)] = values[i] ? nlohmann::json(std::string(*values[i])) : nlohmann::json(nullptr);
+    row[std::string(f.name)] =
+        values[i] ? nlohmann::json(std::string(*values[i])) : nlohmann::json(nullptr);
     ++i;
   }
   return row;
@@ -53,7 +54,8 @@ const PulledPage& PageParser::parse(std::string& body) {
   if (body.capacity() < size + SIMDJSON_PADDING) body.reserve(size + SIMDJSON_PADDING);
   bool saw_changes = false, saw_next = false, saw_more = false;
   try {
-    ondemand::document doc = impl_->parser.iterate(padded_string_view(body.data(), size, body.capacity()));
+    ondemand::document doc =
+        impl_->parser.iterate(padded_string_view(body.data(), size, body.capacity()));
     ondemand::object top = doc.get_object();
     for (auto member : top) {
       std::string_view key = member.unescaped_key();
@@ -62,7 +64,8 @@ const PulledPage& PageParser::parse(std::string& body) {
         saw_changes = true;
         for (ondemand::value item : v.get_array()) {
           PulledChange c;
-          bool has_entity = false, has_id = false, has_rev = false, has_deleted = false, has_data = false;
+          bool has_entity = false, has_id = false, has_rev = false, has_deleted = false,
+               has_data = false;
           impl_->pending.clear();
           for (auto f : item.get_object()) {
             std::string_view k = f.unescaped_key();
@@ -88,27 +91,36 @@ const PulledPage& PageParser::parse(std::string& body) {
               for (auto d : fv.get_object()) {
                 std::string_view dk = d.unescaped_key();
                 ondemand::value dv = d.value();
-                if (dv.is_null()) impl_->pending.emplace_back(dk, std::nullopt);
-                else if (dv.type() == ondemand::json_type::string) impl_->pending.emplace_back(dk, std::string_view(dv.get_string()));
-                else bad("field '" + std::string(dk) + "' is not a string or null");
+                if (dv.is_null())
+                  impl_->pending.emplace_back(dk, std::nullopt);
+                else if (dv.type() == ondemand::json_type::string)
+                  impl_->pending.emplace_back(dk, std::string_view(dv.get_string()));
+                else
+                  bad("field '" + std::string(dk) + "' is not a string or null");
               }
             }
           }
-          if (!has_entity || !has_id || !has_rev || !has_deleted) bad("a change lacks entity, id, rev or deleted");
-          if (!is_valid_uuid(c.id)) bad("change id '" + std::string(c.id.substr(0, 40)) + "' is not a UUID");
+          if (!has_entity || !has_id || !has_rev || !has_deleted)
+            bad("a change lacks entity, id, rev or deleted");
+          if (!is_valid_uuid(c.id))
+            bad("change id '" + std::string(c.id.substr(0, 40)) + "' is not a UUID");
           if (c.rev <= 0) bad("rev must be positive");
           if (!c.deleted && !has_data) bad("change " + std::string(c.id) + " has no data");
           for (const auto& [k, val] : impl_->pending) {
             int idx = field_index(c.entity, k);
-            if (idx >= 0) c.values[static_cast<std::size_t>(idx)] = val;  // unknown fields are ignored
+            if (idx >= 0)
+              c.values[static_cast<std::size_t>(idx)] = val;  // unknown fields are ignored
           }
-          if (!page_.changes.empty() && c.rev <= page_.changes.back().rev) bad("revs are not increasing");
+          if (!page_.changes.empty() && c.rev <= page_.changes.back().rev)
+            bad("revs are not increasing");
           page_.changes.push_back(c);
         }
       } else if (key == "next") {
         saw_next = true;
-        if (v.type() == ondemand::json_type::string) page_.next = std::string(std::string_view(v.get_string()));
-        else page_.next = std::to_string(int64_t(v.get_int64()));
+        if (v.type() == ondemand::json_type::string)
+          page_.next = std::string(std::string_view(v.get_string()));
+        else
+          page_.next = std::to_string(int64_t(v.get_int64()));
         parse_cursor(page_.next);
       } else if (key == "has_more") {
         saw_more = true;

@@ -10,7 +10,9 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void fail(const std::string& message) { throw ProtocolError("invalid_request", message); }
+[[noreturn]] void fail(const std::string& message) {
+  throw ProtocolError("invalid_request", message);
+}
 
 const json& member(const json& j, const char* key, const char* where) {
   auto it = j.find(key);
@@ -33,11 +35,13 @@ std::string get_string(const json& j, const char* key, const char* where) {
 Entity get_entity(const json& j, const char* where) {
   std::string name = get_string(j, "entity", where);
   auto e = parse_entity(name);
-  if (!e) throw ProtocolError("unknown_entity", std::string(where) + ": unknown entity '" + name + "'");
+  if (!e)
+    throw ProtocolError("unknown_entity", std::string(where) + ": unknown entity '" + name + "'");
   return *e;
 }
 
-void reject_unknown_keys(const json& j, std::initializer_list<const char*> allowed, const char* where) {
+void reject_unknown_keys(const json& j, std::initializer_list<const char*> allowed,
+                         const char* where) {
   for (const auto& item : j.items()) {
     bool ok = false;
     for (const char* a : allowed) ok = ok || item.key() == a;
@@ -49,10 +53,14 @@ void reject_unknown_keys(const json& j, std::initializer_list<const char*> allow
 
 std::string_view verdict_name(Verdict v) {
   switch (v) {
-    case Verdict::applied: return "applied";
-    case Verdict::conflict: return "conflict";
-    case Verdict::rejected: return "rejected";
-    case Verdict::retry: return "retry";
+    case Verdict::applied:
+      return "applied";
+    case Verdict::conflict:
+      return "conflict";
+    case Verdict::rejected:
+      return "rejected";
+    case Verdict::retry:
+      return "retry";
   }
   return "retry";
 }
@@ -78,13 +86,17 @@ Mutation parse_mutation(const json& j) {
   m.id = get_string(j, "id", where);
   if (!is_valid_uuid(m.id)) fail("mutation " + std::to_string(m.seq) + ": 'id' must be a UUID");
   std::string op = get_string(j, "op", where);
-  if (op == "upsert") m.op = Op::upsert;
-  else if (op == "delete") m.op = Op::remove;
-  else fail("mutation " + std::to_string(m.seq) + ": 'op' must be \"upsert\" or \"delete\"");
+  if (op == "upsert")
+    m.op = Op::upsert;
+  else if (op == "delete")
+    m.op = Op::remove;
+  else
+    fail("mutation " + std::to_string(m.seq) + ": 'op' must be \"upsert\" or \"delete\"");
   auto br = j.find("base_rev");
   if (br != j.end() && !br->is_null()) {
     if (!br->is_number_integer() || br->get<std::int64_t>() < 0)
-      fail("mutation " + std::to_string(m.seq) + ": 'base_rev' must be a non-negative integer or null");
+      fail("mutation " + std::to_string(m.seq) +
+           ": 'base_rev' must be a non-negative integer or null");
     m.base_rev = br->get<std::int64_t>();
   }
   auto d = j.find("data");
@@ -120,9 +132,9 @@ PushRequest parse_push_request(const json& j) {
   const json& muts = member(j, "mutations", "push");
   if (!muts.is_array()) fail("push: 'mutations' must be an array");
   if (muts.size() > kMaxMutationsPerPush)
-    throw ProtocolError("too_many_mutations", "push: at most " +
-                                                  std::to_string(kMaxMutationsPerPush) +
-                                                  " mutations per request");
+    throw ProtocolError(
+        "too_many_mutations",
+        "push: at most " + std::to_string(kMaxMutationsPerPush) + " mutations per request");
   r.mutations.reserve(muts.size());
   for (const auto& m : muts) r.mutations.push_back(parse_mutation(m));
   std::unordered_set<std::int64_t> seen;
@@ -150,11 +162,16 @@ MutationResult parse_mutation_result(const json& j) {
   MutationResult r;
   r.seq = get_int(j, "seq", where);
   std::string status = get_string(j, "status", where);
-  if (status == "applied") r.status = Verdict::applied;
-  else if (status == "conflict") r.status = Verdict::conflict;
-  else if (status == "rejected") r.status = Verdict::rejected;
-  else if (status == "retry") r.status = Verdict::retry;
-  else fail("push result: unknown status '" + status + "'");
+  if (status == "applied")
+    r.status = Verdict::applied;
+  else if (status == "conflict")
+    r.status = Verdict::conflict;
+  else if (status == "rejected")
+    r.status = Verdict::rejected;
+  else if (status == "retry")
+    r.status = Verdict::retry;
+  else
+    fail("push result: unknown status '" + status + "'");
   auto rev = j.find("rev");
   if (rev != j.end() && !rev->is_null()) {
     if (!rev->is_number_integer()) fail("push result: 'rev' must be an integer");
@@ -230,14 +247,18 @@ ChangePage parse_change_page(const json& j) {
   p.changes.reserve(changes.size());
   for (const auto& c : changes) p.changes.push_back(parse_change(c));
   const json& next = member(j, "next", "changes response");
-  if (next.is_string()) p.next = next.get<std::string>();
-  else if (next.is_number_integer()) p.next = std::to_string(next.get<std::int64_t>());
-  else fail("changes response: 'next' must be a cursor string");
+  if (next.is_string())
+    p.next = next.get<std::string>();
+  else if (next.is_number_integer())
+    p.next = std::to_string(next.get<std::int64_t>());
+  else
+    fail("changes response: 'next' must be a cursor string");
   parse_cursor(p.next);
   const json& more = member(j, "has_more", "changes response");
   if (!more.is_boolean()) fail("changes response: 'has_more' must be a boolean");
   p.has_more = more.get<bool>();
-  if (auto h = j.find("head"); h != j.end() && h->is_number_integer()) p.head = h->get<std::int64_t>();
+  if (auto h = j.find("head"); h != j.end() && h->is_number_integer())
+    p.head = h->get<std::int64_t>();
   return p;
 }
 

@@ -59,12 +59,12 @@ std::string_view verdict_name(Verdict v);
 struct MutationResult {
   std::int64_t seq = 0;
   Verdict status = Verdict::retry;
-  std::optional<std::int64_t> rev;                          // applied: new rev; conflict: current
-  nlohmann::json assigned = nlohmann::json::object();       // fields the server set
-  nlohmann::json server = nullptr;                          // conflict: current row, null if gone
-  bool server_deleted = false;                              // conflict: the row is a tombstone
-  std::vector<FieldError> errors;                           // rejected
-  std::string message;                                      // retry/rejected: a human reason
+  std::optional<std::int64_t> rev;                     // applied: new rev; conflict: current
+  nlohmann::json assigned = nlohmann::json::object();  // fields the server set
+  nlohmann::json server = nullptr;                     // conflict: current row, null if gone
+  bool server_deleted = false;                         // conflict: the row is a tombstone
+  std::vector<FieldError> errors;                      // rejected
+  std::string message;                                 // retry/rejected: a human reason
 };
 
 struct Change {

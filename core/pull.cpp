@@ -26,7 +26,8 @@ EntitySql make_sql(Entity e) {
     if (!sets.empty()) sets += ", ";
     sets += std::string(f.name) + " = excluded." + std::string(f.name);
   }
-  return {"INSERT INTO " + name + " (" + cols + ") VALUES (" + marks + ") ON CONFLICT (id) DO UPDATE SET " + sets,
+  return {"INSERT INTO " + name + " (" + cols + ") VALUES (" + marks +
+              ") ON CONFLICT (id) DO UPDATE SET " + sets,
           "DELETE FROM " + name + " WHERE id = ?1"};
 }
 
@@ -34,7 +35,8 @@ constexpr const char* kMetaUpsert =
     "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, last_synced_at, state) "
     "VALUES (?1, ?2, ?3, ?4, 'synced') ON CONFLICT (entity_id, entity_type) DO UPDATE SET "
     "remote_version = excluded.remote_version, last_synced_at = excluded.last_synced_at "
-    "WHERE sync_metadata.state = 'synced' AND coalesce(sync_metadata.remote_version, 0) < excluded.remote_version";
+    "WHERE sync_metadata.state = 'synced' AND coalesce(sync_metadata.remote_version, 0) < "
+    "excluded.remote_version";
 constexpr const char* kMetaDelete =
     "DELETE FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2 AND state = 'synced' "
     "AND coalesce(remote_version, 0) < ?3";
@@ -60,7 +62,8 @@ class PageApplier {
     meta_delete_ = db_.cached(kMetaDelete);
   }
 
-  void apply(const PulledPage& page, const std::vector<Entity>& cursor_entities, bool resync, PullStats& stats) {
+  void apply(const PulledPage& page, const std::vector<Entity>& cursor_entities, bool resync,
+             PullStats& stats) {
     SqliteTxn txn(db_);
     std::string now = utc_now_iso();
     for (const PulledChange& c : page.changes) {
@@ -84,14 +87,16 @@ class PageApplier {
         continue;
       }
       RecordState remote = c.deleted ? RecordState{} : RecordState{c.to_row()};
-      ReconcileOutcome o = reconcile(db_, store_, c.entity, std::string(c.id), remote, c.rev, policy_);
+      ReconcileOutcome o =
+          reconcile(db_, store_, c.entity, std::string(c.id), remote, c.rev, policy_);
       stats.merged += o.merged;
       stats.conflicts += o.conflict;
       ++stats.pulled;
     }
     for (Entity e : cursor_entities) {
-      auto st = db_.prepare("INSERT INTO cursors (entity_type, cursor) VALUES (?1, ?2) "
-                            "ON CONFLICT (entity_type) DO UPDATE SET cursor = excluded.cursor");
+      auto st = db_.prepare(
+          "INSERT INTO cursors (entity_type, cursor) VALUES (?1, ?2) "
+          "ON CONFLICT (entity_type) DO UPDATE SET cursor = excluded.cursor");
       st.bind(1, entity_name(e)).bind(2, std::string_view(page.next));
       st.run();
     }
@@ -120,8 +125,10 @@ class PageApplier {
     r.bind_static(1, c.id);
     std::size_t n = fields_of(c.entity).size();
     for (std::size_t i = 0; i < n; ++i) {
-      if (c.values[i]) r.bind_static(static_cast<int>(i) + 2, *c.values[i]);
-      else r.bind_null(static_cast<int>(i) + 2);
+      if (c.values[i])
+        r.bind_static(static_cast<int>(i) + 2, *c.values[i]);
+      else
+        r.bind_null(static_cast<int>(i) + 2);
     }
     r.run();
     return true;
@@ -129,7 +136,8 @@ class PageApplier {
 
   void mark_seen(const PulledChange& c) {
     if (c.deleted) return;
-    auto st = db_.prepare("INSERT OR IGNORE INTO resync_seen (entity_type, entity_id) VALUES (?1, ?2)");
+    auto st =
+        db_.prepare("INSERT OR IGNORE INTO resync_seen (entity_type, entity_id) VALUES (?1, ?2)");
     st.bind_static(1, entity_name(c.entity)).bind_static(2, c.id);
     st.run();
   }
@@ -164,13 +172,15 @@ void begin_resync(SqliteConn& db, const std::vector<Entity>& entities) {
   SqliteTxn txn(db);
   db.exec("DELETE FROM resync_seen");
   for (Entity e : entities) {
-    auto st = db.prepare("INSERT INTO cursors (entity_type, cursor) VALUES (?1, '0') "
-                         "ON CONFLICT (entity_type) DO UPDATE SET cursor = '0'");
+    auto st = db.prepare(
+        "INSERT INTO cursors (entity_type, cursor) VALUES (?1, '0') "
+        "ON CONFLICT (entity_type) DO UPDATE SET cursor = '0'");
     st.bind(1, entity_name(e));
     st.run();
   }
-  auto st = db.prepare("INSERT INTO device (key, value) VALUES ('resync_entities', ?1) "
-                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  auto st = db.prepare(
+      "INSERT INTO device (key, value) VALUES ('resync_entities', ?1) "
+      "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   st.bind(1, entities_param(entities));
   st.run();
   txn.commit();
@@ -181,12 +191,15 @@ void finish_resync(SqliteConn& db, const std::vector<Entity>& entities) {
   SqliteTxn txn(db);
   for (Entity e : entities) {
     std::string name(entity_name(e));
-    db.exec("DELETE FROM " + name + " WHERE id IN (SELECT m.entity_id FROM sync_metadata m WHERE m.entity_type = '" +
-            name + "' AND m.state = 'synced' AND NOT EXISTS (SELECT 1 FROM resync_seen s WHERE s.entity_type = '" +
+    db.exec("DELETE FROM " + name +
+            " WHERE id IN (SELECT m.entity_id FROM sync_metadata m WHERE m.entity_type = '" + name +
+            "' AND m.state = 'synced' AND NOT EXISTS (SELECT 1 FROM resync_seen s WHERE "
+            "s.entity_type = '" +
             name + "' AND s.entity_id = m.entity_id))");
     db.exec("DELETE FROM sync_metadata WHERE entity_type = '" + name +
-            "' AND state = 'synced' AND NOT EXISTS (SELECT 1 FROM resync_seen s WHERE s.entity_type = '" + name +
-            "' AND s.entity_id = sync_metadata.entity_id)");
+            "' AND state = 'synced' AND NOT EXISTS (SELECT 1 FROM resync_seen s WHERE "
+            "s.entity_type = '" +
+            name + "' AND s.entity_id = sync_metadata.entity_id)");
   }
   db.exec("DELETE FROM resync_seen");
   db.exec("DELETE FROM device WHERE key = 'resync_entities'");
@@ -196,7 +209,8 @@ void finish_resync(SqliteConn& db, const std::vector<Entity>& entities) {
 }  // namespace
 
 void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const PullOptions& options,
-                  const CancelToken& cancel, PullStats& stats, const std::function<void(const PullProgress&)>& progress) {
+                  const CancelToken& cancel, PullStats& stats,
+                  const std::function<void(const PullProgress&)>& progress) {
   std::vector<Entity> entities = options.entities;
   if (entities.empty()) entities.assign(kEntitiesInFkOrder.begin(), kEntitiesInFkOrder.end());
   bool filtered = entities.size() < kEntitiesInFkOrder.size();
@@ -208,8 +222,9 @@ void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const Pu
   // Two buffers alternate: one is parsed and applied while the next page lands in the other.
   std::string buffers[2];
   auto fetch = [&](const std::string& cursor, int slot) {
-    http.get_into("/api/v1/changes?after=" + cursor + "&limit=" + std::to_string(options.page_limit) + filter,
-                  buffers[slot]);
+    http.get_into(
+        "/api/v1/changes?after=" + cursor + "&limit=" + std::to_string(options.page_limit) + filter,
+        buffers[slot]);
   };
 
   for (int restart = 0;; ++restart) {

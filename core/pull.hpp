@@ -27,8 +27,8 @@ struct PullProgress {
 };
 
 struct PullStats {
-  std::int64_t pulled = 0;    // changes applied locally
-  std::int64_t skipped = 0;   // echoes and stale changes
+  std::int64_t pulled = 0;   // changes applied locally
+  std::int64_t skipped = 0;  // echoes and stale changes
   std::int64_t merged = 0, conflicts = 0;
   std::int64_t pages = 0, bytes = 0;
   bool resynced = false;
@@ -42,6 +42,7 @@ struct PullOptions {
 
 /// `stats` accumulates page by page, so it is right even when a later page fails.
 void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const PullOptions& options,
-                  const CancelToken& cancel, PullStats& stats, const std::function<void(const PullProgress&)>& progress);
+                  const CancelToken& cancel, PullStats& stats,
+                  const std::function<void(const PullProgress&)>& progress);
 
 }  // namespace craftsync

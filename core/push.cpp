@@ -19,8 +19,8 @@ using RecordKey = std::pair<Entity, std::string>;
 
 /// Records that may not be pushed now, and whose children must wait too.
 struct Blocked {
-  std::set<RecordKey> held;      // rejected or waiting for a person
-  std::set<RecordKey> unsent;    // created locally, not yet on the server
+  std::set<RecordKey> held;    // rejected or waiting for a person
+  std::set<RecordKey> unsent;  // created locally, not yet on the server
 
   bool parent_blocks(Entity parent, const std::string& id) const {
     return held.count({parent, id}) || unsent.count({parent, id});
@@ -29,14 +29,18 @@ struct Blocked {
 
 Blocked load_blocked(SqliteConn& db) {
   Blocked b;
-  auto st = db.prepare("SELECT entity_type, entity_id, state, remote_version FROM sync_metadata WHERE state <> 'synced'");
+  auto st = db.prepare(
+      "SELECT entity_type, entity_id, state, remote_version FROM sync_metadata WHERE state <> "
+      "'synced'");
   while (st.step()) {
     auto e = parse_entity(st.view_at(0));
     if (!e) continue;
     RecordKey key{*e, st.text_at(1)};
     std::string_view state = st.view_at(2);
-    if (state == "rejected" || state == "conflict") b.held.insert(key);
-    else if (st.is_null(3)) b.unsent.insert(key);
+    if (state == "rejected" || state == "conflict")
+      b.held.insert(key);
+    else if (st.is_null(3))
+      b.unsent.insert(key);
   }
   return b;
 }
@@ -46,7 +50,9 @@ bool blocked_by_parent(const OutboxEntry& o, const Blocked& b) {
   for (const FieldSpec& f : fields_of(o.entity)) {
     if (f.kind != FieldKind::reference || !f.references) continue;
     auto it = o.data.find(f.name);
-    if (it != o.data.end() && it->is_string() && b.parent_blocks(*f.references, it->get<std::string>())) return true;
+    if (it != o.data.end() && it->is_string() &&
+        b.parent_blocks(*f.references, it->get<std::string>()))
+      return true;
   }
   return false;
 }
@@ -78,7 +84,8 @@ class BatchSender {
     {
       SqliteTxn txn(db_);
       for (const auto& o : entries) {
-        auto st = db_.prepare("UPDATE outbox SET state = 'inflight', attempts = attempts + 1 WHERE seq = ?1");
+        auto st = db_.prepare(
+            "UPDATE outbox SET state = 'inflight', attempts = attempts + 1 WHERE seq = ?1");
         st.bind(1, o.seq);
         st.run();
       }
@@ -89,18 +96,21 @@ class BatchSender {
     for (const auto& o : entries) req.mutations.push_back(to_mutation(o));
     auto answer = http_.post_json("/api/v1/push", to_json(req).dump());
     json body = json::parse(answer.body, nullptr, false);
-    if (body.is_discarded()) throw ProtocolError("bad_response", "server sent a push answer that is not JSON");
+    if (body.is_discarded())
+      throw ProtocolError("bad_response", "server sent a push answer that is not JSON");
     std::vector<MutationResult> results = parse_push_response(body);
     std::unordered_map<std::int64_t, const OutboxEntry*> by_seq;
     for (const auto& o : entries) by_seq[o.seq] = &o;
     for (const auto& r : results)
       if (!by_seq.count(r.seq))
-        throw ProtocolError("bad_response", "server answered for seq " + std::to_string(r.seq) + ", which was not sent");
+        throw ProtocolError("bad_response", "server answered for seq " + std::to_string(r.seq) +
+                                                ", which was not sent");
     ++stats.batches;
 
     SqliteTxn txn(db_);
     for (const auto& r : results) apply_verdict(*by_seq[r.seq], r, stats);
-    stats.retried += static_cast<std::int64_t>(entries.size()) - static_cast<std::int64_t>(results.size());
+    stats.retried +=
+        static_cast<std::int64_t>(entries.size()) - static_cast<std::int64_t>(results.size());
     txn.commit();
   }
 
@@ -119,11 +129,15 @@ class BatchSender {
 
   void apply_verdict(const OutboxEntry& o, const MutationResult& r, PushStats& stats) {
     switch (r.status) {
-      case Verdict::applied: applied(o, r); ++stats.pushed; break;
+      case Verdict::applied:
+        applied(o, r);
+        ++stats.pushed;
+        break;
       case Verdict::conflict: {
         remove_entry(o.seq);
         RecordState remote = r.server.is_object() ? RecordState{r.server} : RecordState{};
-        ReconcileOutcome out = reconcile(db_, store_, o.entity, o.id, remote, r.rev.value_or(0), options_.policy);
+        ReconcileOutcome out =
+            reconcile(db_, store_, o.entity, o.id, remote, r.rev.value_or(0), options_.policy);
         ++stats.conflicts;
         stats.merged += out.merged;
         break;
@@ -133,7 +147,9 @@ class BatchSender {
         store_.set_state(o.entity, o.id, "rejected", r.errors);
         ++stats.rejected;
         break;
-      case Verdict::retry: ++stats.retried; break;
+      case Verdict::retry:
+        ++stats.retried;
+        break;
     }
   }
 
@@ -142,7 +158,8 @@ class BatchSender {
     std::int64_t rev = *r.rev;
     if (o.op == Op::remove) {
       if (!has_more_entries(o.entity, o.id)) {
-        auto st = db_.prepare("DELETE FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2");
+        auto st =
+            db_.prepare("DELETE FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2");
         st.bind(1, entity_name(o.entity)).bind(2, std::string_view(o.id));
         st.run();
       }
@@ -154,23 +171,32 @@ class BatchSender {
     if (auto row = store_.read_row(o.entity, o.id)) {
       json updated = *row;
       for (const auto& [k, v] : r.assigned.items())
-        if (k != "created_at" && k != "updated_at") updated[k] = v;  // local timestamps stay as typed
+        if (k != "created_at" && k != "updated_at")
+          updated[k] = v;  // local timestamps stay as typed
       if (updated != *row) store_.write_row(o.entity, o.id, updated);
     }
     bool more = has_more_entries(o.entity, o.id);
     auto st = db_.prepare(
-        "UPDATE sync_metadata SET remote_version = ?3, last_synced_at = ?4, base = ?5, state = ?6, errors = NULL, "
+        "UPDATE sync_metadata SET remote_version = ?3, last_synced_at = ?4, base = ?5, state = ?6, "
+        "errors = NULL, "
         "provisional_number = CASE WHEN ?7 THEN 0 ELSE provisional_number END "
         "WHERE entity_type = ?1 AND entity_id = ?2");
-    st.bind(1, entity_name(o.entity)).bind(2, std::string_view(o.id)).bind(3, rev).bind(4, utc_now_iso());
-    if (more) st.bind(5, server_row.dump());
-    else st.bind_null(5);
+    st.bind(1, entity_name(o.entity))
+        .bind(2, std::string_view(o.id))
+        .bind(3, rev)
+        .bind(4, utc_now_iso());
+    if (more)
+      st.bind(5, server_row.dump());
+    else
+      st.bind_null(5);
     st.bind(6, more ? "pending" : "synced");
-    bool numbered = number_field(o.entity) && r.assigned.contains(std::string(*number_field(o.entity)));
+    bool numbered =
+        number_field(o.entity) && r.assigned.contains(std::string(*number_field(o.entity)));
     st.bind(7, std::int64_t(numbered || !number_field(o.entity)));
     st.run();
     if (more) {  // later edits of ours were made on top of this one
-      auto rb = db_.prepare("UPDATE outbox SET base_rev = ?3 WHERE entity_type = ?1 AND entity_id = ?2");
+      auto rb =
+          db_.prepare("UPDATE outbox SET base_rev = ?3 WHERE entity_type = ?1 AND entity_id = ?2");
       rb.bind(1, entity_name(o.entity)).bind(2, std::string_view(o.id)).bind(3, rev);
       rb.run();
     }
@@ -184,16 +210,17 @@ class BatchSender {
 
 }  // namespace
 
-void recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
-                      const CancelToken& cancel, PushStats& stats) {
+void recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http,
+                      const PushOptions& options, const CancelToken& cancel, PushStats& stats) {
   BatchSender sender(db, store, http, options);
   for (int round = 0; round < options.max_rounds; ++round) {
     if (cancel.is_cancelled()) throw Cancelled();
     // Resent exactly as first sent, in FK order, so the server can replay its verdicts.
     std::vector<OutboxEntry> batch;
     for (Entity e : kEntitiesInFkOrder) {
-      auto part = select_outbox(db, "state = 'inflight' AND entity_type = '" + std::string(entity_name(e)) + "'",
-                                 options.batch_size - static_cast<int>(batch.size()));
+      auto part = select_outbox(
+          db, "state = 'inflight' AND entity_type = '" + std::string(entity_name(e)) + "'",
+          options.batch_size - static_cast<int>(batch.size()));
       batch.insert(batch.end(), part.begin(), part.end());
     }
     if (batch.empty()) break;
@@ -204,7 +231,8 @@ void recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http, cons
 }
 
 void push_outbox(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
-                 const CancelToken& cancel, PushStats& stats, const std::function<void(const PushStats&)>& progress) {
+                 const CancelToken& cancel, PushStats& stats,
+                 const std::function<void(const PushStats&)>& progress) {
   BatchSender sender(db, store, http, options);
   std::vector<Entity> entities = options.entities;
   if (entities.empty()) entities.assign(kEntitiesInFkOrder.begin(), kEntitiesInFkOrder.end());

@@ -22,9 +22,9 @@ class HttpClient;
 class CancelToken;
 
 struct PushStats {
-  std::int64_t pushed = 0;     // applied verdicts
+  std::int64_t pushed = 0;  // applied verdicts
   std::int64_t conflicts = 0, merged = 0, rejected = 0, retried = 0;
-  std::int64_t held = 0;       // entries not sent because they (or a parent) are blocked
+  std::int64_t held = 0;  // entries not sent because they (or a parent) are blocked
   std::int64_t batches = 0;
 };
 
@@ -37,10 +37,11 @@ struct PushOptions {
 
 /// Sends entries already in flight (a previous run's unanswered batch) before anything else.
 /// `stats` accumulates as batches complete, so it is right even when a later batch throws.
-void recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
-                      const CancelToken& cancel, PushStats& stats);
+void recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http,
+                      const PushOptions& options, const CancelToken& cancel, PushStats& stats);
 
 void push_outbox(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
-                 const CancelToken& cancel, PushStats& stats, const std::function<void(const PushStats&)>& progress);
+                 const CancelToken& cancel, PushStats& stats,
+                 const std::function<void(const PushStats&)>& progress);
 
 }  // namespace craftsync

@@ -17,12 +17,13 @@ class SqliteConn;
 class RecordStore;
 
 struct ReconcileOutcome {
-  bool merged = false;         // an automatic field-level merge happened
-  bool conflict = false;       // a true conflict (stored for a person under `manual`)
+  bool merged = false;    // an automatic field-level merge happened
+  bool conflict = false;  // a true conflict (stored for a person under `manual`)
   bool needs_person = false;
 };
 
 ReconcileOutcome reconcile(SqliteConn& db, RecordStore& store, Entity e, const std::string& id,
-                           const RecordState& remote, std::int64_t remote_rev, ConflictPolicy policy);
+                           const RecordState& remote, std::int64_t remote_rev,
+                           ConflictPolicy policy);
 
 }  // namespace craftsync

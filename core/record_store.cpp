@@ -10,7 +10,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string table(Entity e) { return std::string(entity_name(e)); }
+std::string table(Entity e) {
+  return std::string(entity_name(e));
+}
 
 std::string column_list(Entity e) {
   std::string cols = "id";
@@ -31,9 +33,13 @@ json row_from(Entity e, SqliteStmt& st, int first_col = 0) {
 
 const char* search_columns(Entity e) {
   switch (e) {
-    case Entity::customers: return "(t.name LIKE ?1 OR t.email LIKE ?1 OR t.city LIKE ?1 OR t.phone LIKE ?1)";
-    case Entity::quotes: return "(t.quote_number LIKE ?1 OR t.status LIKE ?1 OR t.total_amount LIKE ?1 OR t.customer_id LIKE ?1)";
-    case Entity::orders: return "(t.order_number LIKE ?1 OR t.quote_id LIKE ?1 OR t.customer_id LIKE ?1)";
+    case Entity::customers:
+      return "(t.name LIKE ?1 OR t.email LIKE ?1 OR t.city LIKE ?1 OR t.phone LIKE ?1)";
+    case Entity::quotes:
+      return "(t.quote_number LIKE ?1 OR t.status LIKE ?1 OR t.total_amount LIKE ?1 OR "
+             "t.customer_id LIKE ?1)";
+    case Entity::orders:
+      return "(t.order_number LIKE ?1 OR t.quote_id LIKE ?1 OR t.customer_id LIKE ?1)";
   }
   return "1";
 }
@@ -46,8 +52,8 @@ std::string list_where(Entity e, const ListQuery& q) {
 }
 
 std::string list_from(Entity e) {
-  return " FROM " + table(e) +
-         " t LEFT JOIN sync_metadata m ON m.entity_type = '" + table(e) + "' AND m.entity_id = t.id";
+  return " FROM " + table(e) + " t LEFT JOIN sync_metadata m ON m.entity_type = '" + table(e) +
+         "' AND m.entity_id = t.id";
 }
 
 void bind_list(SqliteStmt& st, const ListQuery& q) {
@@ -63,11 +69,12 @@ std::string provisional_number(Entity e, const std::string& id) {
 
 json with_sync_info(const json& row, const RecordSync& s) {
   json out = row;
-  out["_sync"] = {{"state", s.state},
-                  {"local_version", s.local_version},
-                  {"remote_version", s.remote_version ? json(*s.remote_version) : json(nullptr)},
-                  {"last_synced_at", s.last_synced_at.empty() ? json(nullptr) : json(s.last_synced_at)},
-                  {"provisional_number", s.provisional_number}};
+  out["_sync"] = {
+      {"state", s.state},
+      {"local_version", s.local_version},
+      {"remote_version", s.remote_version ? json(*s.remote_version) : json(nullptr)},
+      {"last_synced_at", s.last_synced_at.empty() ? json(nullptr) : json(s.last_synced_at)},
+      {"provisional_number", s.provisional_number}};
   if (!s.errors.empty()) out["_sync"]["errors"] = s.errors;
   return out;
 }
@@ -115,8 +122,10 @@ void RecordStore::write_row(Entity e, const std::string& id, const json& row) {
   i = 2;
   for (const FieldSpec& f : fields_of(e)) {
     auto it = row.find(f.name);
-    if (it == row.end() || !it->is_string()) st.bind_null(i);
-    else st.bind(i, std::string_view(it->get_ref<const std::string&>()));
+    if (it == row.end() || !it->is_string())
+      st.bind_null(i);
+    else
+      st.bind(i, std::string_view(it->get_ref<const std::string&>()));
     ++i;
   }
   st.run();
@@ -149,17 +158,22 @@ void RecordStore::bump_version(Entity e, const std::string& id, const std::optio
       "state = CASE WHEN state = 'conflict' THEN 'conflict' ELSE 'pending' END, "
       "errors = CASE WHEN state = 'conflict' THEN errors ELSE NULL END");
   st.bind(1, entity_name(e)).bind(2, std::string_view(id));
-  if (before) st.bind(3, before->dump());
-  else st.bind_null(3);
+  if (before)
+    st.bind(3, before->dump());
+  else
+    st.bind_null(3);
   st.run();
 }
 
-void RecordStore::set_state(Entity e, const std::string& id, const std::string& state, const json& errors) {
+void RecordStore::set_state(Entity e, const std::string& id, const std::string& state,
+                            const json& errors) {
   auto st = db_.prepare(
       "UPDATE sync_metadata SET state = ?3, errors = ?4 WHERE entity_type = ?1 AND entity_id = ?2");
   st.bind(1, entity_name(e)).bind(2, std::string_view(id)).bind(3, std::string_view(state));
-  if (errors.is_null()) st.bind_null(4);
-  else st.bind(4, errors.dump());
+  if (errors.is_null())
+    st.bind_null(4);
+  else
+    st.bind(4, errors.dump());
   st.run();
 }
 
@@ -171,13 +185,16 @@ void RecordStore::enqueue(Entity e, const std::string& id, Op op, const std::opt
         "SELECT seq, state FROM outbox WHERE entity_type = ?1 AND entity_id = ?2 ORDER BY seq");
     st.bind(1, entity_name(e)).bind(2, std::string_view(id));
     while (st.step()) {
-      if (st.view_at(1) == "queued") queued_seq = st.int_at(0);
-      else inflight = true;
+      if (st.view_at(1) == "queued")
+        queued_seq = st.int_at(0);
+      else
+        inflight = true;
     }
   }
   std::optional<std::int64_t> remote;
   {
-    auto st = db_.prepare("SELECT remote_version FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2");
+    auto st = db_.prepare(
+        "SELECT remote_version FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2");
     st.bind(1, entity_name(e)).bind(2, std::string_view(id));
     if (st.step() && !st.is_null(0)) remote = st.int_at(0);
   }
@@ -195,8 +212,10 @@ void RecordStore::enqueue(Entity e, const std::string& id, Op op, const std::opt
   if (queued_seq) {
     auto up = db_.prepare("UPDATE outbox SET op = ?2, data = ?3 WHERE seq = ?1");
     up.bind(1, *queued_seq).bind(2, op_name);
-    if (row) up.bind(3, row->dump());
-    else up.bind_null(3);
+    if (row)
+      up.bind(3, row->dump());
+    else
+      up.bind_null(3);
     up.run();
     return;
   }
@@ -204,10 +223,14 @@ void RecordStore::enqueue(Entity e, const std::string& id, Op op, const std::opt
       "INSERT INTO outbox (seq, entity_type, entity_id, op, base_rev, data, created_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   ins.bind(1, next_seq()).bind(2, entity_name(e)).bind(3, std::string_view(id)).bind(4, op_name);
-  if (remote) ins.bind(5, *remote);
-  else ins.bind_null(5);
-  if (row) ins.bind(6, row->dump());
-  else ins.bind_null(6);
+  if (remote)
+    ins.bind(5, *remote);
+  else
+    ins.bind_null(5);
+  if (row)
+    ins.bind(6, row->dump());
+  else
+    ins.bind_null(6);
   ins.bind(7, utc_now_iso());
   ins.run();
 }
@@ -216,7 +239,8 @@ json RecordStore::create(Entity e, json fields) {
   if (auto err = shape_error(e, fields)) throw UserError(*err);
   std::string id = fields.contains("id") ? fields["id"].get<std::string>() : new_uuid_v7();
   if (!is_valid_uuid(id)) throw UserError("id must be a UUID");
-  if (auto number = number_field(e); number && fields.contains(*number) && !fields[*number].is_null())
+  if (auto number = number_field(e);
+      number && fields.contains(*number) && !fields[*number].is_null())
     throw UserError(std::string(*number) + " is assigned by the server and cannot be set");
   json row = json::object();
   row["id"] = id;
@@ -239,7 +263,9 @@ json RecordStore::create(Entity e, json fields) {
   write_row(e, id, row);
   bump_version(e, id, std::nullopt);
   if (provisional) {
-    auto st = db_.prepare("UPDATE sync_metadata SET provisional_number = 1 WHERE entity_type = ?1 AND entity_id = ?2");
+    auto st = db_.prepare(
+        "UPDATE sync_metadata SET provisional_number = 1 WHERE entity_type = ?1 AND entity_id = "
+        "?2");
     st.bind(1, entity_name(e)).bind(2, std::string_view(id));
     st.run();
   }
@@ -254,7 +280,8 @@ json RecordStore::update(Entity e, const std::string& id, const json& patch) {
   SqliteTxn txn(db_);
   auto before = read_row(e, id);
   if (!before) throw UserError(std::string(entity_name(e)) + " " + id + " does not exist");
-  if (auto number = number_field(e); number && patch.contains(*number) && patch[*number] != (*before)[*number])
+  if (auto number = number_field(e);
+      number && patch.contains(*number) && patch[*number] != (*before)[*number])
     throw UserError(std::string(*number) + " is assigned by the server and cannot be set");
   json row = *before;
   for (const auto& [k, v] : patch.items())
@@ -275,8 +302,10 @@ void RecordStore::remove(Entity e, const std::string& id) {
   auto before = read_row(e, id);
   if (!before) throw UserError(std::string(entity_name(e)) + " " + id + " does not exist");
   const char* children = e == Entity::customers
-                             ? "SELECT 1 FROM quotes WHERE customer_id = ?1 UNION ALL SELECT 1 FROM orders WHERE customer_id = ?1"
-                             : e == Entity::quotes ? "SELECT 1 FROM orders WHERE quote_id = ?1" : nullptr;
+                             ? "SELECT 1 FROM quotes WHERE customer_id = ?1 UNION ALL SELECT 1 "
+                               "FROM orders WHERE customer_id = ?1"
+                         : e == Entity::quotes ? "SELECT 1 FROM orders WHERE quote_id = ?1"
+                                               : nullptr;
   if (children) {
     auto st = db_.prepare(children);
     st.bind(1, std::string_view(id));
@@ -290,14 +319,19 @@ void RecordStore::remove(Entity e, const std::string& id) {
   txn.commit();
 }
 
-std::optional<json> RecordStore::get(Entity e, const std::string& id) { return read_row(e, id); }
+std::optional<json> RecordStore::get(Entity e, const std::string& id) {
+  return read_row(e, id);
+}
 
 std::vector<json> RecordStore::list(Entity e, const ListQuery& q) {
-  auto st = db_.prepare("SELECT t.id" + [&] {
-    std::string cols;
-    for (const FieldSpec& f : fields_of(e)) cols += ", t." + std::string(f.name);
-    return cols;
-  }() + list_from(e) + list_where(e, q) + " ORDER BY t.id LIMIT ?3 OFFSET ?4");
+  auto st = db_.prepare("SELECT t.id" +
+                        [&] {
+                          std::string cols;
+                          for (const FieldSpec& f : fields_of(e))
+                            cols += ", t." + std::string(f.name);
+                          return cols;
+                        }() +
+                        list_from(e) + list_where(e, q) + " ORDER BY t.id LIMIT ?3 OFFSET ?4");
   bind_list(st, q);
   st.bind(3, q.limit).bind(4, q.offset);
   std::vector<json> rows;
@@ -314,7 +348,8 @@ std::int64_t RecordStore::count(Entity e, const ListQuery& q) {
 
 std::optional<RecordSync> RecordStore::sync_info(Entity e, const std::string& id) {
   auto st = db_.prepare(
-      "SELECT state, local_version, remote_version, last_synced_at, provisional_number, errors, base "
+      "SELECT state, local_version, remote_version, last_synced_at, provisional_number, errors, "
+      "base "
       "FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2");
   st.bind(1, entity_name(e)).bind(2, std::string_view(id));
   if (!st.step()) return std::nullopt;
@@ -329,9 +364,11 @@ std::optional<RecordSync> RecordStore::sync_info(Entity e, const std::string& id
   return s;
 }
 
-std::vector<OutboxEntry> select_outbox(SqliteConn& db, const std::string& where, std::int64_t limit) {
-  auto st = db.prepare("SELECT seq, entity_type, entity_id, op, base_rev, data, state, attempts FROM outbox WHERE " +
-                       where + " ORDER BY seq LIMIT " + std::to_string(limit));
+std::vector<OutboxEntry> select_outbox(SqliteConn& db, const std::string& where,
+                                       std::int64_t limit) {
+  auto st = db.prepare(
+      "SELECT seq, entity_type, entity_id, op, base_rev, data, state, attempts FROM outbox WHERE " +
+      where + " ORDER BY seq LIMIT " + std::to_string(limit));
   std::vector<OutboxEntry> out;
   while (st.step()) {
     OutboxEntry o;
@@ -350,11 +387,14 @@ std::vector<OutboxEntry> select_outbox(SqliteConn& db, const std::string& where,
 
 std::vector<OutboxEntry> RecordStore::outbox_for(Entity e, const std::string& id) {
   if (!is_valid_uuid(id)) return {};  // the id goes into SQL text below
-  return select_outbox(db_, "entity_type = '" + std::string(entity_name(e)) + "' AND entity_id = '" + id + "'",
-                       1000000);
+  return select_outbox(
+      db_, "entity_type = '" + std::string(entity_name(e)) + "' AND entity_id = '" + id + "'",
+      1000000);
 }
 
-std::vector<OutboxEntry> RecordStore::outbox_all() { return select_outbox(db_, "1", 1000000000); }
+std::vector<OutboxEntry> RecordStore::outbox_all() {
+  return select_outbox(db_, "1", 1000000000);
+}
 
 std::int64_t RecordStore::pending_count() {
   auto st = db_.prepare("SELECT count(*) FROM sync_metadata WHERE state <> 'synced'");

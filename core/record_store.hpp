@@ -38,8 +38,8 @@ struct RecordSync {
 };
 
 struct ListQuery {
-  std::string search;        // substring over the entity's main text fields
-  std::string state;         // "", or a sync state to filter on
+  std::string search;  // substring over the entity's main text fields
+  std::string state;   // "", or a sync state to filter on
   std::int64_t offset = 0;
   std::int64_t limit = 100;
 };
@@ -92,7 +92,8 @@ class RecordStore {
 };
 
 /// Outbox entries matching an SQL condition on the outbox table, in seq order.
-std::vector<OutboxEntry> select_outbox(SqliteConn& db, const std::string& where, std::int64_t limit);
+std::vector<OutboxEntry> select_outbox(SqliteConn& db, const std::string& where,
+                                       std::int64_t limit);
 
 /// A record as JSON with its sync bookkeeping under "_sync", for the CLI and the console.
 nlohmann::json with_sync_info(const nlohmann::json& row, const RecordSync& sync);

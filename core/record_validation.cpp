@@ -101,7 +101,8 @@ std::vector<FieldError> value_errors(Entity e, const nlohmann::json& row) {
           add(f, "invalid_format", std::string(f.name) + " must be ISO 8601 UTC");
         break;
       case FieldKind::text:
-      case FieldKind::server_number: break;
+      case FieldKind::server_number:
+        break;
     }
   }
   return errors;

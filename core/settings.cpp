@@ -23,14 +23,21 @@ int parse_interval(const std::string& v) {
 }
 
 void apply(Settings& s, const std::string& key, const std::string& value) {
-  if (key == "autoSyncEnabled") s.auto_sync_enabled = parse_bool(key, value);
-  else if (key == "syncIntervalMinutes") s.sync_interval_minutes = parse_interval(value);
+  if (key == "autoSyncEnabled")
+    s.auto_sync_enabled = parse_bool(key, value);
+  else if (key == "syncIntervalMinutes")
+    s.sync_interval_minutes = parse_interval(value);
   else if (key == "conflictResolution") {
     auto p = parse_policy(value);
-    if (!p) throw UserError("conflictResolution must be local, remote or manual, not '" + value + "'");
+    if (!p)
+      throw UserError("conflictResolution must be local, remote or manual, not '" + value + "'");
     s.conflict_resolution = *p;
-  } else if (key == "syncOnLaunch") s.sync_on_launch = parse_bool(key, value);
-  else throw UserError("unknown setting '" + key + "' (known: autoSyncEnabled, syncIntervalMinutes, conflictResolution, syncOnLaunch)");
+  } else if (key == "syncOnLaunch")
+    s.sync_on_launch = parse_bool(key, value);
+  else
+    throw UserError(
+        "unknown setting '" + key +
+        "' (known: autoSyncEnabled, syncIntervalMinutes, conflictResolution, syncOnLaunch)");
 }
 
 }  // namespace
@@ -57,7 +64,9 @@ Settings load_settings(SqliteConn& db) {
 void save_setting(SqliteConn& db, const std::string& key, const std::string& value) {
   Settings probe;
   apply(probe, key, value);
-  auto st = db.prepare("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  auto st = db.prepare(
+      "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = "
+      "excluded.value");
   st.bind(1, std::string_view(key)).bind(2, setting_value(probe, key));
   st.run();
 }
@@ -67,7 +76,9 @@ std::string setting_value(const Settings& s, const std::string& key) {
   if (key == "syncIntervalMinutes") return std::to_string(s.sync_interval_minutes);
   if (key == "conflictResolution") return std::string(policy_name(s.conflict_resolution));
   if (key == "syncOnLaunch") return s.sync_on_launch ? "true" : "false";
-  throw UserError("unknown setting '" + key + "' (known: autoSyncEnabled, syncIntervalMinutes, conflictResolution, syncOnLaunch)");
+  throw UserError(
+      "unknown setting '" + key +
+      "' (known: autoSyncEnabled, syncIntervalMinutes, conflictResolution, syncOnLaunch)");
 }
 
 nlohmann::json settings_json(const Settings& s) {

@@ -45,7 +45,9 @@ void SqliteStmt::run() {
   }
 }
 
-std::string SqliteStmt::text_at(int col) const { return std::string(view_at(col)); }
+std::string SqliteStmt::text_at(int col) const {
+  return std::string(view_at(col));
+}
 
 std::string_view SqliteStmt::view_at(int col) const {
   auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
@@ -60,10 +62,12 @@ SqliteConn::SqliteConn(const std::string& path, int busy_timeout_ms) {
     return sqlite3_initialize() == SQLITE_OK;
   }();
   (void)configured;
-  int rc = sqlite3_open_v2(path.c_str(), &db_,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    std::string msg = "cannot open " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    std::string msg =
+        "cannot open " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
     sqlite3_close(db_);
     db_ = nullptr;
     throw std::runtime_error(msg);
@@ -89,7 +93,9 @@ void SqliteConn::exec(const std::string& sql) {
   }
 }
 
-SqliteStmt SqliteConn::prepare(const std::string& sql) { return SqliteStmt(db_, cached(sql)); }
+SqliteStmt SqliteConn::prepare(const std::string& sql) {
+  return SqliteStmt(db_, cached(sql));
+}
 
 sqlite3_stmt* SqliteConn::cached(const std::string& sql) {
   auto it = cache_.find(sql);
@@ -102,7 +108,9 @@ sqlite3_stmt* SqliteConn::cached(const std::string& sql) {
   return it->second;
 }
 
-SqliteTxn::SqliteTxn(SqliteConn& c) : c_(c) { c_.exec("BEGIN IMMEDIATE"); }
+SqliteTxn::SqliteTxn(SqliteConn& c) : c_(c) {
+  c_.exec("BEGIN IMMEDIATE");
+}
 
 SqliteTxn::~SqliteTxn() {
   if (done_) return;

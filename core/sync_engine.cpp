@@ -61,10 +61,21 @@ std::string_view direction_name(Direction d) {
 }
 
 json SyncReport::to_json() const {
-  json j = {{"ok", ok},           {"pulled", pulled},       {"pushed", pushed},   {"merged", merged},
-            {"conflicts", conflicts}, {"rejected", rejected}, {"retried", retried}, {"skipped", skipped},
-            {"held", held},       {"pages", pages},         {"bytes", bytes},     {"duration_ms", duration_ms},
-            {"resynced", resynced}, {"run_id", run_id},     {"cancelled", cancelled}};
+  json j = {{"ok", ok},
+            {"pulled", pulled},
+            {"pushed", pushed},
+            {"merged", merged},
+            {"conflicts", conflicts},
+            {"rejected", rejected},
+            {"retried", retried},
+            {"skipped", skipped},
+            {"held", held},
+            {"pages", pages},
+            {"bytes", bytes},
+            {"duration_ms", duration_ms},
+            {"resynced", resynced},
+            {"run_id", run_id},
+            {"cancelled", cancelled}};
   if (!error.empty()) j["error"] = error;
   return j;
 }
@@ -80,14 +91,20 @@ json StatusReport::to_json() const {
           {"rejected", rejected},
           {"records", {{"customers", records[0]}, {"quotes", records[1]}, {"orders", records[2]}}},
           {"stats",
-           {{"total", stats.total}, {"success", stats.success}, {"failed", stats.failed}, {"pushed", stats.pushed},
-            {"pulled", stats.pulled}, {"merged", stats.merged}, {"conflicts", stats.conflicts}}}};
+           {{"total", stats.total},
+            {"success", stats.success},
+            {"failed", stats.failed},
+            {"pushed", stats.pushed},
+            {"pulled", stats.pulled},
+            {"merged", stats.merged},
+            {"conflicts", stats.conflicts}}}};
 }
 
 json ConnectionReport::to_json() const {
-  json j = {{"reachable", reachable}, {"authenticated", authenticated}, {"role", role},
-            {"server_version", server_version}, {"protocol", protocol}, {"backend", backend},
-            {"round_trip_ms", round_trip_ms}, {"clock_skew_ms", clock_skew_ms}};
+  json j = {
+      {"reachable", reachable},           {"authenticated", authenticated}, {"role", role},
+      {"server_version", server_version}, {"protocol", protocol},           {"backend", backend},
+      {"round_trip_ms", round_trip_ms},   {"clock_skew_ms", clock_skew_ms}};
   if (!error.empty()) j["error"] = error;
   return j;
 }
@@ -98,7 +115,8 @@ SyncEngine::SyncEngine(const std::string& db_path) {
   db_ = std::make_unique<SqliteConn>(db_path, 5000);
   enable_wal(*db_);
   db_->exec("PRAGMA cache_size = -32768");  // 32 MiB: the pull's B-tree work stays in memory
-  db_->exec("PRAGMA wal_autocheckpoint = 8192");  // checkpoint (and fsync) every 32 MiB of WAL, not 4
+  db_->exec(
+      "PRAGMA wal_autocheckpoint = 8192");  // checkpoint (and fsync) every 32 MiB of WAL, not 4
   migrate_local_schema(*db_);
   store_ = std::make_unique<RecordStore>(*db_);
   store_->device_id();
@@ -111,19 +129,25 @@ void SyncEngine::set_remote(const RemoteConfig& remote) {
   http_.reset();
 }
 
-std::string SyncEngine::device_id() { return store_->device_id(); }
+std::string SyncEngine::device_id() {
+  return store_->device_id();
+}
 
 HttpClient& SyncEngine::http() {
   if (!http_) http_ = std::make_unique<HttpClient>(remote_, device_id());
   return *http_;
 }
 
-SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progress, CancelToken& cancel) {
+SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progress,
+                            CancelToken& cancel) {
   SyncReport report;
   auto started = std::chrono::steady_clock::now();
   {
-    auto st = db_->prepare("INSERT INTO sync_runs (started_at, trigger, direction, entity) VALUES (?1, ?2, ?3, ?4)");
-    st.bind(1, utc_now_iso()).bind(2, std::string_view(options.trigger)).bind(3, direction_name(options.direction));
+    auto st = db_->prepare(
+        "INSERT INTO sync_runs (started_at, trigger, direction, entity) VALUES (?1, ?2, ?3, ?4)");
+    st.bind(1, utc_now_iso())
+        .bind(2, std::string_view(options.trigger))
+        .bind(3, direction_name(options.direction));
     st.bind(4, entity_label(options.entities));
     st.run();
     report.run_id = sqlite3_last_insert_rowid(db_->handle());
@@ -170,7 +194,8 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
     report.ok = true;
     if (pushed.retried > 0) {
       report.ok = false;
-      report.error = "the server asked to retry " + std::to_string(pushed.retried) + " change(s) later";
+      report.error =
+          "the server asked to retry " + std::to_string(pushed.retried) + " change(s) later";
     }
   } catch (const Cancelled&) {
     report.cancelled = true;
@@ -194,16 +219,26 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
   report.duration_ms = static_cast<std::int64_t>(elapsed_s() * 1000);
   {
     auto st = db_->prepare(
-        "UPDATE sync_runs SET finished_at = ?2, duration_ms = ?3, ok = ?4, pulled = ?5, pushed = ?6, merged = ?7, "
+        "UPDATE sync_runs SET finished_at = ?2, duration_ms = ?3, ok = ?4, pulled = ?5, pushed = "
+        "?6, merged = ?7, "
         "conflicts = ?8, rejected = ?9, retried = ?10, bytes = ?11, error = ?12 WHERE id = ?1");
-    st.bind(1, report.run_id).bind(2, utc_now_iso()).bind(3, report.duration_ms).bind(4, std::int64_t(report.ok));
-    st.bind(5, report.pulled).bind(6, report.pushed).bind(7, report.merged).bind(8, report.conflicts);
+    st.bind(1, report.run_id)
+        .bind(2, utc_now_iso())
+        .bind(3, report.duration_ms)
+        .bind(4, std::int64_t(report.ok));
+    st.bind(5, report.pulled)
+        .bind(6, report.pushed)
+        .bind(7, report.merged)
+        .bind(8, report.conflicts);
     st.bind(9, report.rejected).bind(10, report.retried).bind(11, report.bytes);
-    if (report.error.empty()) st.bind_null(12);
-    else st.bind(12, std::string_view(report.error));
+    if (report.error.empty())
+      st.bind_null(12);
+    else
+      st.bind(12, std::string_view(report.error));
     st.run();
   }
-  if (progress) progress({"done", report.pages, report.pulled, report.bytes, 0, 0, report.pushed, 0});
+  if (progress)
+    progress({"done", report.pages, report.pulled, report.bytes, 0, 0, report.pushed, 0});
   return report;
 }
 
@@ -232,7 +267,8 @@ ConnectionReport SyncEngine::test_connection(CancelToken& cancel) {
     if (auto server_ms = unix_ms_from_iso(s.server_time))
       r.clock_skew_ms = static_cast<double>(*server_ms - (before + after) / 2);
     if (s.protocol != kProtocolVersion)
-      r.error = "server speaks protocol " + std::to_string(s.protocol) + ", this client " + std::to_string(kProtocolVersion);
+      r.error = "server speaks protocol " + std::to_string(s.protocol) + ", this client " +
+                std::to_string(kProtocolVersion);
   } catch (const RemoteError& e) {
     if (e.status() != 0) r.reachable = true;
     r.error = e.what();
@@ -246,11 +282,14 @@ StatusReport SyncEngine::status() {
   StatusReport s;
   s.device_id = device_id();
   {
-    auto st = db_->prepare("SELECT coalesce(finished_at, started_at) FROM sync_runs WHERE ok = 1 ORDER BY id DESC LIMIT 1");
+    auto st = db_->prepare(
+        "SELECT coalesce(finished_at, started_at) FROM sync_runs WHERE ok = 1 ORDER BY id DESC "
+        "LIMIT 1");
     if (st.step()) s.last_sync_at = st.text_at(0);
   }
   {
-    auto st = db_->prepare("SELECT started_at, ok, coalesce(error, '') FROM sync_runs ORDER BY id DESC LIMIT 1");
+    auto st = db_->prepare(
+        "SELECT started_at, ok, coalesce(error, '') FROM sync_runs ORDER BY id DESC LIMIT 1");
     if (st.step()) {
       s.last_attempt_at = st.text_at(0);
       if (st.int_at(1) == 0) s.last_error = st.text_at(2);
@@ -261,10 +300,12 @@ StatusReport SyncEngine::status() {
   s.outbox = scalar(*db_, "SELECT count(*) FROM outbox");
   s.open_conflicts = open_conflict_count(*db_);
   for (Entity e : kEntitiesInFkOrder)
-    s.records[static_cast<int>(e)] = scalar(*db_, "SELECT count(*) FROM " + std::string(entity_name(e)));
+    s.records[static_cast<int>(e)] =
+        scalar(*db_, "SELECT count(*) FROM " + std::string(entity_name(e)));
   auto st = db_->prepare(
       "SELECT count(*), coalesce(sum(ok), 0), coalesce(sum(pushed), 0), coalesce(sum(pulled), 0), "
-      "coalesce(sum(merged), 0), coalesce(sum(conflicts), 0) FROM sync_runs WHERE finished_at IS NOT NULL");
+      "coalesce(sum(merged), 0), coalesce(sum(conflicts), 0) FROM sync_runs WHERE finished_at IS "
+      "NOT NULL");
   st.step();
   s.stats.total = st.int_at(0);
   s.stats.success = st.int_at(1);
@@ -278,7 +319,8 @@ StatusReport SyncEngine::status() {
 
 std::vector<RunRecord> SyncEngine::runs(int limit) {
   auto st = db_->prepare(
-      "SELECT id, started_at, trigger, direction, entity, coalesce(error, ''), coalesce(duration_ms, 0), pulled, "
+      "SELECT id, started_at, trigger, direction, entity, coalesce(error, ''), "
+      "coalesce(duration_ms, 0), pulled, "
       "pushed, merged, conflicts, rejected, ok FROM sync_runs ORDER BY id DESC LIMIT ?1");
   st.bind(1, static_cast<std::int64_t>(limit));
   std::vector<RunRecord> out;
@@ -302,12 +344,20 @@ std::vector<RunRecord> SyncEngine::runs(int limit) {
   return out;
 }
 
-Settings SyncEngine::settings() { return load_settings(*db_); }
+Settings SyncEngine::settings() {
+  return load_settings(*db_);
+}
 
-void SyncEngine::set_setting(const std::string& key, const std::string& value) { save_setting(*db_, key, value); }
+void SyncEngine::set_setting(const std::string& key, const std::string& value) {
+  save_setting(*db_, key, value);
+}
 
-std::vector<ConflictRecord> SyncEngine::conflicts(bool include_resolved) { return list_conflicts(*db_, include_resolved); }
+std::vector<ConflictRecord> SyncEngine::conflicts(bool include_resolved) {
+  return list_conflicts(*db_, include_resolved);
+}
 
-void SyncEngine::resolve(std::int64_t conflict_id, const Resolution& r) { resolve_conflict(*db_, *store_, conflict_id, r); }
+void SyncEngine::resolve(std::int64_t conflict_id, const Resolution& r) {
+  resolve_conflict(*db_, *store_, conflict_id, r);
+}
 
 }  // namespace craftsync

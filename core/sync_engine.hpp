@@ -31,10 +31,10 @@ std::optional<Direction> parse_direction(std::string_view s);
 std::string_view direction_name(Direction d);
 
 struct SyncOptions {
-  std::vector<Entity> entities;             // empty: all
+  std::vector<Entity> entities;  // empty: all
   Direction direction = Direction::both;
-  std::optional<ConflictPolicy> policy;     // default: the conflictResolution setting
-  std::string trigger = "manual";           // manual | auto | launch | watch
+  std::optional<ConflictPolicy> policy;  // default: the conflictResolution setting
+  std::string trigger = "manual";        // manual | auto | launch | watch
   int page_limit = 5000;  // the server caps pages at 5000; bigger pages mean fewer round trips
 };
 
@@ -59,7 +59,8 @@ struct SyncReport {
 };
 
 struct Statistics {
-  std::int64_t total = 0, success = 0, failed = 0, pushed = 0, pulled = 0, merged = 0, conflicts = 0;
+  std::int64_t total = 0, success = 0, failed = 0, pushed = 0, pulled = 0, merged = 0,
+               conflicts = 0;
 };
 
 struct RunRecord {
@@ -71,7 +72,7 @@ struct RunRecord {
 
 struct StatusReport {
   std::string device_id;
-  std::string last_sync_at;    // last successful run
+  std::string last_sync_at;  // last successful run
   std::string last_attempt_at;
   std::string last_error;
   std::int64_t pending = 0, outbox = 0, open_conflicts = 0, rejected = 0;

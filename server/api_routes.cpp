@@ -29,13 +29,20 @@ std::string device_for_log(const httplib::Request& req) {
 
 std::pair<const char*, const char*> describe_status(int status) {
   switch (status) {
-    case 400: return {"bad_request", "the request is malformed"};
-    case 404: return {"not_found", "no such route"};
-    case 405: return {"method_not_allowed", "method not allowed on this route"};
-    case 413: return {"payload_too_large", "request body is larger than the server accepts"};
-    case 414: return {"uri_too_long", "request URI is too long"};
-    case 416: return {"range_not_satisfiable", "range not satisfiable"};
-    default: break;
+    case 400:
+      return {"bad_request", "the request is malformed"};
+    case 404:
+      return {"not_found", "no such route"};
+    case 405:
+      return {"method_not_allowed", "method not allowed on this route"};
+    case 413:
+      return {"payload_too_large", "request body is larger than the server accepts"};
+    case 414:
+      return {"uri_too_long", "request URI is too long"};
+    case 416:
+      return {"range_not_satisfiable", "range not satisfiable"};
+    default:
+      break;
   }
   if (status >= 500) return {"internal", "internal server error"};
   return {"error", "request failed"};
@@ -58,15 +65,15 @@ void install_api_routes(httplib::Server& svr, Storage& storage, const ApiConfig&
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
-  httplib::Server::HandlerWithResponse on_error = [max = config.max_body_bytes](
-                                                       const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    auto [code, message] = describe_status(res.status);
-    std::string msg = message;
-    if (res.status == 413) msg += " (" + std::to_string(max) + " bytes)";
-    send_error(res, res.status, code, msg);
-    return httplib::Server::HandlerResponse::Handled;
-  };
+  httplib::Server::HandlerWithResponse on_error =
+      [max = config.max_body_bytes](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        auto [code, message] = describe_status(res.status);
+        std::string msg = message;
+        if (res.status == 413) msg += " (" + std::to_string(max) + " bytes)";
+        send_error(res, res.status, code, msg);
+        return httplib::Server::HandlerResponse::Handled;
+      };
   svr.set_error_handler(on_error);
 
   svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res,

@@ -56,9 +56,12 @@ std::optional<std::string> bearer_token(std::string_view header) {
 
 std::string_view role_name(Role r) {
   switch (r) {
-    case Role::read: return "read";
-    case Role::sync: return "sync";
-    case Role::admin: return "admin";
+    case Role::read:
+      return "read";
+    case Role::sync:
+      return "sync";
+    case Role::admin:
+      return "admin";
   }
   return "read";
 }

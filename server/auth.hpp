@@ -22,6 +22,8 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 std::optional<std::string> bearer_token(std::string_view authorization_header);
 
 /// True when `have` may do what needs `need` (read < sync < admin).
-inline bool role_allows(Role have, Role need) { return static_cast<int>(have) >= static_cast<int>(need); }
+inline bool role_allows(Role have, Role need) {
+  return static_cast<int>(have) >= static_cast<int>(need);
+}
 
 }  // namespace craftsync::server

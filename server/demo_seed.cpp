@@ -23,39 +23,50 @@ struct Rng {
   }
   std::uint64_t below(std::uint64_t n) { return next() % n; }
   template <std::size_t N>
-  const char* pick(const std::array<const char*, N>& a) { return a[below(N)]; }
+  const char* pick(const std::array<const char*, N>& a) {
+    return a[below(N)];
+  }
 };
 
 constexpr std::array<const char*, 32> kFirst = {
-    "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "James", "Isabella", "Lucas",
-    "Mia", "Mateo", "Amelia", "Benjamin", "Harper", "Henry", "Evelyn", "Theodore", "Abigail",
-    "Jack", "Emily", "Levi", "Ella", "Alexander", "Grace", "Samuel", "Chloe", "Daniel", "Nora",
-    "Owen", "Zoe", "Priya"};
+    "Olivia",   "Liam",     "Emma",    "Noah",   "Ava",    "Elijah",   "Sophia", "James",
+    "Isabella", "Lucas",    "Mia",     "Mateo",  "Amelia", "Benjamin", "Harper", "Henry",
+    "Evelyn",   "Theodore", "Abigail", "Jack",   "Emily",  "Levi",     "Ella",   "Alexander",
+    "Grace",    "Samuel",   "Chloe",   "Daniel", "Nora",   "Owen",     "Zoe",    "Priya"};
 constexpr std::array<const char*, 32> kLast = {
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor",
-    "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez",
-    "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Nguyen"};
+    "Smith",     "Johnson",  "Williams",  "Brown",   "Jones",    "Garcia",   "Miller",   "Davis",
+    "Rodriguez", "Martinez", "Hernandez", "Lopez",   "Gonzalez", "Wilson",   "Anderson", "Thomas",
+    "Taylor",    "Moore",    "Jackson",   "Martin",  "Lee",      "Perez",    "Thompson", "White",
+    "Harris",    "Sanchez",  "Clark",     "Ramirez", "Lewis",    "Robinson", "Walker",   "Nguyen"};
 constexpr std::array<const char*, 12> kCompanySuffix = {
-    "Cabinetry", "Woodworks", "Remodeling", "Builders", "Interiors", "Carpentry",
+    "Cabinetry",     "Woodworks",  "Remodeling",  "Builders", "Interiors",    "Carpentry",
     "Home Services", "Design Co.", "Renovations", "Millwork", "Construction", "Workshop"};
 constexpr std::array<const char*, 20> kStreets = {
-    "Maple Ave", "Oak St", "Cedar Ln", "Pine Rd", "Elm St", "Birch Way", "Walnut Dr",
-    "Spruce Ct", "Willow Blvd", "Ash Pl", "Main St", "Lakeview Dr", "Hillcrest Rd", "River Rd",
-    "Sunset Blvd", "Park Ave", "Forest Ln", "Meadow Dr", "Church St", "Mill Rd"};
+    "Maple Ave", "Oak St",      "Cedar Ln",     "Pine Rd",     "Elm St",
+    "Birch Way", "Walnut Dr",   "Spruce Ct",    "Willow Blvd", "Ash Pl",
+    "Main St",   "Lakeview Dr", "Hillcrest Rd", "River Rd",    "Sunset Blvd",
+    "Park Ave",  "Forest Ln",   "Meadow Dr",    "Church St",   "Mill Rd"};
 struct Place {
   const char* city;
   const char* state;
   int zip;
 };
-constexpr std::array<Place, 16> kPlaces = {{{"Portland", "OR", 97201}, {"Austin", "TX", 78701},
-                                            {"Denver", "CO", 80202}, {"Madison", "WI", 53703},
-                                            {"Raleigh", "NC", 27601}, {"Boise", "ID", 83702},
-                                            {"Burlington", "VT", 5401}, {"Tucson", "AZ", 85701},
-                                            {"Columbus", "OH", 43215}, {"Richmond", "VA", 23219},
-                                            {"Sacramento", "CA", 95814}, {"Omaha", "NE", 68102},
-                                            {"Spokane", "WA", 99201}, {"Savannah", "GA", 31401},
-                                            {"Albany", "NY", 12207}, {"Ann Arbor", "MI", 48104}}};
+constexpr std::array<Place, 16> kPlaces = {{{"Portland", "OR", 97201},
+                                            {"Austin", "TX", 78701},
+                                            {"Denver", "CO", 80202},
+                                            {"Madison", "WI", 53703},
+                                            {"Raleigh", "NC", 27601},
+                                            {"Boise", "ID", 83702},
+                                            {"Burlington", "VT", 5401},
+                                            {"Tucson", "AZ", 85701},
+                                            {"Columbus", "OH", 43215},
+                                            {"Richmond", "VA", 23219},
+                                            {"Sacramento", "CA", 95814},
+                                            {"Omaha", "NE", 68102},
+                                            {"Spokane", "WA", 99201},
+                                            {"Savannah", "GA", 31401},
+                                            {"Albany", "NY", 12207},
+                                            {"Ann Arbor", "MI", 48104}}};
 constexpr std::array<const char*, 4> kStatuses = {"draft", "sent", "accepted", "declined"};
 
 constexpr std::int64_t kEpochMs = 1767225600000;  // 2026-01-01T00:00:00Z
@@ -104,15 +115,22 @@ class Seeder {
                          std::to_string(cents % 100);
     std::string ts = iso_from_unix_ms(created);
     write(Entity::quotes, id,
-          {{"customer_id", customer_id}, {"total_amount", amount}, {"status", status},
-           {"created_at", ts}, {"updated_at", ts}});
+          {{"customer_id", customer_id},
+           {"total_amount", amount},
+           {"status", status},
+           {"created_at", ts},
+           {"updated_at", ts}});
     ++stats.quotes;
     if (std::string_view(status) == "accepted" && rng_.below(10) < 7) {
       std::int64_t ocreated = created + 86400000;
-      std::string oid = make_uuid_v7(static_cast<std::uint64_t>(ocreated), rng_.next(), rng_.next());
+      std::string oid =
+          make_uuid_v7(static_cast<std::uint64_t>(ocreated), rng_.next(), rng_.next());
       std::string ots = iso_from_unix_ms(ocreated);
       write(Entity::orders, oid,
-            {{"quote_id", id}, {"customer_id", customer_id}, {"created_at", ots}, {"updated_at", ots}});
+            {{"quote_id", id},
+             {"customer_id", customer_id},
+             {"created_at", ots},
+             {"updated_at", ots}});
       ++stats.orders;
     }
   }
@@ -142,7 +160,8 @@ SeedStats seed_demo(Storage& storage, std::int64_t customers, std::uint64_t seed
   for (std::int64_t start = 0; start < customers; start += kBatch) {
     auto txn = storage.begin_write();
     Seeder seeder(*txn, rng);
-    for (std::int64_t i = start; i < std::min(customers, start + kBatch); ++i) seeder.customer(stats, i);
+    for (std::int64_t i = start; i < std::min(customers, start + kBatch); ++i)
+      seeder.customer(stats, i);
     txn->commit();
     if (progress) progress(std::min(customers, start + kBatch));
   }

@@ -17,7 +17,9 @@ using nlohmann::json;
 constexpr const char* kCollection = R"(/api/v1/(customers|quotes|orders))";
 constexpr const char* kItem = R"(/api/v1/(customers|quotes|orders)/([^/]+))";
 
-Entity entity_of(const httplib::Request& req) { return *parse_entity(req.matches[1].str()); }
+Entity entity_of(const httplib::Request& req) {
+  return *parse_entity(req.matches[1].str());
+}
 
 std::string checked_id(const httplib::Request& req) {
   std::string id = req.matches[2].str();
@@ -38,28 +40,31 @@ void answer_write(Storage& storage, const Mutation& m, httplib::Response& res, i
   if (r.status == Verdict::applied) {
     auto row = txn->current(m.entity, m.id);
     txn->commit();
-    if (m.op == Op::remove) send_json(res, 200, {{"id", m.id}, {"deleted", true}, {"rev", *r.rev}});
-    else send_json(res, ok_status, with_rev(*row));
+    if (m.op == Op::remove)
+      send_json(res, 200, {{"id", m.id}, {"deleted", true}, {"rev", *r.rev}});
+    else
+      send_json(res, ok_status, with_rev(*row));
     return;
   }
   if (r.status == Verdict::rejected) {
     bool children = !r.errors.empty() && r.errors.front().code == "has_children";
-    json body = error_body(children ? "has_children" : "validation_failed",
-                           children ? "other records still refer to this one"
-                                    : "the record is not valid; see errors");
+    json body = error_body(
+        children ? "has_children" : "validation_failed",
+        children ? "other records still refer to this one" : "the record is not valid; see errors");
     body["error"]["errors"] = r.errors;
     send_json(res, children ? 409 : 422, body);
     return;
   }
-  json body = error_body(r.server_deleted ? "deleted" : "conflict",
-                         r.server_deleted ? "the record was deleted"
-                                          : "the record changed since the given rev");
+  json body = error_body(
+      r.server_deleted ? "deleted" : "conflict",
+      r.server_deleted ? "the record was deleted" : "the record changed since the given rev");
   body["error"]["server"] = r.server;
   body["error"]["rev"] = r.rev ? json(*r.rev) : json(nullptr);
   send_json(res, 409, body);
 }
 
-Mutation admin_mutation(Entity e, std::string id, Op op, std::optional<std::int64_t> base, json data) {
+Mutation admin_mutation(Entity e, std::string id, Op op, std::optional<std::int64_t> base,
+                        json data) {
   Mutation m;
   m.entity = e;
   m.id = std::move(id);
@@ -99,7 +104,8 @@ void install_entity_routes(httplib::Server& svr, Storage& storage) {
     auto rows = storage.list(e, after, limit);
     json records = json::array();
     for (const auto& r : rows) records.push_back(with_rev(r));
-    json next = rows.size() == static_cast<std::size_t>(limit) ? json(rows.back().data["id"]) : json(nullptr);
+    json next = rows.size() == static_cast<std::size_t>(limit) ? json(rows.back().data["id"])
+                                                               : json(nullptr);
     send_json(res, 200, {{"records", std::move(records)}, {"next_after_id", next}});
   });
 
@@ -109,8 +115,9 @@ void install_entity_routes(httplib::Server& svr, Storage& storage) {
     std::string id = checked_id(req);
     auto row = storage.get(e, id);
     if (!row || row->deleted) {
-      send_error(res, 404, "not_found", std::string(entity_name(e)) + " " + id +
-                                            (row ? " was deleted" : " does not exist"));
+      send_error(
+          res, 404, "not_found",
+          std::string(entity_name(e)) + " " + id + (row ? " was deleted" : " does not exist"));
       return;
     }
     send_json(res, 200, with_rev(*row));
@@ -126,10 +133,12 @@ void install_entity_routes(httplib::Server& svr, Storage& storage) {
     if (!is_valid_uuid(id)) throw ProtocolError("invalid_id", "record id must be a UUID");
     data.erase("id");
     if (storage.get(e, id)) {
-      send_error(res, 409, "already_exists", std::string(entity_name(e)) + " " + id + " already exists");
+      send_error(res, 409, "already_exists",
+                 std::string(entity_name(e)) + " " + id + " already exists");
       return;
     }
-    answer_write(storage, admin_mutation(e, id, Op::upsert, std::nullopt, std::move(data)), res, 201);
+    answer_write(storage, admin_mutation(e, id, Op::upsert, std::nullopt, std::move(data)), res,
+                 201);
   });
 
   svr.Put(kItem, [&storage](const httplib::Request& req, httplib::Response& res) {
@@ -166,7 +175,8 @@ void install_entity_routes(httplib::Server& svr, Storage& storage) {
   // Anything else under /api/v1/ that looks like an entity route names an unknown entity.
   auto unknown = [](const httplib::Request& req, httplib::Response& res) {
     std::string name = req.matches[1].str();
-    if (name == "health" || name == "session" || name == "changes" || name == "push" || parse_entity(name))
+    if (name == "health" || name == "session" || name == "changes" || name == "push" ||
+        parse_entity(name))
       send_error(res, 405, "method_not_allowed", req.method + " is not allowed on this route");
     else
       send_error(res, 404, "unknown_entity", "unknown entity '" + name + "'");

@@ -19,7 +19,8 @@ std::string update_row_sql(Entity e, char mark) {
     if (!sets.empty()) sets += ", ";
     sets += std::string(f.name) + " = " + std::string(1, mark) + std::to_string(i++);
   }
-  return "UPDATE " + std::string(entity_name(e)) + " SET " + sets + " WHERE id = " + std::string(1, mark) + "1";
+  return "UPDATE " + std::string(entity_name(e)) + " SET " + sets +
+         " WHERE id = " + std::string(1, mark) + "1";
 }
 
 }  // namespace craftsync::server

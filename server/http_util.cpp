@@ -16,12 +16,13 @@ void send_raw_json(httplib::Response& res, int status, std::string body) {
   res.set_content(std::move(body), "application/json");
 }
 
-void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message) {
+void send_error(httplib::Response& res, int status, std::string_view code,
+                std::string_view message) {
   send_json(res, status, error_body(code, message));
 }
 
-std::optional<Role> authorize(Storage& storage, const httplib::Request& req,
-                              httplib::Response& res, Role need) {
+std::optional<Role> authorize(Storage& storage, const httplib::Request& req, httplib::Response& res,
+                              Role need) {
   auto token = bearer_token(req.get_header_value("Authorization"));
   std::optional<Role> role;
   if (token) {

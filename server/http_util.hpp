@@ -14,12 +14,13 @@ namespace craftsync::server {
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& body);
 void send_raw_json(httplib::Response& res, int status, std::string body);
-void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message);
+void send_error(httplib::Response& res, int status, std::string_view code,
+                std::string_view message);
 
 /// The caller's role if its key is valid and allows `need`; otherwise writes 401/403 and
 /// returns nullopt. The messages say nothing about which part was wrong.
-std::optional<Role> authorize(Storage& storage, const httplib::Request& req,
-                              httplib::Response& res, Role need);
+std::optional<Role> authorize(Storage& storage, const httplib::Request& req, httplib::Response& res,
+                              Role need);
 
 /// Parses the body as JSON, or writes a 400 and returns nullopt.
 std::optional<nlohmann::json> parse_body(const httplib::Request& req, httplib::Response& res);

@@ -68,9 +68,12 @@ json build_row(Entity e, const json& current, const json& patch) {
     auto p = patch.find(f.name);
     // A null server number or creation time in a patch means "not mine to say", never "clear it".
     bool keep_current = f.kind == FieldKind::server_number || f.name == "created_at";
-    if (p != patch.end() && !(keep_current && p->is_null())) row[std::string(f.name)] = *p;
-    else if (current.is_object() && current.contains(f.name)) row[std::string(f.name)] = current[f.name];
-    else row[std::string(f.name)] = nullptr;
+    if (p != patch.end() && !(keep_current && p->is_null()))
+      row[std::string(f.name)] = *p;
+    else if (current.is_object() && current.contains(f.name))
+      row[std::string(f.name)] = current[f.name];
+    else
+      row[std::string(f.name)] = nullptr;
   }
   return row;
 }
@@ -105,7 +108,8 @@ MutationResult apply_upsert(WriteTxn& txn, const Mutation& m, const std::optiona
     if (auto field = number_field(m.entity)) {
       // Skip numbers an admin already used by hand (rows inserted with SQL bypass the counter).
       std::string number = format_number(m.entity, txn.next_number(m.entity));
-      while (txn.number_taken(m.entity, number)) number = format_number(m.entity, txn.next_number(m.entity));
+      while (txn.number_taken(m.entity, number))
+        number = format_number(m.entity, txn.next_number(m.entity));
       row[std::string(*field)] = number;
       assigned[std::string(*field)] = number;
     }
@@ -154,7 +158,8 @@ std::vector<MutationResult> apply_push(Storage& storage, const PushRequest& requ
     for (const Mutation& m : request.mutations) {
       if (auto prior = txn->device_result(request.device_id, m.seq)) {
         MutationResult r = parse_mutation_result(json::parse(*prior));
-        if (r.status == Verdict::conflict) {  // the current row and rev, as a fresh conflict would show
+        if (r.status ==
+            Verdict::conflict) {  // the current row and rev, as a fresh conflict would show
           auto cur = txn->current(m.entity, m.id);
           r.server = cur && !cur->deleted ? cur->data : json(nullptr);
           r.server_deleted = !cur || cur->deleted;

@@ -8,8 +8,8 @@
 #include <memory>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <httplib.h>
+#include <CLI/CLI.hpp>
 
 #include "core/clock.hpp"
 #include "server/api_routes.hpp"
@@ -47,7 +47,8 @@ std::pair<std::string, int> split_listen(const std::string& listen) {
   if (colon == std::string::npos || colon + 1 == listen.size())
     throw std::runtime_error("--listen wants HOST:PORT, e.g. 127.0.0.1:8080");
   std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   int port = 0;
   try {
     std::size_t used = 0;
@@ -56,7 +57,8 @@ std::pair<std::string, int> split_listen(const std::string& listen) {
   } catch (...) {
     throw std::runtime_error("--listen port must be a number from 0 to 65535");
   }
-  if (port < 0 || port > 65535) throw std::runtime_error("--listen port must be a number from 0 to 65535");
+  if (port < 0 || port > 65535)
+    throw std::runtime_error("--listen port must be a number from 0 to 65535");
   return {host, port};
 }
 
@@ -71,15 +73,18 @@ int serve(const ServeOptions& o) {
 
   auto [host, port] = split_listen(o.listen);
   auto storage = open_storage(o.db, o.threads, o.busy_timeout_ms);
-  if (!o.api_key.empty()) storage->add_key(cs::hash_api_key(o.api_key), cs::Role::admin, "--api-key");
+  if (!o.api_key.empty())
+    storage->add_key(cs::hash_api_key(o.api_key), cs::Role::admin, "--api-key");
   if (o.tombstone_days > 0)
     storage->purge_tombstones(craftsync::unix_now_ms() - std::int64_t(o.tombstone_days) * 86400000);
   if (o.seed_demo > 0) {
     auto stats = cs::seed_demo(*storage, o.seed_demo, o.seed, [&](std::int64_t done) {
-      if (!o.quiet) std::fprintf(stderr, "seeding demo data: %lld / %lld customers\n",
-                                 static_cast<long long>(done), static_cast<long long>(o.seed_demo));
+      if (!o.quiet)
+        std::fprintf(stderr, "seeding demo data: %lld / %lld customers\n",
+                     static_cast<long long>(done), static_cast<long long>(o.seed_demo));
     });
-    if (stats.customers == 0) std::fprintf(stderr, "demo data: database already has customers, not seeding\n");
+    if (stats.customers == 0)
+      std::fprintf(stderr, "demo data: database already has customers, not seeding\n");
     else
       std::fprintf(stderr, "demo data: %lld customers, %lld quotes, %lld orders\n",
                    static_cast<long long>(stats.customers), static_cast<long long>(stats.quotes),
@@ -96,7 +101,9 @@ int serve(const ServeOptions& o) {
     svr = std::make_unique<httplib::Server>();
   }
   int threads = o.threads;
-  svr->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  svr->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
+  };
   svr->set_keep_alive_max_count(100000);
   svr->set_tcp_nodelay(true);
   svr->set_keep_alive_timeout(2);
@@ -112,10 +119,12 @@ int serve(const ServeOptions& o) {
     listen_fd = static_cast<int>(s);
   });
   int bound = port == 0 ? svr->bind_to_any_port(host) : (svr->bind_to_port(host, port) ? port : -1);
-  if (bound < 0) throw std::runtime_error("cannot listen on " + o.listen + " (address in use or not local)");
+  if (bound < 0)
+    throw std::runtime_error("cannot listen on " + o.listen + " (address in use or not local)");
   if (listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
   std::printf("listening on %s://%s:%d\n", tls ? "https" : "http",
-              host.find(':') != std::string::npos ? ("[" + host + "]").c_str() : host.c_str(), bound);
+              host.find(':') != std::string::npos ? ("[" + host + "]").c_str() : host.c_str(),
+              bound);
   std::fflush(stdout);
 
   std::atomic<bool> stopping{false};
@@ -129,10 +138,12 @@ int serve(const ServeOptions& o) {
         svr->stop();
         return;
       }
-      if (o.tombstone_days > 0 && std::chrono::steady_clock::now() - last_purge > std::chrono::hours(1)) {
+      if (o.tombstone_days > 0 &&
+          std::chrono::steady_clock::now() - last_purge > std::chrono::hours(1)) {
         last_purge = std::chrono::steady_clock::now();
         try {
-          storage->purge_tombstones(craftsync::unix_now_ms() - std::int64_t(o.tombstone_days) * 86400000);
+          storage->purge_tombstones(craftsync::unix_now_ms() -
+                                    std::int64_t(o.tombstone_days) * 86400000);
         } catch (const std::exception& e) {
           std::fprintf(stderr, "tombstone purge failed: %s\n", e.what());
         }
@@ -155,22 +166,30 @@ int main(int argc, char** argv) {
   app.add_option("--db", o.db, "SQLite file path, or postgres://user@host:port/dbname");
   app.add_option("--listen", o.listen, "HOST:PORT to listen on; port 0 picks a free port")
       ->capture_default_str();
-  app.add_option("--api-key", o.api_key, "ensure this key exists with the admin role (quick start)");
-  app.add_option("--seed-demo", o.seed_demo, "seed N demo customers (with quotes and orders) into an empty database")
+  app.add_option("--api-key", o.api_key,
+                 "ensure this key exists with the admin role (quick start)");
+  app.add_option("--seed-demo", o.seed_demo,
+                 "seed N demo customers (with quotes and orders) into an empty database")
       ->check(CLI::Range(std::int64_t(0), std::int64_t(10'000'000)));
   app.add_option("--seed", o.seed, "random seed for --seed-demo")->capture_default_str();
-  app.add_option("--max-body", o.max_body, "largest request body in bytes")->capture_default_str()
+  app.add_option("--max-body", o.max_body, "largest request body in bytes")
+      ->capture_default_str()
       ->check(CLI::Range(std::size_t(1024), std::size_t(1) << 30));
   app.add_option("--threads", o.threads, "HTTP worker threads (and database connections)")
-      ->capture_default_str()->check(CLI::Range(1, 256));
-  app.add_option("--tls-cert", o.tls_cert, "serve HTTPS with this PEM certificate")->check(CLI::ExistingFile);
-  app.add_option("--tls-key", o.tls_key, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  app.add_option("--tls-cert", o.tls_cert, "serve HTTPS with this PEM certificate")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", o.tls_key, "PEM private key for --tls-cert")
+      ->check(CLI::ExistingFile);
   app.add_option("--tombstone-retention-days", o.tombstone_days,
                  "drop tombstones older than this many days (0 keeps them forever)")
-      ->capture_default_str()->check(CLI::Range(0, 36500));
+      ->capture_default_str()
+      ->check(CLI::Range(0, 36500));
   app.add_option("--busy-timeout-ms", o.busy_timeout_ms,
                  "how long a write waits for the database lock before answering retry/503")
-      ->capture_default_str()->check(CLI::Range(1, 600000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 600000));
   app.add_flag("--quiet", o.quiet, "no request log");
 
   auto* keys = app.add_subcommand("keys", "manage API keys");
@@ -179,7 +198,8 @@ int main(int argc, char** argv) {
   auto* keys_add = keys->add_subcommand("add", "create a key and print it once");
   keys_add->fallthrough();
   std::string role = "sync", label;
-  keys_add->add_option("--role", role, "read, sync or admin")->check(CLI::IsMember({"read", "sync", "admin"}))
+  keys_add->add_option("--role", role, "read, sync or admin")
+      ->check(CLI::IsMember({"read", "sync", "admin"}))
       ->capture_default_str();
   keys_add->add_option("--label", label, "a note saying whose key this is");
   auto* keys_list = keys->add_subcommand("list", "list keys (never the keys themselves)");
@@ -187,12 +207,14 @@ int main(int argc, char** argv) {
   auto* purge = app.add_subcommand("purge-tombstones", "drop old tombstones now");
   purge->fallthrough();
   double older_days = 30;
-  purge->add_option("--older-than-days", older_days, "age in days (0 drops all)")->capture_default_str()
+  purge->add_option("--older-than-days", older_days, "age in days (0 drops all)")
+      ->capture_default_str()
       ->check(CLI::Range(0.0, 36500.0));
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (o.db.empty()) throw std::runtime_error("--db is required (a SQLite file path or a postgres:// URL)");
+    if (o.db.empty())
+      throw std::runtime_error("--db is required (a SQLite file path or a postgres:// URL)");
     if (o.tls_cert.empty() != o.tls_key.empty())
       throw std::runtime_error("--tls-cert and --tls-key go together");
     if (*keys_add) {
@@ -207,13 +229,15 @@ int main(int argc, char** argv) {
       auto storage = open_storage(o.db, 1);
       for (const auto& k : storage->list_keys())
         std::printf("%lld\t%s\t%s\t%s\n", static_cast<long long>(k.id),
-                    std::string(cs::role_name(k.role)).c_str(), k.created_at.c_str(), k.label.c_str());
+                    std::string(cs::role_name(k.role)).c_str(), k.created_at.c_str(),
+                    k.label.c_str());
       return 0;
     }
     if (*purge) {
       auto storage = open_storage(o.db, 1);
       auto cutoff = craftsync::unix_now_ms() - static_cast<std::int64_t>(older_days * 86400000.0);
-      std::printf("dropped %lld tombstones\n", static_cast<long long>(storage->purge_tombstones(cutoff)));
+      std::printf("dropped %lld tombstones\n",
+                  static_cast<long long>(storage->purge_tombstones(cutoff)));
       return 0;
     }
     return serve(o);

@@ -7,8 +7,8 @@
 
 #include "core/clock.hpp"
 #include "core/sqlite_db.hpp"
-#include "server/sqlite_schema.hpp"
 #include "server/entity_sql.hpp"
+#include "server/sqlite_schema.hpp"
 #include "server/storage.hpp"
 
 namespace craftsync::server {
@@ -21,8 +21,10 @@ void bind_row(SqliteStmt& st, Entity e, const std::string& id, const json& row) 
   int i = 2;
   for (const FieldSpec& f : fields_of(e)) {
     auto it = row.find(f.name);
-    if (it == row.end() || it->is_null()) st.bind_null(i);
-    else st.bind(i, std::string_view(it->get_ref<const std::string&>()));
+    if (it == row.end() || it->is_null())
+      st.bind_null(i);
+    else
+      st.bind(i, std::string_view(it->get_ref<const std::string&>()));
     ++i;
   }
 }
@@ -66,7 +68,8 @@ class SqliteWriteTxn final : public WriteTxn {
   bool number_taken(Entity e, const std::string& number) override {
     auto field = number_field(e);
     if (!field) return false;
-    auto st = c_->prepare("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE " + std::string(*field) + " = ?1");
+    auto st = c_->prepare("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE " +
+                          std::string(*field) + " = ?1");
     st.bind(1, std::string_view(number));
     return st.step();
   }
@@ -74,8 +77,9 @@ class SqliteWriteTxn final : public WriteTxn {
   bool has_children(Entity e, const std::string& id) override {
     const char* sql = nullptr;
     if (e == Entity::customers)
-      sql = "SELECT 1 WHERE EXISTS (SELECT 1 FROM quotes WHERE customer_id = ?1) "
-            "OR EXISTS (SELECT 1 FROM orders WHERE customer_id = ?1)";
+      sql =
+          "SELECT 1 WHERE EXISTS (SELECT 1 FROM quotes WHERE customer_id = ?1) "
+          "OR EXISTS (SELECT 1 FROM orders WHERE customer_id = ?1)";
     else if (e == Entity::quotes)
       sql = "SELECT 1 FROM orders WHERE quote_id = ?1 LIMIT 1";
     if (!sql) return false;
@@ -126,7 +130,8 @@ class SqliteWriteTxn final : public WriteTxn {
 
   void save_device_result(const std::string& device, std::int64_t seq,
                           const std::string& result_json) override {
-    auto st = c_->prepare("INSERT INTO device_results (device_id, seq, result) VALUES (?1, ?2, ?3)");
+    auto st =
+        c_->prepare("INSERT INTO device_results (device_id, seq, result) VALUES (?1, ?2, ?3)");
     st.bind(1, std::string_view(device)).bind(2, seq).bind(3, std::string_view(result_json));
     st.run();
     auto dev = c_->prepare(
@@ -218,12 +223,12 @@ class SqliteStorage final : public Storage {
       filter = ",";
       for (Entity e : entities) filter += std::string(entity_name(e)) + ",";
     }
-    auto st = c->prepare(filter.empty()
-                             ? "SELECT rev, entity, entity_id, deleted, data FROM change_log "
-                               "WHERE rev > ?1 ORDER BY rev LIMIT ?2"
-                             : "SELECT rev, entity, entity_id, deleted, data FROM change_log "
-                               "WHERE rev > ?1 AND instr(?3, ',' || entity || ',') > 0 "
-                               "ORDER BY rev LIMIT ?2");
+    auto st =
+        c->prepare(filter.empty() ? "SELECT rev, entity, entity_id, deleted, data FROM change_log "
+                                    "WHERE rev > ?1 ORDER BY rev LIMIT ?2"
+                                  : "SELECT rev, entity, entity_id, deleted, data FROM change_log "
+                                    "WHERE rev > ?1 AND instr(?3, ',' || entity || ',') > 0 "
+                                    "ORDER BY rev LIMIT ?2");
     st.bind(1, after).bind(2, static_cast<std::int64_t>(limit) + 1);
     if (!filter.empty()) st.bind(3, std::string_view(filter));
     out.entries.reserve(static_cast<std::size_t>(limit));
@@ -292,7 +297,9 @@ class SqliteStorage final : public Storage {
     auto st = c->prepare(
         "INSERT INTO api_keys (key_hash, role, label, created_at) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (key_hash) DO UPDATE SET role = excluded.role");
-    st.bind(1, std::string_view(key_hash)).bind(2, role_name(role)).bind(3, std::string_view(label));
+    st.bind(1, std::string_view(key_hash))
+        .bind(2, role_name(role))
+        .bind(3, std::string_view(label));
     st.bind(4, utc_now_iso());
     st.run();
   }

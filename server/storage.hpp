@@ -95,7 +95,8 @@ class Storage {
 
   /// Changes with rev > after, in rev order, at most `limit`; `entities` empty means all.
   /// Throws ResyncRequired when `after` is older than the tombstone horizon.
-  virtual ChangeSlice changes(std::int64_t after, int limit, const std::vector<Entity>& entities) = 0;
+  virtual ChangeSlice changes(std::int64_t after, int limit,
+                              const std::vector<Entity>& entities) = 0;
   virtual std::optional<StoredRow> get(Entity e, const std::string& id) = 0;
   /// Live rows with id > after_id, in id order.
   virtual std::vector<StoredRow> list(Entity e, const std::string& after_id, int limit) = 0;

@@ -64,7 +64,8 @@ std::string render_page(const ChangeSlice& slice, std::int64_t after) {
 
 void install_sync_routes(httplib::Server& svr, Storage& storage) {
   svr.Get("/api/v1/health", [](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, {{"status", "ok"}, {"version", CRAFTSYNC_VERSION}, {"protocol", kProtocolVersion}});
+    send_json(res, 200,
+              {{"status", "ok"}, {"version", CRAFTSYNC_VERSION}, {"protocol", kProtocolVersion}});
   });
 
   svr.Get("/api/v1/session", [&storage](const httplib::Request& req, httplib::Response& res) {

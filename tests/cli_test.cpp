@@ -12,24 +12,30 @@ using namespace craftsync::test;
 using nlohmann::json;
 
 namespace {
-std::vector<std::string> with_db(const TempDir& dir, const ServerProcess& s, std::vector<std::string> rest) {
-  std::vector<std::string> args = {"--db", dir.file("cli.db"), "--remote", s.url(), "--api-key", s.admin_key()};
+std::vector<std::string> with_db(const TempDir& dir, const ServerProcess& s,
+                                 std::vector<std::string> rest) {
+  std::vector<std::string> args = {"--db",  dir.file("cli.db"), "--remote",
+                                   s.url(), "--api-key",        s.admin_key()};
   args.insert(args.end(), rest.begin(), rest.end());
   return args;
 }
-bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == s.size() - 1; }
+bool one_line(const std::string& s) {
+  return !s.empty() && s.find('\n') == s.size() - 1;
+}
 }  // namespace
 
 TEST_CASE("CLI: create, update, get, list and sync speak JSON with --json", "[cli]") {
   ServerProcess server(server_args({"--quiet"}));
   TempDir dir;
-  auto created = run_cli(with_db(dir, server, {"--json", "create", "customers", "name=Cli Person", "city=Boise"}));
+  auto created = run_cli(
+      with_db(dir, server, {"--json", "create", "customers", "name=Cli Person", "city=Boise"}));
   REQUIRE(created.exit_code == 0);
   json c = json::parse(created.out);
   std::string id = c["id"];
   CHECK(c["_sync"]["state"] == "pending");
 
-  auto updated = run_cli(with_db(dir, server, {"--json", "update", "customers", id, "phone=555-0123", "city="}));
+  auto updated = run_cli(
+      with_db(dir, server, {"--json", "update", "customers", id, "phone=555-0123", "city="}));
   REQUIRE(updated.exit_code == 0);
   CHECK(json::parse(updated.out)["city"].is_null());
 
@@ -65,7 +71,9 @@ TEST_CASE("CLI: errors are one line on stderr with a non-zero exit", "[cli]") {
       {{"get", "customers", "019b76da-a800-73f1-956e-eb2f2632d7bd"}, "not found"},
       {{"create", "widgets", "name=x"}, "unknown entity"},
       {{"create", "customers", "colour=red"}, "unknown field"},
-      {{"create", "quotes", "customer_id=019b76da-a800-73f1-956e-eb2f2632d7bd", "total_amount=1.00", "status=draft"}, "does not exist"},
+      {{"create", "quotes", "customer_id=019b76da-a800-73f1-956e-eb2f2632d7bd", "total_amount=1.00",
+        "status=draft"},
+       "does not exist"},
       {{"create", "quotes", "total_amount=12.5"}, "required"},
       {{"update", "customers", "nope", "name=x"}, "does not exist"},
       {{"settings", "set", "syncIntervalMinutes", "2"}, "5 to 1440"},
@@ -81,13 +89,15 @@ TEST_CASE("CLI: errors are one line on stderr with a non-zero exit", "[cli]") {
     CHECK(r.err.find(c.phrase) != std::string::npos);
     CHECK(r.out.empty());
   }
-  auto wrong_key = run_cli({"--db", dir.file("cli.db"), "--remote", server.url(), "--api-key", "nope", "--json", "sync"});
+  auto wrong_key = run_cli({"--db", dir.file("cli.db"), "--remote", server.url(), "--api-key",
+                            "nope", "--json", "sync"});
   CHECK(wrong_key.exit_code != 0);
   json report = json::parse(wrong_key.out);
   CHECK(report["ok"] == false);
   CHECK(report["error"].get<std::string>().find("401") != std::string::npos);
   CHECK(wrong_key.out.find("nope") == std::string::npos);
-  auto nowhere = run_cli({"--db", dir.file("cli.db"), "--remote", "http://127.0.0.1:9", "--api-key", "k", "--retries", "1", "test-connection"});
+  auto nowhere = run_cli({"--db", dir.file("cli.db"), "--remote", "http://127.0.0.1:9", "--api-key",
+                          "k", "--retries", "1", "test-connection"});
   CHECK(nowhere.exit_code != 0);
   CHECK(nowhere.out.find("reachable       no") != std::string::npos);
 }
@@ -121,7 +131,8 @@ TEST_CASE("CLI: test-connection reports role, version, round trip and skew", "[c
 TEST_CASE("CLI: watch syncs, and stops cleanly on SIGTERM", "[cli]") {
   ServerProcess server(server_args({"--seed-demo", "5", "--quiet"}));
   TempDir dir;
-  pid_t pid = spawn_cli(with_db(dir, server, {"watch", "--interval-minutes", "60"}), dir.file("out"), dir.file("err"));
+  pid_t pid = spawn_cli(with_db(dir, server, {"watch", "--interval-minutes", "60"}),
+                        dir.file("out"), dir.file("err"));
   // Wait for the first run's report on the watch's own stdout (or for the watch to die).
   bool synced = false;
   int early_exit = -2;
@@ -137,15 +148,17 @@ TEST_CASE("CLI: watch syncs, and stops cleanly on SIGTERM", "[cli]") {
   CHECK(json::parse(status.out)["records"]["customers"] == 5);
 }
 
-TEST_CASE("CLI: TLS is verified by default, --ca-file trusts a CA, --insecure is explicit and warns", "[cli][tls]") {
+TEST_CASE(
+    "CLI: TLS is verified by default, --ca-file trusts a CA, --insecure is explicit and warns",
+    "[cli][tls]") {
   TempDir dir;
   std::string cert = dir.file("server.crt"), key = dir.file("server.key");
   int code = -1;
-  std::string out = run_program({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                                 "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
-                                 "-subj", "/CN=craftsync-cli-test", "-addext",
-                                 "subjectAltName=IP:127.0.0.1,DNS:localhost"},
-                                &code, true);
+  std::string out = run_program(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+       "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+       "-subj", "/CN=craftsync-cli-test", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"},
+      &code, true);
   INFO(out);
   REQUIRE(code == 0);
   ServerProcess server(server_args({"--tls-cert", cert, "--tls-key", key, "--quiet"}));

@@ -12,11 +12,16 @@ namespace {
 const std::string kId = "019b76da-a800-73f1-956e-eb2f2632d7bd";
 
 json valid_push() {
-  return {{"device_id", "dev-1"},
-          {"mutations",
-           {{{"seq", 1}, {"entity", "customers"}, {"id", kId}, {"op", "upsert"}, {"base_rev", nullptr},
-             {"data", {{"name", "Ada"}, {"email", nullptr}}}},
-            {{"seq", 2}, {"entity", "customers"}, {"id", kId}, {"op", "delete"}, {"base_rev", 7}}}}};
+  return {
+      {"device_id", "dev-1"},
+      {"mutations",
+       {{{"seq", 1},
+         {"entity", "customers"},
+         {"id", kId},
+         {"op", "upsert"},
+         {"base_rev", nullptr},
+         {"data", {{"name", "Ada"}, {"email", nullptr}}}},
+        {{"seq", 2}, {"entity", "customers"}, {"id", kId}, {"op", "delete"}, {"base_rev", 7}}}}};
 }
 }  // namespace
 
@@ -43,21 +48,26 @@ TEST_CASE("push request codec rejects malformed input with a reason", "[codec]")
       {"not an object", [](json& j) { j = json::array(); }, "invalid_request"},
       {"no device", [](json& j) { j.erase("device_id"); }, "invalid_request"},
       {"empty device", [](json& j) { j["device_id"] = ""; }, "invalid_request"},
-      {"device too long", [](json& j) { j["device_id"] = std::string(200, 'x'); }, "invalid_request"},
+      {"device too long", [](json& j) { j["device_id"] = std::string(200, 'x'); },
+       "invalid_request"},
       {"mutations not array", [](json& j) { j["mutations"] = "x"; }, "invalid_request"},
       {"unknown top field", [](json& j) { j["extra"] = 1; }, "invalid_request"},
       {"seq string", [](json& j) { j["mutations"][0]["seq"] = "1"; }, "invalid_request"},
       {"seq zero", [](json& j) { j["mutations"][0]["seq"] = 0; }, "invalid_request"},
       {"duplicate seq", [](json& j) { j["mutations"][1]["seq"] = 1; }, "invalid_request"},
-      {"unknown entity", [](json& j) { j["mutations"][0]["entity"] = "widgets"; }, "unknown_entity"},
+      {"unknown entity", [](json& j) { j["mutations"][0]["entity"] = "widgets"; },
+       "unknown_entity"},
       {"bad id", [](json& j) { j["mutations"][0]["id"] = "42"; }, "invalid_request"},
       {"bad op", [](json& j) { j["mutations"][0]["op"] = "merge"; }, "invalid_request"},
       {"negative base", [](json& j) { j["mutations"][0]["base_rev"] = -1; }, "invalid_request"},
       {"float base", [](json& j) { j["mutations"][0]["base_rev"] = 1.5; }, "invalid_request"},
       {"upsert without data", [](json& j) { j["mutations"][0].erase("data"); }, "invalid_request"},
-      {"unknown field", [](json& j) { j["mutations"][0]["data"]["colour"] = "red"; }, "unknown_field"},
-      {"number field value", [](json& j) { j["mutations"][0]["data"]["name"] = 5; }, "invalid_request"},
-      {"data id differs", [](json& j) { j["mutations"][0]["data"]["id"] = new_uuid_v7(); }, "invalid_request"},
+      {"unknown field", [](json& j) { j["mutations"][0]["data"]["colour"] = "red"; },
+       "unknown_field"},
+      {"number field value", [](json& j) { j["mutations"][0]["data"]["name"] = 5; },
+       "invalid_request"},
+      {"data id differs", [](json& j) { j["mutations"][0]["data"]["id"] = new_uuid_v7(); },
+       "invalid_request"},
       {"mutation not object", [](json& j) { j["mutations"][0] = 3; }, "invalid_request"},
   };
   for (const auto& c : cases) {
@@ -75,19 +85,27 @@ TEST_CASE("push request codec rejects malformed input with a reason", "[codec]")
 }
 
 TEST_CASE("mutation results encode every verdict", "[codec]") {
-  MutationResult applied{5, Verdict::applied, 12, {{"quote_number", "Q-2026-000001"}}, nullptr, false, {}, ""};
+  MutationResult applied{
+      5, Verdict::applied, 12, {{"quote_number", "Q-2026-000001"}}, nullptr, false, {}, ""};
   MutationResult back = parse_mutation_result(to_json(applied));
   CHECK(back.status == Verdict::applied);
   CHECK(back.rev == 12);
   CHECK(back.assigned["quote_number"] == "Q-2026-000001");
 
-  MutationResult conflict{6, Verdict::conflict, 9, json::object(), {{"id", kId}, {"name", "B"}}, false, {}, ""};
+  MutationResult conflict{
+      6, Verdict::conflict, 9, json::object(), {{"id", kId}, {"name", "B"}}, false, {}, ""};
   back = parse_mutation_result(to_json(conflict));
   CHECK(back.status == Verdict::conflict);
   CHECK(back.server["name"] == "B");
 
-  MutationResult rejected{7, Verdict::rejected, std::nullopt, json::object(), nullptr, false,
-                          {{"customer_id", "fk_missing", "no such customer"}}, "rejected"};
+  MutationResult rejected{7,
+                          Verdict::rejected,
+                          std::nullopt,
+                          json::object(),
+                          nullptr,
+                          false,
+                          {{"customer_id", "fk_missing", "no such customer"}},
+                          "rejected"};
   back = parse_mutation_result(to_json(rejected));
   REQUIRE(back.errors.size() == 1);
   CHECK(back.errors[0].code == "fk_missing");
@@ -101,12 +119,17 @@ TEST_CASE("mutation results encode every verdict", "[codec]") {
 }
 
 TEST_CASE("change pages decode, and wrong types are refused", "[codec]") {
-  json page = {{"changes",
-                {{{"entity", "customers"}, {"id", kId}, {"rev", 3}, {"deleted", false}, {"data", {{"name", "A"}}}},
-                 {{"entity", "quotes"}, {"id", kId}, {"rev", 4}, {"deleted", true}, {"data", nullptr}}}},
-               {"next", "4"},
-               {"has_more", false},
-               {"head", 9}};
+  json page = {
+      {"changes",
+       {{{"entity", "customers"},
+         {"id", kId},
+         {"rev", 3},
+         {"deleted", false},
+         {"data", {{"name", "A"}}}},
+        {{"entity", "quotes"}, {"id", kId}, {"rev", 4}, {"deleted", true}, {"data", nullptr}}}},
+      {"next", "4"},
+      {"has_more", false},
+      {"head", 9}};
   ChangePage p = parse_change_page(page);
   REQUIRE(p.changes.size() == 2);
   CHECK(p.changes[0].data["name"] == "A");

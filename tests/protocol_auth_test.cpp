@@ -13,7 +13,8 @@ using namespace craftsync::test;
 namespace {
 std::string new_key(const ServerProcess& server, const std::string& role) {
   int code = -1;
-  std::string out = run_server_command({"keys", "add", "--role", role, "--db", server.db_path()}, &code);
+  std::string out =
+      run_server_command({"keys", "add", "--role", role, "--db", server.db_path()}, &code);
   REQUIRE(code == 0);
   while (!out.empty() && out.back() == '\n') out.pop_back();
   REQUIRE(out.rfind("csk_", 0) == 0);
@@ -87,8 +88,10 @@ TEST_CASE("roles: read reads, sync pushes, admin writes entities", "[auth]") {
 TEST_CASE("one log line per request, with device, and never the key", "[auth][log]") {
   ServerProcess server;
   HttpClient admin(server.url(), server.admin_key());
-  REQUIRE(admin.request("GET", "/api/v1/session", "", {"X-CraftSync-Device: dev-log-1"}).status == 200);
-  REQUIRE(admin.request("GET", "/api/v1/nowhere", "", {"X-CraftSync-Device: dev-log-1"}).status == 404);
+  REQUIRE(admin.request("GET", "/api/v1/session", "", {"X-CraftSync-Device: dev-log-1"}).status ==
+          200);
+  REQUIRE(admin.request("GET", "/api/v1/nowhere", "", {"X-CraftSync-Device: dev-log-1"}).status ==
+          404);
   HttpClient wrong(server.url(), "csk_wrong_secret_zz");
   REQUIRE(wrong.get("/api/v1/changes").status == 401);
   server.stop();

@@ -17,7 +17,8 @@ TEST_CASE("concurrent quote creates get unique, non-empty numbers", "[concurrenc
   ServerProcess server(server_args({"--quiet"}));
   HttpClient setup(server.url(), server.admin_key());
   std::string c = new_uuid_v7();
-  REQUIRE(push(setup, "dev-setup", json::array({upsert(1, "customers", c, std::nullopt, customer_data("Shared"))}))
+  REQUIRE(push(setup, "dev-setup",
+               json::array({upsert(1, "customers", c, std::nullopt, customer_data("Shared"))}))
               .json()["results"][0]["status"] == "applied");
 
   constexpr int kThreads = 6, kBatches = 6, kPerBatch = 5;
@@ -41,8 +42,10 @@ TEST_CASE("concurrent quote creates get unique, non-empty numbers", "[concurrenc
         json body = a.json();
         std::lock_guard lock(mu);
         for (const auto& r : body["results"]) {
-          if (r["status"] != "applied") ++failures;
-          else numbers.push_back(r["assigned"]["quote_number"]);
+          if (r["status"] != "applied")
+            ++failures;
+          else
+            numbers.push_back(r["assigned"]["quote_number"]);
         }
       }
     });
@@ -55,7 +58,8 @@ TEST_CASE("concurrent quote creates get unique, non-empty numbers", "[concurrenc
   CHECK(unique.count("") == 0);
 }
 
-TEST_CASE("pullers running beside pushers see complete, ordered, duplicate-free sequences", "[concurrency]") {
+TEST_CASE("pullers running beside pushers see complete, ordered, duplicate-free sequences",
+          "[concurrency]") {
   ServerProcess server(server_args({"--quiet"}));
   constexpr int kPushers = 4, kBatches = 30, kPerBatch = 5, kPullers = 3;
   std::atomic<int> pushers_done{0};
@@ -73,7 +77,8 @@ TEST_CASE("pullers running beside pushers see complete, ordered, duplicate-free 
         std::vector<std::string> ids;
         for (int i = 0; i < kPerBatch; ++i) {
           ids.push_back(new_uuid_v7());
-          batch.push_back(upsert(++seq, "customers", ids.back(), std::nullopt, customer_data("P" + std::to_string(p))));
+          batch.push_back(upsert(++seq, "customers", ids.back(), std::nullopt,
+                                 customer_data("P" + std::to_string(p))));
         }
         auto a = push(http, "pusher-" + std::to_string(p), batch);
         bool ok = a.status == 200;
@@ -101,10 +106,12 @@ TEST_CASE("pullers running beside pushers see complete, ordered, duplicate-free 
       auto& out = pulled[q];
       std::string cursor = "0";
       for (;;) {
-        bool finished = pushers_done == kPushers;  // read before the page: then one more pass drains all
+        bool finished =
+            pushers_done == kPushers;  // read before the page: then one more pass drains all
         bool more = true;
         while (more) {
-          auto a = http.get("/api/v1/changes?after=" + cursor + "&limit=" + std::to_string(7 + q * 5));
+          auto a =
+              http.get("/api/v1/changes?after=" + cursor + "&limit=" + std::to_string(7 + q * 5));
           if (a.status != 200) {
             out.errors = true;
             return;

@@ -15,8 +15,11 @@ namespace {
 void check_strictly_increasing(const std::vector<json>& changes) {
   std::set<std::string> ids;
   for (std::size_t i = 0; i < changes.size(); ++i) {
-    if (i > 0) REQUIRE(changes[i]["rev"].get<std::int64_t>() > changes[i - 1]["rev"].get<std::int64_t>());
-    REQUIRE(ids.insert(changes[i]["entity"].get<std::string>() + "/" + changes[i]["id"].get<std::string>()).second);
+    if (i > 0)
+      REQUIRE(changes[i]["rev"].get<std::int64_t>() > changes[i - 1]["rev"].get<std::int64_t>());
+    REQUIRE(ids.insert(changes[i]["entity"].get<std::string>() + "/" +
+                       changes[i]["id"].get<std::string>())
+                .second);
   }
 }
 }  // namespace
@@ -95,16 +98,19 @@ TEST_CASE("seeded quotes and orders carry server numbers and valid references", 
   CHECK(customers.size() == 50);
 }
 
-TEST_CASE("rows changed directly with SQL (sqlite3 or psql) are synced like any other", "[pull][sql]") {
+TEST_CASE("rows changed directly with SQL (sqlite3 or psql) are synced like any other",
+          "[pull][sql]") {
   ServerProcess server(server_args({"--seed-demo", "20", "--quiet"}));
   HttpClient http(server.url(), server.admin_key());
   auto before = pull_all(http);
   std::int64_t head = head_rev(http);
   std::string victim = before.front()["id"];
 
-  direct_sql(server.db_path(), "UPDATE customers SET name = 'Edited By Admin' WHERE id = '" + victim + "'");
+  direct_sql(server.db_path(),
+             "UPDATE customers SET name = 'Edited By Admin' WHERE id = '" + victim + "'");
   std::string fresh = craftsync::new_uuid_v7();
-  direct_sql(server.db_path(), "INSERT INTO customers (id, name) VALUES ('" + fresh + "', 'Inserted By SQL')");
+  direct_sql(server.db_path(),
+             "INSERT INTO customers (id, name) VALUES ('" + fresh + "', 'Inserted By SQL')");
 
   auto delta = pull_all(http, std::to_string(head));
   REQUIRE(delta.size() == 2);
@@ -125,11 +131,13 @@ TEST_CASE("deletes leave tombstones, and purged tombstones force a resync", "[pu
   ServerProcess server;
   HttpClient http(server.url(), server.admin_key());
   std::string a = craftsync::new_uuid_v7(), b = craftsync::new_uuid_v7();
-  auto r = push(http, "dev-t", json::array({upsert(1, "customers", a, std::nullopt, customer_data("A")),
-                                            upsert(2, "customers", b, std::nullopt, customer_data("B"))}))
+  auto r = push(http, "dev-t",
+                json::array({upsert(1, "customers", a, std::nullopt, customer_data("A")),
+                             upsert(2, "customers", b, std::nullopt, customer_data("B"))}))
                .json()["results"];
   std::int64_t rev_a = r[0]["rev"];
-  auto d = push(http, "dev-t", json::array({remove(3, "customers", a, rev_a)})).json()["results"][0];
+  auto d =
+      push(http, "dev-t", json::array({remove(3, "customers", a, rev_a)})).json()["results"][0];
   REQUIRE(d["status"] == "applied");
 
   auto all = pull_all(http);
@@ -142,7 +150,8 @@ TEST_CASE("deletes leave tombstones, and purged tombstones force a resync", "[pu
   CHECK(http.get("/api/v1/customers/" + a).status == 404);
 
   int code = -1;
-  run_server_command({"purge-tombstones", "--db", server.db_path(), "--older-than-days", "0"}, &code);
+  run_server_command({"purge-tombstones", "--db", server.db_path(), "--older-than-days", "0"},
+                     &code);
   REQUIRE(code == 0);
   auto stale = http.get("/api/v1/changes?after=1");
   CHECK(stale.status == 410);

@@ -24,7 +24,8 @@ TEST_CASE("keys add prints a new key once, and keys list never shows it", "[proc
   TestDatabase fresh;
   const std::string& db = fresh.location();
   int code = -1;
-  std::string key = run_server_command({"keys", "add", "--role", "sync", "--label", "field-team", "--db", db}, &code);
+  std::string key = run_server_command(
+      {"keys", "add", "--role", "sync", "--label", "field-team", "--db", db}, &code);
   REQUIRE(code == 0);
   key.pop_back();
   CHECK(key.size() > 20);

@@ -3,10 +3,10 @@
 
 #include <sys/stat.h>
 
+#include <sqlite3.h>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
-#include <sqlite3.h>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -23,7 +23,8 @@ using namespace craftsync;
 using namespace craftsync::test;
 using nlohmann::json;
 
-TEST_CASE("children pulled before their parents are kept, and the parents complete them", "[sync][Pull]") {
+TEST_CASE("children pulled before their parents are kept, and the parents complete them",
+          "[sync][Pull]") {
   ServerProcess server(server_args({"--seed-demo", "30", "--quiet"}));
   TestClient a(server);
   SyncOptions quotes_only;
@@ -42,7 +43,8 @@ TEST_CASE("children pulled before their parents are kept, and the parents comple
   CHECK(a.engine().status().records[2] > 0);
 }
 
-TEST_CASE("a retry verdict leaves the change queued, and the next run sends it", "[sync][Push][retry]") {
+TEST_CASE("a retry verdict leaves the change queued, and the next run sends it",
+          "[sync][Push][retry]") {
   ServerProcess server(server_args({"--busy-timeout-ms", "100", "--quiet"}));
   TestClient a(server);
   std::string id = a.records().create(Entity::customers, {{"name", "Patient"}})["id"];
@@ -79,7 +81,12 @@ TEST_CASE("a sync cancelled from another thread stops cleanly and resumes", "[sy
   });
   SyncOptions o;
   o.page_limit = 500;
-  SyncReport r = engine.sync(o, [&](const SyncProgress& p) { if (p.pages >= 1) first_page = true; }, cancel);
+  SyncReport r = engine.sync(
+      o,
+      [&](const SyncProgress& p) {
+        if (p.pages >= 1) first_page = true;
+      },
+      cancel);
   canceller.join();
   CHECK_FALSE(r.ok);
   CHECK(r.cancelled);
@@ -97,8 +104,11 @@ TEST_CASE("retries back off, honour Retry-After, and stop at the attempt limit",
   std::atomic<int> calls{0};
   ScriptedServer flaky([&](const std::string&) {
     int n = ++calls;
-    if (n == 1) return std::string("HTTP/1.1 503 Busy\r\nRetry-After: 2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-    if (n == 2) return std::string("HTTP/1.1 429 Slow\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    if (n == 1)
+      return std::string(
+          "HTTP/1.1 503 Busy\r\nRetry-After: 2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    if (n == 2)
+      return std::string("HTTP/1.1 429 Slow\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     return ScriptedServer::http(200, R"({"status":"ok"})");
   });
   RemoteConfig cfg;
@@ -134,7 +144,8 @@ TEST_CASE("retries back off, honour Retry-After, and stop at the attempt limit",
   calls = 0;
   ScriptedServer refuses([&](const std::string&) {
     ++calls;
-    return ScriptedServer::http(401, R"({"error":{"code":"unauthorized","message":"missing or invalid API key"}})");
+    return ScriptedServer::http(
+        401, R"({"error":{"code":"unauthorized","message":"missing or invalid API key"}})");
   });
   cfg.url = refuses.url();
   craftsync::HttpClient no_retry(cfg, "dev");
@@ -142,7 +153,8 @@ TEST_CASE("retries back off, honour Retry-After, and stop at the attempt limit",
   CHECK(calls == 1);  // a 4xx is not retried
 }
 
-TEST_CASE("the key comes from flags, the environment or a private config file, never SQLite", "[secrets]") {
+TEST_CASE("the key comes from flags, the environment or a private config file, never SQLite",
+          "[secrets]") {
   TempDir home;
   std::string old_xdg = std::getenv("XDG_CONFIG_HOME") ? std::getenv("XDG_CONFIG_HOME") : "";
   setenv("XDG_CONFIG_HOME", home.path().c_str(), 1);
@@ -171,6 +183,8 @@ TEST_CASE("the key comes from flags, the environment or a private config file, n
   std::ifstream in(a.db_path(), std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(bytes.find(server.admin_key()) == std::string::npos);
-  if (old_xdg.empty()) unsetenv("XDG_CONFIG_HOME");
-  else setenv("XDG_CONFIG_HOME", old_xdg.c_str(), 1);
+  if (old_xdg.empty())
+    unsetenv("XDG_CONFIG_HOME");
+  else
+    setenv("XDG_CONFIG_HOME", old_xdg.c_str(), 1);
 }

@@ -28,7 +28,8 @@ std::int64_t count_rows(const std::string& db, const std::string& sql) {
   if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_busy_timeout(h, 2000);
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
       n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
   }
@@ -48,7 +49,9 @@ bool wait_for(Pred pred, int timeout_ms) {
 }
 
 /// A count on the server's database (SQLite file or PostgreSQL), as an admin would run it.
-std::int64_t server_count(const std::string& db, const std::string& sql) { return std::stoll(direct_sql(db, sql)); }
+std::int64_t server_count(const std::string& db, const std::string& sql) {
+  return std::stoll(direct_sql(db, sql));
+}
 
 std::map<std::string, std::int64_t> live_counts(const ServerProcess& s) {
   craftsync::test::HttpClient http(s.url(), s.admin_key());
@@ -65,7 +68,8 @@ TEST_CASE("a server killed mid-push: the retry converges with no duplicates", "[
   std::string db = first->db_path();
   TestClient a(*first);
   constexpr int kRecords = 3000;
-  for (int i = 0; i < kRecords; ++i) a.records().create(Entity::customers, {{"name", "Crash " + std::to_string(i)}});
+  for (int i = 0; i < kRecords; ++i)
+    a.records().create(Entity::customers, {{"name", "Crash " + std::to_string(i)}});
 
   SyncReport during;
   std::thread t([&] { during = a.sync(); });
@@ -88,16 +92,19 @@ TEST_CASE("a server killed mid-push: the retry converges with no duplicates", "[
   CHECK(during.pushed + r.pushed == kRecords);
 }
 
-TEST_CASE("kill -9 of the CLI during a 50k-record pull: the rerun converges", "[sync][crash][cli]") {
+TEST_CASE("kill -9 of the CLI during a 50k-record pull: the rerun converges",
+          "[sync][crash][cli]") {
   ServerProcess server(server_args({"--seed-demo", "18500", "--quiet"}));
   auto expected = live_counts(server);
   std::int64_t total = expected["customers"] + expected["quotes"] + expected["orders"];
   REQUIRE(total >= 50000);
   TempDir dir;
   std::string db = dir.file("client.db");
-  std::vector<std::string> args = {"--db", db, "--remote", server.url(), "--api-key", server.admin_key(), "sync"};
+  std::vector<std::string> args = {
+      "--db", db, "--remote", server.url(), "--api-key", server.admin_key(), "sync"};
   pid_t pid = spawn_cli(args, dir.file("out"), dir.file("err"));
-  bool midway = wait_for([&] { return count_rows(db, "SELECT count(*) FROM sync_metadata") > 5000; }, 60000);
+  bool midway =
+      wait_for([&] { return count_rows(db, "SELECT count(*) FROM sync_metadata") > 5000; }, 60000);
   kill(pid, SIGKILL);
   wait_child(pid, 10000);
   CHECK(midway);
@@ -111,7 +118,9 @@ TEST_CASE("kill -9 of the CLI during a 50k-record pull: the rerun converges", "[
   CHECK(count_rows(db, "SELECT count(*) FROM quotes") == expected["quotes"]);
   CHECK(count_rows(db, "SELECT count(*) FROM orders") == expected["orders"]);
   CHECK(count_rows(db, "SELECT count(*) FROM sync_metadata") == total);
-  CHECK(count_rows(db, "SELECT count(*) FROM (SELECT entity_id FROM sync_metadata GROUP BY entity_type, entity_id HAVING count(*) > 1)") == 0);
+  CHECK(count_rows(db,
+                   "SELECT count(*) FROM (SELECT entity_id FROM sync_metadata GROUP BY "
+                   "entity_type, entity_id HAVING count(*) > 1)") == 0);
   CHECK(sqlite3_cli(db, "PRAGMA integrity_check") == "ok\n");
   CHECK(sqlite3_cli(db, "PRAGMA foreign_key_check") == "");
 }
@@ -119,7 +128,8 @@ TEST_CASE("kill -9 of the CLI during a 50k-record pull: the rerun converges", "[
 TEST_CASE("bad server answers give a clear error and apply nothing", "[sync][bad-input]") {
   const std::string id = "019b76da-a800-73f1-956e-eb2f2632d7bd";
   const std::string good_change = R"({"entity":"customers","id":")" + id +
-                                  R"(","rev":1,"deleted":false,"data":{"id":")" + id + R"(","name":"Ok"}})";
+                                  R"(","rev":1,"deleted":false,"data":{"id":")" + id +
+                                  R"(","name":"Ok"}})";
   struct Case {
     const char* what;
     std::string response;
@@ -127,23 +137,33 @@ TEST_CASE("bad server answers give a clear error and apply nothing", "[sync][bad
   };
   std::vector<Case> cases = {
       {"truncated body",
-       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n"
-       R"({"changes":[)" + good_change,
+       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nConnection: "
+       "close\r\n\r\n"
+       R"({"changes":[)" +
+           good_change,
        "cannot reach"},
-      {"500", ScriptedServer::http(500, R"({"error":{"code":"internal","message":"boom"}})"), "500"},
+      {"500", ScriptedServer::http(500, R"({"error":{"code":"internal","message":"boom"}})"),
+       "500"},
       {"non-JSON", ScriptedServer::http(200, "<html>proxy error</html>"), "invalid changes page"},
       {"wrong type of rev",
-       ScriptedServer::http(200, R"({"changes":[{"entity":"customers","id":")" + id +
-                                     R"(","rev":"1","deleted":false,"data":{"name":"X"}}],"next":"1","has_more":false})"),
+       ScriptedServer::http(
+           200,
+           R"({"changes":[{"entity":"customers","id":")" + id +
+               R"(","rev":"1","deleted":false,"data":{"name":"X"}}],"next":"1","has_more":false})"),
        "invalid changes page"},
       {"wrong type of a field",
-       ScriptedServer::http(200, R"({"changes":[)" + good_change + R"(,{"entity":"customers","id":"019b76da-a800-73f1-956e-eb2f2632d7be","rev":2,"deleted":false,"data":{"name":5}}],"next":"2","has_more":false})"),
+       ScriptedServer::http(
+           200,
+           R"({"changes":[)" + good_change +
+               R"(,{"entity":"customers","id":"019b76da-a800-73f1-956e-eb2f2632d7be","rev":2,"deleted":false,"data":{"name":5}}],"next":"2","has_more":false})"),
        "invalid changes page"},
-      {"missing has_more", ScriptedServer::http(200, R"({"changes":[)" + good_change + R"(],"next":"1"})"),
+      {"missing has_more",
+       ScriptedServer::http(200, R"({"changes":[)" + good_change + R"(],"next":"1"})"),
        "invalid changes page"},
       {"unknown entity",
-       ScriptedServer::http(200, R"({"changes":[{"entity":"widgets","id":")" + id +
-                                     R"(","rev":1,"deleted":false,"data":{}}],"next":"1","has_more":false})"),
+       ScriptedServer::http(
+           200, R"({"changes":[{"entity":"widgets","id":")" + id +
+                    R"(","rev":1,"deleted":false,"data":{}}],"next":"1","has_more":false})"),
        "unknown entity"},
   };
   for (const auto& c : cases) {

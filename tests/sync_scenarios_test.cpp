@@ -29,7 +29,8 @@ json server_row(const ServerProcess& s, const std::string& entity, const std::st
 }
 
 std::string create_synced_customer(TestClient& a, TestClient& b, const std::string& name) {
-  std::string id = a.records().create(Entity::customers, {{"name", name}, {"city", "Paris"}, {"phone", "555-0100"}})["id"];
+  std::string id = a.records().create(
+      Entity::customers, {{"name", name}, {"city", "Paris"}, {"phone", "555-0100"}})["id"];
   require_ok(a.sync());
   require_ok(b.sync());
   REQUIRE(b.row(Entity::customers, id)["name"] == name);
@@ -38,12 +39,15 @@ std::string create_synced_customer(TestClient& a, TestClient& b, const std::stri
 
 }  // namespace
 
-TEST_CASE("scenario 1: an offline customer and quote get the server's number and reach the other client",
-          "[sync][Push][Pull]") {
+TEST_CASE(
+    "scenario 1: an offline customer and quote get the server's number and reach the other client",
+    "[sync][Push][Pull]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient rep(server), office(server);
-  std::string c = rep.records().create(Entity::customers, {{"name", "Rita Rep"}, {"email", "rita@example.com"}})["id"];
-  json q = rep.records().create(Entity::quotes, {{"customer_id", c}, {"total_amount", "980.50"}, {"status", "draft"}});
+  std::string c = rep.records().create(Entity::customers,
+                                       {{"name", "Rita Rep"}, {"email", "rita@example.com"}})["id"];
+  json q = rep.records().create(
+      Entity::quotes, {{"customer_id", c}, {"total_amount", "980.50"}, {"status", "draft"}});
   std::string qid = q["id"];
   CHECK(q["quote_number"].get<std::string>().find("PENDING") != std::string::npos);
   CHECK(rep.records().sync_info(Entity::quotes, qid)->provisional_number);
@@ -71,14 +75,17 @@ TEST_CASE("scenario 1: an offline customer and quote get the server's number and
   }
 }
 
-TEST_CASE("scenario 2: a customer changed on the server with direct SQL reaches both clients", "[sync][Pull]") {
+TEST_CASE("scenario 2: a customer changed on the server with direct SQL reaches both clients",
+          "[sync][Pull]") {
   ServerProcess server(server_args({"--seed-demo", "25", "--quiet"}));
   TestClient a(server), b(server);
   require_ok(a.sync());
   require_ok(b.sync());
   auto first = a.records().list(Entity::customers, {});
   std::string id = first.front()["id"];
-  direct_sql(server.db_path(), "UPDATE customers SET phone = '(555) 010-9999', city = 'Tacoma' WHERE id = '" + id + "'");
+  direct_sql(
+      server.db_path(),
+      "UPDATE customers SET phone = '(555) 010-9999', city = 'Tacoma' WHERE id = '" + id + "'");
   SyncReport ra = a.sync(), rb = b.sync();
   require_ok(ra);
   require_ok(rb);
@@ -159,8 +166,11 @@ TEST_CASE("scenario 3: both clients edit one customer offline", "[sync][Conflict
     auto open = b.engine().conflicts(false);
     REQUIRE(open.size() == 1);
     CHECK(open[0].fields.size() == 2);
-    CHECK_THROWS_AS(b.engine().resolve(open[0].id, Resolution{std::nullopt, {{"city", Side::local}}}), UserError);
-    b.engine().resolve(open[0].id, Resolution{std::nullopt, {{"city", Side::remote}, {"name", Side::local}}});
+    CHECK_THROWS_AS(
+        b.engine().resolve(open[0].id, Resolution{std::nullopt, {{"city", Side::local}}}),
+        UserError);
+    b.engine().resolve(open[0].id,
+                       Resolution{std::nullopt, {{"city", Side::remote}, {"name", Side::local}}});
     require_ok(b.sync_with(ConflictPolicy::manual));
     require_ok(a.sync_with(ConflictPolicy::manual));
     for (TestClient* c : {&a, &b}) {
@@ -235,29 +245,36 @@ TEST_CASE("delete versus edit is a conflict, not a silent win", "[sync][Conflict
   }
 }
 
-TEST_CASE("a customer, quote and order created offline go up in one run, in FK order", "[sync][Push]") {
+TEST_CASE("a customer, quote and order created offline go up in one run, in FK order",
+          "[sync][Push]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient a(server), b(server);
   std::string c = a.records().create(Entity::customers, {{"name", "Fk Order"}})["id"];
-  std::string q = a.records().create(Entity::quotes, {{"customer_id", c}, {"total_amount", "10.00"}, {"status", "accepted"}})["id"];
+  std::string q = a.records().create(
+      Entity::quotes,
+      {{"customer_id", c}, {"total_amount", "10.00"}, {"status", "accepted"}})["id"];
   std::string o = a.records().create(Entity::orders, {{"quote_id", q}, {"customer_id", c}})["id"];
   SyncReport r = a.sync();
   require_ok(r);
   CHECK(r.pushed == 3);
   CHECK(r.rejected == 0);
-  CHECK(std::regex_match(a.row(Entity::orders, o)["order_number"].get<std::string>(), std::regex(R"(O-\d{4}-\d{6})")));
+  CHECK(std::regex_match(a.row(Entity::orders, o)["order_number"].get<std::string>(),
+                         std::regex(R"(O-\d{4}-\d{6})")));
   require_ok(b.sync());
   CHECK(b.row(Entity::orders, o)["quote_id"] == q);
 }
 
-TEST_CASE("concurrent offline quote creates on two clients all get unique numbers", "[sync][Push]") {
+TEST_CASE("concurrent offline quote creates on two clients all get unique numbers",
+          "[sync][Push]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient a(server), b(server);
   std::string c = create_synced_customer(a, b, "Shared Customer");
   std::vector<std::string> ids;
   for (int i = 0; i < 40; ++i) {
-    ids.push_back(a.records().create(Entity::quotes, {{"customer_id", c}, {"total_amount", "1.00"}, {"status", "draft"}})["id"]);
-    ids.push_back(b.records().create(Entity::quotes, {{"customer_id", c}, {"total_amount", "2.00"}, {"status", "draft"}})["id"]);
+    ids.push_back(a.records().create(
+        Entity::quotes, {{"customer_id", c}, {"total_amount", "1.00"}, {"status", "draft"}})["id"]);
+    ids.push_back(b.records().create(
+        Entity::quotes, {{"customer_id", c}, {"total_amount", "2.00"}, {"status", "draft"}})["id"]);
   }
   SyncReport ra, rb;
   std::thread ta([&] { ra = a.sync(); });
@@ -270,7 +287,8 @@ TEST_CASE("concurrent offline quote creates on two clients all get unique number
   require_ok(b.sync());
   std::set<std::string> numbers;
   for (const auto& id : ids) {
-    std::string na = a.row(Entity::quotes, id)["quote_number"], nb = b.row(Entity::quotes, id)["quote_number"];
+    std::string na = a.row(Entity::quotes, id)["quote_number"],
+                nb = b.row(Entity::quotes, id)["quote_number"];
     CHECK(na == nb);
     CHECK(std::regex_match(na, std::regex(R"(Q-\d{4}-\d{6})")));
     numbers.insert(na);
@@ -278,15 +296,20 @@ TEST_CASE("concurrent offline quote creates on two clients all get unique number
   CHECK(numbers.size() == ids.size());
 }
 
-TEST_CASE("a rejected record stays visible with its errors and holds back only its children", "[sync][Push]") {
+TEST_CASE("a rejected record stays visible with its errors and holds back only its children",
+          "[sync][Push]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient a(server), b(server);
   std::string ok_id = a.records().create(Entity::customers, {{"name", "Fine"}})["id"];
   std::string bad = a.records().create(Entity::customers, {{"name", "Doomed"}})["id"];
-  std::string child = a.records().create(Entity::quotes, {{"customer_id", bad}, {"total_amount", "5.00"}, {"status", "draft"}})["id"];
+  std::string child = a.records().create(
+      Entity::quotes, {{"customer_id", bad}, {"total_amount", "5.00"}, {"status", "draft"}})["id"];
   // The engine validates edits, so make the server refuse `bad` by changing its queued
   // mutation behind the engine's back.
-  sqlite3_cli(a.db_path(), "UPDATE outbox SET data = json_set(data, '$.email', 'no-at-sign') WHERE entity_id = '" + bad + "'");
+  sqlite3_cli(
+      a.db_path(),
+      "UPDATE outbox SET data = json_set(data, '$.email', 'no-at-sign') WHERE entity_id = '" + bad +
+          "'");
   SyncReport r = a.sync();
   require_ok(r);
   CHECK(r.rejected == 1);
@@ -318,10 +341,12 @@ TEST_CASE("resync_required re-snapshots and keeps the outbox", "[sync][Pull]") {
   // Delete a childless record on the server, then drop the tombstone: our cursor is now stale.
   json fresh = http.post("/api/v1/customers", customer_data("Gone Soon")).json();
   require_ok(a.sync());
-  REQUIRE(http.request("DELETE", "/api/v1/customers/" + fresh["id"].get<std::string>()).status == 200);
+  REQUIRE(http.request("DELETE", "/api/v1/customers/" + fresh["id"].get<std::string>()).status ==
+          200);
   http.post("/api/v1/customers", customer_data("New After"));
   int code = -1;
-  run_server_command({"purge-tombstones", "--db", server.db_path(), "--older-than-days", "0"}, &code);
+  run_server_command({"purge-tombstones", "--db", server.db_path(), "--older-than-days", "0"},
+                     &code);
   REQUIRE(code == 0);
   std::string local_new = a.records().create(Entity::customers, {{"name", "Offline Work"}})["id"];
 

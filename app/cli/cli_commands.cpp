@@ -25,7 +25,8 @@ json parse_assignments(const std::vector<std::string>& assignments) {
   json fields = json::object();
   for (const auto& a : assignments) {
     auto eq = a.find('=');
-    if (eq == std::string::npos || eq == 0) throw UserError("expected field=value, got '" + a + "'");
+    if (eq == std::string::npos || eq == 0)
+      throw UserError("expected field=value, got '" + a + "'");
     std::string key = a.substr(0, eq), value = a.substr(eq + 1);
     fields[key] = value.empty() ? json(nullptr) : json(value);
   }
@@ -41,9 +42,12 @@ std::unique_ptr<SyncEngine> open_engine(const GlobalOptions& g, bool need_remote
     if (remote.url.empty())
       throw UserError("no server configured: pass --remote URL or set REMOTE_API_URL");
     if (remote.api_key.empty())
-      throw UserError("no API key: pass --api-key, set REMOTE_API_KEY, or put it in " + config_file_path());
+      throw UserError("no API key: pass --api-key, set REMOTE_API_KEY, or put it in " +
+                      config_file_path());
     if (remote.insecure)
-      std::fprintf(stderr, "warning: TLS certificate verification is off (--insecure); use --ca-file instead\n");
+      std::fprintf(
+          stderr,
+          "warning: TLS certificate verification is off (--insecure); use --ca-file instead\n");
   }
   engine->set_remote(remote);
   return engine;
@@ -69,7 +73,8 @@ void on_signal(int) {
 
 }  // namespace
 
-int cmd_create(const GlobalOptions& g, const std::string& entity, const std::vector<std::string>& assignments) {
+int cmd_create(const GlobalOptions& g, const std::string& entity,
+               const std::vector<std::string>& assignments) {
   auto engine = open_engine(g, false);
   Entity e = entity_arg(entity);
   json row = engine->records().create(e, parse_assignments(assignments));
@@ -91,8 +96,11 @@ int cmd_delete(const GlobalOptions& g, const std::string& entity, const std::str
   auto engine = open_engine(g, false);
   Entity e = entity_arg(entity);
   engine->records().remove(e, id);
-  if (g.json) print_json({{"deleted", true}, {"entity", entity}, {"id", id}});
-  else std::printf("deleted %s %s (the server learns of it at the next sync)\n", entity.c_str(), id.c_str());
+  if (g.json)
+    print_json({{"deleted", true}, {"entity", entity}, {"id", id}});
+  else
+    std::printf("deleted %s %s (the server learns of it at the next sync)\n", entity.c_str(),
+                id.c_str());
   return 0;
 }
 
@@ -105,19 +113,22 @@ int cmd_get(const GlobalOptions& g, const std::string& entity, const std::string
   return 0;
 }
 
-int cmd_list(const GlobalOptions& g, const std::string& entity, const std::string& search, const std::string& state,
-             long long limit, long long offset) {
+int cmd_list(const GlobalOptions& g, const std::string& entity, const std::string& search,
+             const std::string& state, long long limit, long long offset) {
   auto engine = open_engine(g, false);
   Entity e = entity_arg(entity);
   ListQuery q{search, state, offset, limit};
   std::vector<json> rows;
   for (auto& r : engine->records().list(e, q)) rows.push_back(record_json(*engine, e, r));
-  if (g.json) print_json(rows);
-  else print_table(e, rows);
+  if (g.json)
+    print_json(rows);
+  else
+    print_table(e, rows);
   return 0;
 }
 
-int cmd_sync(const GlobalOptions& g, const std::string& entity, const std::string& direction, const std::string& policy) {
+int cmd_sync(const GlobalOptions& g, const std::string& entity, const std::string& direction,
+             const std::string& policy) {
   auto engine = open_engine(g, true);
   SyncOptions o;
   o.entities = entities_arg(entity);
@@ -134,11 +145,14 @@ int cmd_sync(const GlobalOptions& g, const std::string& entity, const std::strin
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   ProgressLine line(!g.json);
-  SyncReport r = engine->sync(o, [&](const SyncProgress& p) { line.update(p); }, cancel);
+  SyncReport r = engine->sync(
+      o, [&](const SyncProgress& p) { line.update(p); }, cancel);
   line.finish();
   g_cancel = nullptr;
-  if (g.json) print_json(r.to_json());
-  else print_report(r);
+  if (g.json)
+    print_json(r.to_json());
+  else
+    print_report(r);
   if (!r.ok) {
     std::fprintf(stderr, "craftsync: sync failed: %s\n", r.error.c_str());
     return 2;
@@ -149,8 +163,10 @@ int cmd_sync(const GlobalOptions& g, const std::string& entity, const std::strin
 int cmd_status(const GlobalOptions& g) {
   auto engine = open_engine(g, false);
   StatusReport s = engine->status();
-  if (g.json) print_json(s.to_json());
-  else print_status(s);
+  if (g.json)
+    print_json(s.to_json());
+  else
+    print_status(s);
   return 0;
 }
 
@@ -172,7 +188,8 @@ int cmd_conflicts_resolve(const GlobalOptions& g, long long id, const std::strin
   auto engine = open_engine(g, false);
   Resolution r;
   if (!keep.empty() && !fields.empty()) throw UserError("give either --keep or --field, not both");
-  if (keep.empty() && fields.empty()) throw UserError("give --keep local|remote or --field name=local|remote");
+  if (keep.empty() && fields.empty())
+    throw UserError("give --keep local|remote or --field name=local|remote");
   auto side = [](const std::string& s) {
     if (s == "local") return Side::local;
     if (s == "remote") return Side::remote;
@@ -181,12 +198,15 @@ int cmd_conflicts_resolve(const GlobalOptions& g, long long id, const std::strin
   if (!keep.empty()) r.keep = side(keep);
   for (const auto& f : fields) {
     auto eq = f.find('=');
-    if (eq == std::string::npos) throw UserError("expected --field name=local|remote, got '" + f + "'");
+    if (eq == std::string::npos)
+      throw UserError("expected --field name=local|remote, got '" + f + "'");
     r.fields[f.substr(0, eq)] = side(f.substr(eq + 1));
   }
   engine->resolve(id, r);
-  if (g.json) print_json({{"resolved", true}, {"id", id}});
-  else std::printf("conflict %lld resolved; the result is pushed at the next sync\n", id);
+  if (g.json)
+    print_json({{"resolved", true}, {"id", id}});
+  else
+    std::printf("conflict %lld resolved; the result is pushed at the next sync\n", id);
   return 0;
 }
 
@@ -194,8 +214,10 @@ int cmd_test_connection(const GlobalOptions& g) {
   auto engine = open_engine(g, true);
   CancelToken cancel;
   ConnectionReport r = engine->test_connection(cancel);
-  if (g.json) print_json(r.to_json());
-  else print_connection(r, engine->remote().url);
+  if (g.json)
+    print_json(r.to_json());
+  else
+    print_connection(r, engine->remote().url);
   bool ok = r.reachable && r.authenticated && r.error.empty();
   if (!ok) std::fprintf(stderr, "craftsync: connection test failed: %s\n", r.error.c_str());
   return ok ? 0 : 2;
@@ -214,12 +236,16 @@ int cmd_watch(const GlobalOptions& g, double interval_override) {
     SyncOptions o;
     o.trigger = "watch";
     SyncReport r = engine->sync(o, nullptr, cancel);
-    if (g.json) print_json(r.to_json());
-    else print_report(r);
+    if (g.json)
+      print_json(r.to_json());
+    else
+      print_report(r);
     std::fflush(stdout);
-    if (!r.ok && !r.cancelled) std::fprintf(stderr, "craftsync: sync failed: %s\n", r.error.c_str());
+    if (!r.ok && !r.cancelled)
+      std::fprintf(stderr, "craftsync: sync failed: %s\n", r.error.c_str());
     double minutes = interval_override > 0 ? interval_override : s.sync_interval_minutes;
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(minutes * 60000));
+    auto until = std::chrono::steady_clock::now() +
+                 std::chrono::milliseconds(static_cast<long>(minutes * 60000));
     while (!g_stop && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -233,14 +259,18 @@ int cmd_settings_get(const GlobalOptions& g, const std::string& key) {
   Settings s = engine->settings();
   if (key.empty()) {
     json j = settings_json(s);
-    if (g.json) print_json(j);
+    if (g.json)
+      print_json(j);
     else
-      for (const auto& k : setting_keys()) std::printf("%s=%s\n", k.c_str(), setting_value(s, k).c_str());
+      for (const auto& k : setting_keys())
+        std::printf("%s=%s\n", k.c_str(), setting_value(s, k).c_str());
     return 0;
   }
   std::string v = setting_value(s, key);
-  if (g.json) print_json(settings_json(s)[key]);
-  else std::printf("%s\n", v.c_str());
+  if (g.json)
+    print_json(settings_json(s)[key]);
+  else
+    std::printf("%s\n", v.c_str());
   return 0;
 }
 
@@ -248,8 +278,10 @@ int cmd_settings_set(const GlobalOptions& g, const std::string& key, const std::
   auto engine = open_engine(g, false);
   engine->set_setting(key, value);
   std::string v = setting_value(engine->settings(), key);
-  if (g.json) print_json({{key, settings_json(engine->settings())[key]}});
-  else std::printf("%s=%s\n", key.c_str(), v.c_str());
+  if (g.json)
+    print_json({{key, settings_json(engine->settings())[key]}});
+  else
+    std::printf("%s=%s\n", key.c_str(), v.c_str());
   return 0;
 }
 

@@ -15,14 +15,16 @@ struct GlobalOptions {
   bool json = false;
 };
 
-int cmd_create(const GlobalOptions& g, const std::string& entity, const std::vector<std::string>& assignments);
+int cmd_create(const GlobalOptions& g, const std::string& entity,
+               const std::vector<std::string>& assignments);
 int cmd_update(const GlobalOptions& g, const std::string& entity, const std::string& id,
                const std::vector<std::string>& assignments);
 int cmd_delete(const GlobalOptions& g, const std::string& entity, const std::string& id);
 int cmd_get(const GlobalOptions& g, const std::string& entity, const std::string& id);
-int cmd_list(const GlobalOptions& g, const std::string& entity, const std::string& search, const std::string& state,
-             long long limit, long long offset);
-int cmd_sync(const GlobalOptions& g, const std::string& entity, const std::string& direction, const std::string& policy);
+int cmd_list(const GlobalOptions& g, const std::string& entity, const std::string& search,
+             const std::string& state, long long limit, long long offset);
+int cmd_sync(const GlobalOptions& g, const std::string& entity, const std::string& direction,
+             const std::string& policy);
 int cmd_status(const GlobalOptions& g);
 int cmd_conflicts_list(const GlobalOptions& g, bool all);
 int cmd_conflicts_resolve(const GlobalOptions& g, long long id, const std::string& keep,

@@ -32,14 +32,25 @@ void print_json(const nlohmann::json& j) {
 void print_table(Entity e, const std::vector<nlohmann::json>& rows) {
   std::vector<std::pair<std::string, std::size_t>> cols;
   switch (e) {
-    case Entity::customers: cols = {{"id", 36}, {"name", 24}, {"email", 28}, {"city", 14}, {"state", 5}}; break;
-    case Entity::quotes: cols = {{"id", 36}, {"quote_number", 20}, {"customer_id", 36}, {"total_amount", 12}, {"status", 9}}; break;
-    case Entity::orders: cols = {{"id", 36}, {"order_number", 20}, {"quote_id", 36}, {"customer_id", 36}}; break;
+    case Entity::customers:
+      cols = {{"id", 36}, {"name", 24}, {"email", 28}, {"city", 14}, {"state", 5}};
+      break;
+    case Entity::quotes:
+      cols = {{"id", 36},
+              {"quote_number", 20},
+              {"customer_id", 36},
+              {"total_amount", 12},
+              {"status", 9}};
+      break;
+    case Entity::orders:
+      cols = {{"id", 36}, {"order_number", 20}, {"quote_id", 36}, {"customer_id", 36}};
+      break;
   }
   for (const auto& [name, w] : cols) std::printf("%-*s ", static_cast<int>(w), name.c_str());
   std::printf("%s\n", "sync");
   for (const auto& r : rows) {
-    for (const auto& [name, w] : cols) std::printf("%-*s ", static_cast<int>(w), cell(r.value(name, nlohmann::json()), w).c_str());
+    for (const auto& [name, w] : cols)
+      std::printf("%-*s ", static_cast<int>(w), cell(r.value(name, nlohmann::json()), w).c_str());
     std::printf("%s\n", r.contains("_sync") ? r["_sync"].value("state", "").c_str() : "");
   }
   std::printf("(%zu %s)\n", rows.size(), std::string(entity_name(e)).c_str());
@@ -47,23 +58,27 @@ void print_table(Entity e, const std::vector<nlohmann::json>& rows) {
 
 void print_report(const SyncReport& r) {
   std::printf("%s: pulled %s, pushed %s, merged %s, conflicts %s, rejected %s, held %s (%.1f s)\n",
-              r.ok ? "sync ok" : "sync failed", thousands(r.pulled).c_str(), thousands(r.pushed).c_str(),
-              thousands(r.merged).c_str(), thousands(r.conflicts).c_str(), thousands(r.rejected).c_str(),
+              r.ok ? "sync ok" : "sync failed", thousands(r.pulled).c_str(),
+              thousands(r.pushed).c_str(), thousands(r.merged).c_str(),
+              thousands(r.conflicts).c_str(), thousands(r.rejected).c_str(),
               thousands(r.held).c_str(), static_cast<double>(r.duration_ms) / 1000.0);
-  if (r.resynced) std::printf("the server asked for a full re-snapshot; local unsynced changes were kept\n");
+  if (r.resynced)
+    std::printf("the server asked for a full re-snapshot; local unsynced changes were kept\n");
 }
 
 void print_status(const StatusReport& s) {
   std::printf("device          %s\n", s.device_id.c_str());
   std::printf("last sync       %s\n", s.last_sync_at.empty() ? "never" : s.last_sync_at.c_str());
   if (!s.last_error.empty()) std::printf("last error      %s\n", s.last_error.c_str());
-  std::printf("records         %s customers, %s quotes, %s orders\n", thousands(s.records[0]).c_str(),
-              thousands(s.records[1]).c_str(), thousands(s.records[2]).c_str());
-  std::printf("pending         %s (outbox %s, rejected %s)\n", thousands(s.pending).c_str(), thousands(s.outbox).c_str(),
-              thousands(s.rejected).c_str());
+  std::printf("records         %s customers, %s quotes, %s orders\n",
+              thousands(s.records[0]).c_str(), thousands(s.records[1]).c_str(),
+              thousands(s.records[2]).c_str());
+  std::printf("pending         %s (outbox %s, rejected %s)\n", thousands(s.pending).c_str(),
+              thousands(s.outbox).c_str(), thousands(s.rejected).c_str());
   std::printf("open conflicts  %s\n", thousands(s.open_conflicts).c_str());
-  std::printf("runs            %s total, %s ok, %s failed; pushed %s, pulled %s\n", thousands(s.stats.total).c_str(),
-              thousands(s.stats.success).c_str(), thousands(s.stats.failed).c_str(), thousands(s.stats.pushed).c_str(),
+  std::printf("runs            %s total, %s ok, %s failed; pushed %s, pulled %s\n",
+              thousands(s.stats.total).c_str(), thousands(s.stats.success).c_str(),
+              thousands(s.stats.failed).c_str(), thousands(s.stats.pushed).c_str(),
               thousands(s.stats.pulled).c_str());
 }
 
@@ -89,30 +104,36 @@ void print_conflicts(const std::vector<ConflictRecord>& list) {
   for (const auto& c : list) {
     std::string fields;
     for (const auto& f : c.fields) fields += (fields.empty() ? "" : ", ") + f;
-    std::printf("#%lld %s %s  fields: %s  %s\n", static_cast<long long>(c.id), std::string(entity_name(c.entity)).c_str(),
-                c.entity_id.c_str(), fields.c_str(), c.resolved ? ("resolved: " + c.resolution).c_str() : "OPEN");
+    std::printf("#%lld %s %s  fields: %s  %s\n", static_cast<long long>(c.id),
+                std::string(entity_name(c.entity)).c_str(), c.entity_id.c_str(), fields.c_str(),
+                c.resolved ? ("resolved: " + c.resolution).c_str() : "OPEN");
     for (const auto& f : c.fields) {
       if (f == "_deleted") {
         std::printf("    local: %s   remote: %s\n", c.local.is_null() ? "deleted" : "edited",
                     c.remote.is_null() ? "deleted" : "edited");
         continue;
       }
-      auto val = [&](const nlohmann::json& side) { return side.is_object() && side.contains(f) ? side[f].dump() : "-"; };
-      std::printf("    %-14s base %s | local %s | remote %s\n", f.c_str(), val(c.base).c_str(), val(c.local).c_str(),
-                  val(c.remote).c_str());
+      auto val = [&](const nlohmann::json& side) {
+        return side.is_object() && side.contains(f) ? side[f].dump() : "-";
+      };
+      std::printf("    %-14s base %s | local %s | remote %s\n", f.c_str(), val(c.base).c_str(),
+                  val(c.local).c_str(), val(c.remote).c_str());
     }
   }
 }
 
 ProgressLine::ProgressLine(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
-ProgressLine::~ProgressLine() { finish(); }
+ProgressLine::~ProgressLine() {
+  finish();
+}
 
 void ProgressLine::update(const SyncProgress& p) {
   if (!enabled_ || p.phase == "done") return;
   if (p.phase == "pulling") {
     int pct = p.total > 0 ? static_cast<int>(100 * p.done / p.total) : 100;
-    std::fprintf(stderr, "\r\033[Kpulling: page %s, %s records, %d%%, %s records/s", thousands(p.pages).c_str(),
-                 thousands(p.records).c_str(), pct, thousands(static_cast<std::int64_t>(p.records_per_second)).c_str());
+    std::fprintf(stderr, "\r\033[Kpulling: page %s, %s records, %d%%, %s records/s",
+                 thousands(p.pages).c_str(), thousands(p.records).c_str(), pct,
+                 thousands(static_cast<std::int64_t>(p.records_per_second)).c_str());
   } else if (p.phase == "pushing") {
     std::fprintf(stderr, "\r\033[Kpushing: %s applied", thousands(p.pushed).c_str());
   } else {

@@ -9,17 +9,23 @@
 using namespace craftsync::cli;
 
 int main(int argc, char** argv) {
-  CLI::App app{"craftsync: keep a local database of customers, quotes and orders in sync with a server"};
+  CLI::App app{
+      "craftsync: keep a local database of customers, quotes and orders in sync with a server"};
   app.set_version_flag("--version", CRAFTSYNC_VERSION);
   app.require_subcommand(1);
   GlobalOptions g;
   int retries = -1;
   app.add_option("--db", g.db, "local database (default: $CRAFTSYNC_DB or the XDG data dir)");
-  app.add_option("--remote", g.remote.url, "server URL (default: $REMOTE_API_URL or the config file)");
-  app.add_option("--api-key", g.remote.api_key, "API key (default: $REMOTE_API_KEY or the config file)");
-  app.add_option("--ca-file", g.remote.ca_file, "extra CA certificate bundle for HTTPS")->check(CLI::ExistingFile);
-  app.add_flag("--insecure", g.remote.insecure, "do not verify the server's TLS certificate (prints a warning)");
-  app.add_option("--retries", retries, "attempts per request on network errors, 5xx and 429 (default 4)")
+  app.add_option("--remote", g.remote.url,
+                 "server URL (default: $REMOTE_API_URL or the config file)");
+  app.add_option("--api-key", g.remote.api_key,
+                 "API key (default: $REMOTE_API_KEY or the config file)");
+  app.add_option("--ca-file", g.remote.ca_file, "extra CA certificate bundle for HTTPS")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--insecure", g.remote.insecure,
+               "do not verify the server's TLS certificate (prints a warning)");
+  app.add_option("--retries", retries,
+                 "attempts per request on network errors, 5xx and 429 (default 4)")
       ->check(CLI::Range(1, 20));
   app.add_flag("--json", g.json, "print JSON only on stdout");
 
@@ -56,7 +62,8 @@ int main(int argc, char** argv) {
   std::string sync_entity = "all";
   sync->add_option("--entity", sync_entity, "all, customers, quotes or orders")
       ->check(CLI::IsMember({"all", "customers", "quotes", "orders"}));
-  sync->add_option("--direction", direction, "both, push or pull")->check(CLI::IsMember({"both", "push", "pull"}));
+  sync->add_option("--direction", direction, "both, push or pull")
+      ->check(CLI::IsMember({"both", "push", "pull"}));
   sync->add_option("--policy", policy, "conflict policy for this run: remote, local or manual")
       ->check(CLI::IsMember({"remote", "local", "manual"}));
   auto* status = app.add_subcommand("status", "last sync, pending changes, conflicts, statistics");
@@ -66,16 +73,20 @@ int main(int argc, char** argv) {
   clist->add_flag("--all", all, "include resolved conflicts");
   auto* cresolve = conflicts->add_subcommand("resolve", "resolve one conflict");
   cresolve->add_option("id", conflict_id, "conflict id")->required();
-  cresolve->add_option("--keep", keep, "local or remote")->check(CLI::IsMember({"local", "remote"}));
+  cresolve->add_option("--keep", keep, "local or remote")
+      ->check(CLI::IsMember({"local", "remote"}));
   cresolve->add_option("--field", fields, "name=local|remote, for each conflicting field");
-  auto* test = app.add_subcommand("test-connection", "reachability, auth, version, round trip, clock skew");
-  auto* watch = app.add_subcommand("watch", "sync at the configured interval until SIGINT or SIGTERM");
+  auto* test =
+      app.add_subcommand("test-connection", "reachability, auth, version, round trip, clock skew");
+  auto* watch =
+      app.add_subcommand("watch", "sync at the configured interval until SIGINT or SIGTERM");
   watch->add_option("--interval-minutes", interval, "override syncIntervalMinutes for this run")
       ->check(CLI::Range(0.001, 1440.0));
   auto* settings = app.add_subcommand("settings", "get or set sync settings");
   settings->require_subcommand(1);
   auto* sget = settings->add_subcommand("get", "print one setting, or all");
-  sget->add_option("key", key, "autoSyncEnabled, syncIntervalMinutes, conflictResolution or syncOnLaunch");
+  sget->add_option("key", key,
+                   "autoSyncEnabled, syncIntervalMinutes, conflictResolution or syncOnLaunch");
   auto* sset = settings->add_subcommand("set", "validate and store a setting");
   sset->add_option("key", key, "setting name")->required();
   sset->add_option("value", value, "new value")->required();

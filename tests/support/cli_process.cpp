@@ -27,7 +27,9 @@ pid_t spawn_with(const std::vector<std::string>& args, int out_fd, int err_fd) {
 
 }  // namespace
 
-std::string cli_binary() { return CRAFTSYNC_CLI_BIN; }
+std::string cli_binary() {
+  return CRAFTSYNC_CLI_BIN;
+}
 
 CliResult run_cli(const std::vector<std::string>& args) {
   char out_name[] = "/tmp/craftsync-cli-out-XXXXXX";
@@ -45,7 +47,8 @@ CliResult run_cli(const std::vector<std::string>& args) {
   return r;
 }
 
-pid_t spawn_cli(const std::vector<std::string>& args, const std::string& out_file, const std::string& err_file) {
+pid_t spawn_cli(const std::vector<std::string>& args, const std::string& out_file,
+                const std::string& err_file) {
   int out_fd = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   int err_fd = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   pid_t pid = spawn_with(args, out_fd, err_fd);

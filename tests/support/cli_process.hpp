@@ -19,7 +19,8 @@ std::string cli_binary();
 CliResult run_cli(const std::vector<std::string>& args);
 
 /// Starts the CLI in the background with stdout/stderr going to files; returns its pid.
-pid_t spawn_cli(const std::vector<std::string>& args, const std::string& out_file, const std::string& err_file);
+pid_t spawn_cli(const std::vector<std::string>& args, const std::string& out_file,
+                const std::string& err_file);
 
 /// Waits for a child; returns its exit code, or -1 if it was killed by a signal. Gives up
 /// (returning -2) after `timeout_ms`.

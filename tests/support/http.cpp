@@ -19,7 +19,9 @@ std::string HttpAnswer::error_code() const {
 HttpClient::HttpClient(std::string base_url, std::string key)
     : base_(std::move(base_url)), key_(std::move(key)), curl_(curl_easy_init()) {}
 
-HttpClient::~HttpClient() { curl_easy_cleanup(curl_); }
+HttpClient::~HttpClient() {
+  curl_easy_cleanup(curl_);
+}
 
 HttpAnswer HttpClient::request(const std::string& method, const std::string& path,
                                const std::string& body, const std::vector<std::string>& headers) {
@@ -47,8 +49,10 @@ HttpAnswer HttpClient::request(const std::string& method, const std::string& pat
   char err[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, err);
   CURLcode rc = curl_easy_perform(curl_);
-  if (rc == CURLE_OK) curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &a.status);
-  else a.error = err[0] ? err : curl_easy_strerror(rc);
+  if (rc == CURLE_OK)
+    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &a.status);
+  else
+    a.error = err[0] ? err : curl_easy_strerror(rc);
   curl_slist_free_all(list);
   return a;
 }

@@ -29,8 +29,8 @@ class HttpClient {
   void set_key(std::string key) { key_ = std::move(key); }
   /// Trust the CA certificates in this PEM file (instead of the system's) for HTTPS.
   void set_ca_file(std::string path) { ca_file_ = std::move(path); }
-  HttpAnswer request(const std::string& method, const std::string& path, const std::string& body = "",
-                     const std::vector<std::string>& headers = {});
+  HttpAnswer request(const std::string& method, const std::string& path,
+                     const std::string& body = "", const std::vector<std::string>& headers = {});
   HttpAnswer get(const std::string& path) { return request("GET", path); }
   HttpAnswer post(const std::string& path, const nlohmann::json& body) {
     return request("POST", path, body.dump());

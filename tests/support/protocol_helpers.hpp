@@ -29,13 +29,20 @@ inline json order_data(const std::string& quote_id, const std::string& customer_
 
 inline json upsert(std::int64_t seq, const std::string& entity, const std::string& id,
                    std::optional<std::int64_t> base_rev, json data) {
-  return {{"seq", seq}, {"entity", entity}, {"id", id}, {"op", "upsert"},
-          {"base_rev", base_rev ? json(*base_rev) : json(nullptr)}, {"data", std::move(data)}};
+  return {{"seq", seq},
+          {"entity", entity},
+          {"id", id},
+          {"op", "upsert"},
+          {"base_rev", base_rev ? json(*base_rev) : json(nullptr)},
+          {"data", std::move(data)}};
 }
 
 inline json remove(std::int64_t seq, const std::string& entity, const std::string& id,
                    std::optional<std::int64_t> base_rev) {
-  return {{"seq", seq}, {"entity", entity}, {"id", id}, {"op", "delete"},
+  return {{"seq", seq},
+          {"entity", entity},
+          {"id", id},
+          {"op", "delete"},
           {"base_rev", base_rev ? json(*base_rev) : json(nullptr)}};
 }
 
@@ -51,7 +58,8 @@ inline std::vector<json> pull_all(HttpClient& http, std::string cursor = "0", in
     std::string path = "/api/v1/changes?after=" + cursor + "&limit=" + std::to_string(limit);
     if (!entities.empty()) path += "&entities=" + entities;
     auto a = http.get(path);
-    if (a.status != 200) throw std::runtime_error("pull failed: " + std::to_string(a.status) + " " + a.body);
+    if (a.status != 200)
+      throw std::runtime_error("pull failed: " + std::to_string(a.status) + " " + a.body);
     json page = a.json();
     for (auto& c : page["changes"]) all.push_back(c);
     cursor = page["next"].get<std::string>();
@@ -59,6 +67,8 @@ inline std::vector<json> pull_all(HttpClient& http, std::string cursor = "0", in
   }
 }
 
-inline std::int64_t head_rev(HttpClient& http) { return http.get("/api/v1/session").json()["head"]; }
+inline std::int64_t head_rev(HttpClient& http) {
+  return http.get("/api/v1/session").json()["head"];
+}
 
 }  // namespace craftsync::test

@@ -11,8 +11,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
-#include <random>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 
@@ -49,8 +49,10 @@ namespace {
 std::string read_until(int fd, const std::string& marker, std::chrono::seconds timeout) {
   std::string buf;
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (buf.find(marker) == std::string::npos || buf.find('\n', buf.find(marker)) == std::string::npos) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  while (buf.find(marker) == std::string::npos ||
+         buf.find('\n', buf.find(marker)) == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
@@ -69,8 +71,8 @@ TempDir::TempDir() {
   std::random_device rd;
   auto base = std::filesystem::temp_directory_path();
   for (;;) {
-    auto p = base / ("craftsync-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++) +
-                     "-" + std::to_string(rd() % 100000));
+    auto p = base / ("craftsync-test-" + std::to_string(getpid()) + "-" +
+                     std::to_string(counter++) + "-" + std::to_string(rd() % 100000));
     if (std::filesystem::create_directory(p)) {
       path_ = p;
       return;
@@ -83,7 +85,9 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-std::string server_binary() { return CRAFTSYNC_SERVER_BIN; }
+std::string server_binary() {
+  return CRAFTSYNC_SERVER_BIN;
+}
 
 ServerProcess::ServerProcess(ServerOptions options) : options_(std::move(options)) {
   if (!options_.db.empty()) {
@@ -160,7 +164,8 @@ std::string run_program(const std::vector<std::string>& full, int* exit_code, bo
   std::string out;
   char chunk[512];
   ssize_t n;
-  while ((n = read(pipe_fds[0], chunk, sizeof chunk)) > 0) out.append(chunk, static_cast<std::size_t>(n));
+  while ((n = read(pipe_fds[0], chunk, sizeof chunk)) > 0)
+    out.append(chunk, static_cast<std::size_t>(n));
   close(pipe_fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -181,11 +186,13 @@ std::string sqlite3_cli(const std::string& db, const std::string& sql) {
   std::string out;
   char chunk[512];
   ssize_t n;
-  while ((n = read(pipe_fds[0], chunk, sizeof chunk)) > 0) out.append(chunk, static_cast<std::size_t>(n));
+  while ((n = read(pipe_fds[0], chunk, sizeof chunk)) > 0)
+    out.append(chunk, static_cast<std::size_t>(n));
   close(pipe_fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("sqlite3 failed: " + sql);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("sqlite3 failed: " + sql);
   return out;
 }
 

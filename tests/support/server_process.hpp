@@ -28,7 +28,7 @@ class TempDir {
 class TestDatabase;
 
 struct ServerOptions {
-  std::string db;                 // default: a fresh TestDatabase (SQLite file or PostgreSQL)
+  std::string db;  // default: a fresh TestDatabase (SQLite file or PostgreSQL)
   std::string api_key = "test-admin-key";
   std::vector<std::string> extra_args;
 };
@@ -55,7 +55,7 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  const std::string& url() const { return url_; }   // e.g. http://127.0.0.1:41234
+  const std::string& url() const { return url_; }  // e.g. http://127.0.0.1:41234
   int port() const { return port_; }
   const std::string& db_path() const { return db_; }
   const std::string& admin_key() const { return options_.api_key; }
