@@ -122,20 +122,27 @@ int serve(const ServeOptions& o) {
   if (bound < 0)
     throw std::runtime_error("cannot listen on " + o.listen + " (address in use or not local)");
   if (listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
-  std::printf("listening on %s://%s:%d\n", tls ? "https" : "http",
-              host.find(':') != std::string::npos ? ("[" + host + "]").c_str() : host.c_str(),
-              bound);
-  std::fflush(stdout);
+  std::string ready_line = std::string("listening on ") + (tls ? "https" : "http") + "://" +
+                           (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                           std::to_string(bound) + "\n";
 
   std::atomic<bool> stopping{false};
   std::thread waiter([&] {
+    // "listening on" is printed once the accept loop runs, so that whoever waits for the line
+    // can rely on the server (and on a SIGTERM stopping it) from then on.
+    while (!stopping && !svr->is_running())
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (svr->is_running()) {
+      std::fputs(ready_line.c_str(), stdout);
+      std::fflush(stdout);
+    }
     timespec tick{0, 200 * 1000 * 1000};
     auto last_purge = std::chrono::steady_clock::now();
     while (!stopping) {
       int sig = sigtimedwait(&signals, nullptr, &tick);
       if (sig == SIGINT || sig == SIGTERM) {
         if (!o.quiet) std::fprintf(stderr, "signal %d: draining in-flight requests\n", sig);
-        svr->stop();
+        svr->stop();  // the accept loop is running (see above), so this takes effect
         return;
       }
       if (o.tombstone_days > 0 &&

@@ -20,6 +20,14 @@ TEST_CASE("SIGTERM stops the server cleanly with exit code 0", "[process]") {
   CHECK(after.get("/api/v1/health").status == 0);  // nobody listens any more
 }
 
+TEST_CASE("SIGTERM right after the listening line still stops the server", "[process]") {
+  // The signal can land before the accept loop runs; the server must still exit, with 0.
+  for (int i = 0; i < 25; ++i) {
+    ServerProcess server(server_args({"--quiet"}));
+    CHECK(server.stop() == 0);
+  }
+}
+
 TEST_CASE("keys add prints a new key once, and keys list never shows it", "[process]") {
   TestDatabase fresh;
   const std::string& db = fresh.location();
