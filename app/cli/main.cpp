@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/cli/cli_commands.hpp"
+#include "app/remote_options.hpp"
 
 using namespace craftsync::cli;
 
@@ -15,15 +16,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   GlobalOptions g;
   int retries = -1;
-  app.add_option("--db", g.db, "local database (default: $CRAFTSYNC_DB or the XDG data dir)");
-  app.add_option("--remote", g.remote.url,
-                 "server URL (default: $REMOTE_API_URL or the config file)");
-  app.add_option("--api-key", g.remote.api_key,
-                 "API key (default: $REMOTE_API_KEY or the config file)");
-  app.add_option("--ca-file", g.remote.ca_file, "extra CA certificate bundle for HTTPS")
-      ->check(CLI::ExistingFile);
-  app.add_flag("--insecure", g.remote.insecure,
-               "do not verify the server's TLS certificate (prints a warning)");
+  craftsync::add_remote_options(app, g.db, g.remote);
   app.add_option("--retries", retries,
                  "attempts per request on network errors, 5xx and 429 (default 4)")
       ->check(CLI::Range(1, 20));

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/console/demo_state.hpp"
+#include "app/remote_options.hpp"
 
 namespace craftsync::console {
 namespace {
@@ -19,14 +20,7 @@ bool env_set(const char* name) {
 std::optional<int> parse_console_options(int argc, char** argv, ConsoleOptions& o) {
   CLI::App app{"craftsync-console: watch, diagnose and resolve CraftSync synchronisation"};
   app.set_version_flag("--version", CRAFTSYNC_VERSION);
-  app.add_option("--db", o.db, "local database (default: $CRAFTSYNC_DB or the XDG data dir)");
-  app.add_option("--remote", o.remote.url,
-                 "server URL (default: $REMOTE_API_URL or the config file)");
-  app.add_option("--api-key", o.remote.api_key,
-                 "API key (default: $REMOTE_API_KEY or the config file)");
-  app.add_option("--ca-file", o.remote.ca_file, "extra CA certificate bundle for HTTPS")
-      ->check(CLI::ExistingFile);
-  app.add_flag("--insecure", o.remote.insecure, "do not verify the server's TLS certificate");
+  add_remote_options(app, o.db, o.remote);
   app.add_option("--screenshot", o.screenshot, "render, write this PNG file and exit");
   app.add_option("--frames", o.frames, "with --screenshot: render at least this many frames")
       ->check(CLI::Range(1, 100000));

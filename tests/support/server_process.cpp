@@ -178,21 +178,9 @@ std::string run_program(const std::vector<std::string>& full, int* exit_code, bo
 namespace craftsync::test {
 
 std::string sqlite3_cli(const std::string& db, const std::string& sql) {
-  std::vector<std::string> args = {"/usr/bin/sqlite3", db, sql};
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
-  pid_t pid = spawn_process(args, pipe_fds[1], 2);
-  close(pipe_fds[1]);
-  std::string out;
-  char chunk[512];
-  ssize_t n;
-  while ((n = read(pipe_fds[0], chunk, sizeof chunk)) > 0)
-    out.append(chunk, static_cast<std::size_t>(n));
-  close(pipe_fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw std::runtime_error("sqlite3 failed: " + sql);
+  int code = -1;
+  std::string out = run_program({"/usr/bin/sqlite3", db, sql}, &code, false);
+  if (code != 0) throw std::runtime_error("sqlite3 failed: " + sql);
   return out;
 }
 
