@@ -13,7 +13,8 @@ using nlohmann::json;
 constexpr const char* kCols =
     "SELECT id, entity_type, entity_id, fields, merged_fields, base, local, remote, remote_rev, "
     "resolved, "
-    "coalesce(resolution, ''), coalesce(resolved_at, ''), created_at FROM sync_conflicts";
+    "coalesce(resolution, ''), coalesce(resolved_at, ''), created_at, dependents FROM "
+    "sync_conflicts";
 
 ConflictRecord read(SqliteStmt& st) {
   ConflictRecord c;
@@ -30,6 +31,7 @@ ConflictRecord read(SqliteStmt& st) {
   c.resolution = st.text_at(10);
   c.resolved_at = st.text_at(11);
   c.created_at = st.text_at(12);
+  c.dependents = refs_from_json(json::parse(st.view_at(13)));
   return c;
 }
 
@@ -52,7 +54,38 @@ json to_json(const ConflictRecord& c) {
           {"resolved", c.resolved},
           {"resolution", c.resolution.empty() ? json(nullptr) : json(c.resolution)},
           {"resolved_at", c.resolved_at.empty() ? json(nullptr) : json(c.resolved_at)},
-          {"created_at", c.created_at}};
+          {"created_at", c.created_at},
+          {"dependents", to_json(c.dependents)}};
+}
+
+std::int64_t insert_conflict(SqliteConn& db, const NewConflict& c) {
+  auto st = db.prepare(
+      "INSERT INTO sync_conflicts (entity_type, entity_id, base, local, remote, fields, "
+      "merged_fields, remote_rev, resolved, resolution, resolved_at, created_at, dependents) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+  std::string now = utc_now_iso();
+  bool resolved = !c.resolution.empty();
+  st.bind(1, entity_name(c.entity)).bind(2, std::string_view(c.entity_id));
+  st.bind(3, c.base.dump()).bind(4, c.local.dump()).bind(5, c.remote.dump());
+  st.bind(6, json(c.fields).dump()).bind(7, json(c.merged_fields).dump()).bind(8, c.remote_rev);
+  st.bind(9, std::int64_t(resolved ? 1 : 0));
+  if (resolved)
+    st.bind(10, std::string_view(c.resolution)).bind(11, std::string_view(now));
+  else
+    st.bind_null(10).bind_null(11);
+  st.bind(12, std::string_view(now)).bind(13, to_json(c.dependents).dump());
+  st.run();
+  return sqlite3_last_insert_rowid(db.handle());
+}
+
+void close_open_conflicts(SqliteConn& db, Entity e, const std::string& id,
+                          const std::string& resolution) {
+  auto st = db.prepare(
+      "UPDATE sync_conflicts SET resolved = 1, resolution = ?3, resolved_at = ?4 "
+      "WHERE entity_type = ?1 AND entity_id = ?2 AND resolved = 0");
+  st.bind(1, entity_name(e)).bind(2, std::string_view(id));
+  st.bind(3, std::string_view(resolution)).bind(4, utc_now_iso());
+  st.run();
 }
 
 std::vector<ConflictRecord> list_conflicts(SqliteConn& db, bool include_resolved) {
@@ -84,7 +117,6 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
   if (c.resolved)
     throw UserError("conflict " + std::to_string(id) + " is already resolved (" + c.resolution +
                     ")");
-  bool delete_conflict = c.fields.size() == 1 && c.fields[0] == "_deleted";
 
   if (!res.keep) {
     for (const auto& [field, side] : res.fields) {
@@ -102,8 +134,8 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
   RecordState remote = state_of(c.remote);
   RecordState final_state;
   json resolution;
-  if (delete_conflict) {
-    Side side = res.keep ? *res.keep : res.fields.begin()->second;
+  if (c.is_delete()) {
+    Side side = res.keep ? *res.keep : res.fields.at(std::string(kDeletedField));
     final_state = side == Side::local ? local : remote;
     resolution = side == Side::local ? "local" : "remote";
   } else {
@@ -129,10 +161,14 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
   }
   bool equals_remote = (!final_state && !remote) ||
                        (final_state && remote && same_user_fields(c.entity, *final_state, *remote));
-  if (final_state)
+  if (final_state) {
+    // When nothing is left to push, the record is the server's row, timestamps and all.
     store.write_row(c.entity, c.entity_id, equals_remote && remote ? *remote : *final_state);
-  else
+  } else {
+    // The delete stands: what still refers to the record goes too (kept in history).
+    discard_descendants(db, store, c.entity, c.entity_id);
     store.delete_row(c.entity, c.entity_id);
+  }
 
   auto meta = db.prepare(
       "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, base, state) VALUES (?1, "
@@ -153,8 +189,11 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
     del.bind(1, entity_name(c.entity)).bind(2, std::string_view(c.entity_id));
     del.run();
   }
-  if (!equals_remote)
+  if (!equals_remote) {
     store.enqueue(c.entity, c.entity_id, final_state ? Op::upsert : Op::remove, final_state);
+    // A restore: records the server refused for want of this one can go again after it.
+    if (final_state && !remote) requeue_refused_descendants(db, store, c.entity, c.entity_id);
+  }
 
   auto done = db.prepare(
       "UPDATE sync_conflicts SET resolved = 1, resolution = ?2, resolved_at = ?3 WHERE id = ?1");

@@ -12,12 +12,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/dependents.hpp"
 #include "core/entity.hpp"
 
 namespace craftsync {
 
 class SqliteConn;
 class RecordStore;
+
+/// The field name a conflict lists when one side deleted the record (delete versus edit, or a
+/// record deleted on the server that local records still refer to).
+inline constexpr std::string_view kDeletedField = "_deleted";
+/// The field name of a history entry for a record discarded because its parent was deleted.
+inline constexpr std::string_view kDiscardedField = "_discarded";
 
 struct ConflictRecord {
   std::int64_t id = 0;
@@ -28,9 +35,31 @@ struct ConflictRecord {
   nlohmann::json base, local, remote;      // null where that side had no record
   std::int64_t remote_rev = 0;
   bool resolved = false;
-  std::string resolution;  // local | remote | fields:{...} | auto_remote | auto_local
+  std::string
+      resolution;  // local | remote | fields:{...} | auto_remote | auto_local | discarded: ...
   std::string resolved_at, created_at;
+  /// Delete conflicts: local records that refer to this one. Keeping the delete discards them.
+  std::vector<RecordRef> dependents;
+  bool is_delete() const { return fields.size() == 1 && fields[0] == kDeletedField; }
 };
+
+/// A row for sync_conflicts: open when `resolution` is empty, else already resolved.
+struct NewConflict {
+  Entity entity = Entity::customers;
+  std::string entity_id;
+  nlohmann::json base, local, remote;  // null where that side has no record
+  std::vector<std::string> fields, merged_fields;
+  std::int64_t remote_rev = 0;
+  std::string resolution;
+  std::vector<RecordRef> dependents;
+};
+
+/// Stores a conflict (or a history entry); returns its id. The caller holds the transaction.
+std::int64_t insert_conflict(SqliteConn& db, const NewConflict& c);
+
+/// Marks every open conflict of a record resolved, with the given resolution.
+void close_open_conflicts(SqliteConn& db, Entity e, const std::string& id,
+                          const std::string& resolution);
 
 nlohmann::json to_json(const ConflictRecord& c);
 

@@ -95,6 +95,24 @@ CREATE TABLE sync_runs (
 );
 )sql";
 
+// Version 2 (convergence):
+// - outbox.device_id: the device id an entry was first sent under, so that an entry in flight
+//   is always resent under that id, even after this database took a new one (a fork).
+// - sync_runs.notice: what a run found that a person should know (a fork, a server restore).
+// - sync_conflicts.dependents: for a record deleted on the server, the local records that still
+//   refer to it ([{"entity","id"}]); keeping the delete discards them (kept in history).
+// - remote_deletes: server tombstones of records that local, unsynced records still refer to,
+//   decided once the whole pull is in (a later page may move those records elsewhere).
+constexpr const char* kV2 = R"sql(
+ALTER TABLE outbox ADD COLUMN device_id TEXT;
+ALTER TABLE sync_runs ADD COLUMN notice TEXT;
+ALTER TABLE sync_conflicts ADD COLUMN dependents TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE remote_deletes (
+  entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, rev INTEGER NOT NULL,
+  PRIMARY KEY (entity_type, entity_id)
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 void migrate_local_schema(SqliteConn& db) {
@@ -114,6 +132,10 @@ void migrate_local_schema(SqliteConn& db) {
   if (version < 1) {
     db.exec(kV1);
     db.exec("PRAGMA user_version = 1");
+  }
+  if (version < 2) {
+    db.exec(kV2);
+    db.exec("PRAGMA user_version = 2");
   }
   txn.commit();
 }

@@ -5,7 +5,7 @@ namespace craftsync {
 
 class SqliteConn;
 
-inline constexpr int kLocalSchemaVersion = 1;
+inline constexpr int kLocalSchemaVersion = 2;
 
 /// Brings the database to kLocalSchemaVersion, in one transaction per step. Throws when the
 /// file has a newer schema than this build understands.

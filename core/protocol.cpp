@@ -61,6 +61,8 @@ std::string_view verdict_name(Verdict v) {
       return "rejected";
     case Verdict::retry:
       return "retry";
+    case Verdict::device_forked:
+      return "device_forked";
   }
   return "retry";
 }
@@ -150,6 +152,8 @@ json to_json(const MutationResult& r) {
   if (r.status == Verdict::conflict) {
     j["server"] = r.server;
     j["deleted"] = r.server_deleted;
+  } else if (r.status == Verdict::rejected && r.server.is_object()) {
+    j["server"] = r.server;  // a refused delete: the row the client should put back
   }
   if (!r.errors.empty()) j["errors"] = r.errors;
   if (!r.message.empty()) j["message"] = r.message;
@@ -170,6 +174,8 @@ MutationResult parse_mutation_result(const json& j) {
     r.status = Verdict::rejected;
   else if (status == "retry")
     r.status = Verdict::retry;
+  else if (status == "device_forked")
+    r.status = Verdict::device_forked;
   else
     fail("push result: unknown status '" + status + "'");
   auto rev = j.find("rev");
@@ -201,13 +207,18 @@ MutationResult parse_mutation_result(const json& j) {
   return r;
 }
 
-std::vector<MutationResult> parse_push_response(const json& j) {
+PushResponse parse_push_response(const json& j) {
   if (!j.is_object()) fail("push response must be a JSON object");
   const json& results = member(j, "results", "push response");
   if (!results.is_array()) fail("push response: 'results' must be an array");
-  std::vector<MutationResult> out;
-  out.reserve(results.size());
-  for (const auto& r : results) out.push_back(parse_mutation_result(r));
+  PushResponse out;
+  out.results.reserve(results.size());
+  for (const auto& r : results) out.results.push_back(parse_mutation_result(r));
+  if (auto m = j.find("device_max_seq"); m != j.end()) {
+    if (!m->is_number_integer() || m->get<std::int64_t>() < 0)
+      fail("push response: 'device_max_seq' must be a non-negative integer");
+    out.device_max_seq = m->get<std::int64_t>();
+  }
   return out;
 }
 

@@ -53,7 +53,9 @@ struct PushRequest {
   std::vector<Mutation> mutations;
 };
 
-enum class Verdict { applied, conflict, rejected, retry };
+/// device_forked: this (device_id, seq) was recorded for a different mutation, so the client's
+/// database is a restored or copied one; nothing was applied or recorded (docs/protocol.md).
+enum class Verdict { applied, conflict, rejected, retry, device_forked };
 std::string_view verdict_name(Verdict v);
 
 struct MutationResult {
@@ -61,10 +63,16 @@ struct MutationResult {
   Verdict status = Verdict::retry;
   std::optional<std::int64_t> rev;                     // applied: new rev; conflict: current
   nlohmann::json assigned = nlohmann::json::object();  // fields the server set
-  nlohmann::json server = nullptr;                     // conflict: current row, null if gone
-  bool server_deleted = false;                         // conflict: the row is a tombstone
-  std::vector<FieldError> errors;                      // rejected
-  std::string message;                                 // retry/rejected: a human reason
+  nlohmann::json server = nullptr;  // conflict, refused delete: current row, null if gone
+  bool server_deleted = false;      // conflict: the row is a tombstone
+  std::vector<FieldError> errors;   // rejected
+  std::string message;              // retry/rejected: a human reason
+};
+
+struct PushResponse {
+  std::vector<MutationResult> results;
+  /// The highest seq the server has recorded for the device, this batch included (0: unknown).
+  std::int64_t device_max_seq = 0;
 };
 
 struct Change {
@@ -97,7 +105,7 @@ PushRequest parse_push_request(const nlohmann::json& j);
 
 nlohmann::json to_json(const MutationResult& r);
 MutationResult parse_mutation_result(const nlohmann::json& j);
-std::vector<MutationResult> parse_push_response(const nlohmann::json& j);
+PushResponse parse_push_response(const nlohmann::json& j);
 
 nlohmann::json to_json(const Change& c);
 Change parse_change(const nlohmann::json& j);

@@ -1,9 +1,12 @@
 #include "core/pull.hpp"
 
+#include <algorithm>
 #include <future>
+#include <tuple>
 
 #include "core/cancel.hpp"
 #include "core/clock.hpp"
+#include "core/dependents.hpp"
 #include "core/http_client.hpp"
 #include "core/page_parser.hpp"
 #include "core/reconcile.hpp"
@@ -31,15 +34,22 @@ EntitySql make_sql(Entity e) {
           "DELETE FROM " + name + " WHERE id = ?1"};
 }
 
+// The fast path takes records with no local work: synced ones, and refused deletes that were
+// put back from the server's row (rejected, but base NULL: the row is the server's). A re-
+// snapshot (?5 = 1) takes the server's state whatever rev the client last saw, because after a
+// server restore the client may hold revs that the server no longer has.
 constexpr const char* kMetaUpsert =
     "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, last_synced_at, state) "
     "VALUES (?1, ?2, ?3, ?4, 'synced') ON CONFLICT (entity_id, entity_type) DO UPDATE SET "
-    "remote_version = excluded.remote_version, last_synced_at = excluded.last_synced_at "
-    "WHERE sync_metadata.state = 'synced' AND coalesce(sync_metadata.remote_version, 0) < "
-    "excluded.remote_version";
+    "remote_version = excluded.remote_version, last_synced_at = excluded.last_synced_at, "
+    "state = 'synced', errors = NULL "
+    "WHERE (sync_metadata.state = 'synced' OR (sync_metadata.state = 'rejected' AND "
+    "sync_metadata.base IS NULL AND sync_metadata.remote_version IS NOT NULL)) AND "
+    "(coalesce(sync_metadata.remote_version, 0) < excluded.remote_version OR ?5)";
 constexpr const char* kMetaDelete =
-    "DELETE FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2 AND state = 'synced' "
-    "AND coalesce(remote_version, 0) < ?3";
+    "DELETE FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2 AND (state = 'synced' "
+    "OR (state = 'rejected' AND base IS NULL AND remote_version IS NOT NULL)) "
+    "AND (coalesce(remote_version, 0) < ?3 OR ?4)";
 constexpr const char* kMetaSelect =
     "SELECT state, remote_version FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2";
 
@@ -65,9 +75,14 @@ class PageApplier {
   void apply(const PulledPage& page, const std::vector<Entity>& cursor_entities, bool resync,
              PullStats& stats) {
     SqliteTxn txn(db_);
+    resync_ = resync;
     std::string now = utc_now_iso();
     for (const PulledChange& c : page.changes) {
       if (resync) mark_seen(c);
+      if (c.deleted && defer_delete(c)) {
+        ++stats.pulled;
+        continue;
+      }
       if (fast_path(c, now)) {
         ++stats.pulled;
         continue;
@@ -82,7 +97,7 @@ class PageApplier {
           if (!st.is_null(1)) have = st.int_at(1);
         }
       }
-      if (state.empty() || (have && *have >= c.rev)) {
+      if (state.empty() || (have && *have >= c.rev && !(resync && *have != c.rev))) {
         ++stats.skipped;  // our own echo, an older change, or a tombstone of something we never had
         continue;
       }
@@ -100,16 +115,77 @@ class PageApplier {
       st.bind(1, entity_name(e)).bind(2, std::string_view(page.next));
       st.run();
     }
+    note_rev_seen(db_, std::stoll(page.next));
     txn.commit();
   }
 
+  /// Tombstones deferred earlier (this pull, or one that crashed), decided now that every page
+  /// is in: a later page may have moved the local records that referred to them elsewhere.
+  void settle_deferred_deletes(PullStats& stats) {
+    SqliteTxn txn(db_);
+    std::vector<std::tuple<Entity, std::string, std::int64_t>> deferred;
+    {
+      auto st = db_.prepare("SELECT entity_type, entity_id, rev FROM remote_deletes");
+      while (st.step())
+        if (auto e = parse_entity(st.view_at(0)))
+          deferred.emplace_back(*e, st.text_at(1), st.int_at(2));
+    }
+    // Children first, so that a quote discarded with its orders no longer holds its customer.
+    std::sort(deferred.begin(), deferred.end(), [](const auto& a, const auto& b) {
+      return static_cast<int>(std::get<0>(a)) > static_cast<int>(std::get<0>(b));
+    });
+    for (const auto& [e, id, rev] : deferred) {
+      auto drop =
+          db_.prepare("DELETE FROM remote_deletes WHERE entity_type = ?1 AND entity_id = ?2");
+      drop.bind(1, entity_name(e)).bind(2, std::string_view(id));
+      drop.run();
+      auto info = store_.sync_info(e, id);
+      if (!info && !store_.read_row(e, id)) continue;                             // gone already
+      if (info && info->remote_version && *info->remote_version > rev) continue;  // restored since
+      ReconcileOutcome o = reconcile(db_, store_, e, id, RecordState{}, rev, policy_);
+      stats.merged += o.merged;
+      stats.conflicts += o.conflict;
+    }
+    has_deferred_ = false;
+    txn.commit();
+  }
+
+  bool has_deferred() {
+    auto st = db_.prepare("SELECT 1 FROM remote_deletes LIMIT 1");
+    has_deferred_ = st.step();
+    return has_deferred_;
+  }
+
  private:
+  /// A tombstone of a record that local, unsynced records still refer to waits for the end of
+  /// the pull (see settle_deferred_deletes); the record stays meanwhile, so references hold.
+  bool defer_delete(const PulledChange& c) {
+    if (!has_children_table(c.entity)) return false;
+    std::string id(c.id);
+    if (unsettled_descendants(db_, c.entity, id).empty()) return false;
+    auto st = db_.prepare(
+        "INSERT INTO remote_deletes (entity_type, entity_id, rev) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (entity_type, entity_id) DO UPDATE SET rev = max(rev, excluded.rev)");
+    st.bind(1, entity_name(c.entity)).bind(2, std::string_view(id)).bind(3, c.rev);
+    st.run();
+    has_deferred_ = true;
+    return true;
+  }
+
+  static bool has_children_table(Entity e) {
+    for (Entity child : kEntitiesInFkOrder)
+      for (const FieldSpec& f : fields_of(child))
+        if (f.references == e) return true;
+    return false;
+  }
+
   /// A record without local changes: upsert (or delete) it when the change is newer.
   bool fast_path(const PulledChange& c, const std::string& now) {
     int e = static_cast<int>(c.entity);
     if (c.deleted) {
       SqliteStmt m(db_.handle(), meta_delete_);
       m.bind_static(1, entity_name(c.entity)).bind_static(2, c.id).bind(3, c.rev);
+      m.bind(4, std::int64_t(resync_));
       m.run();
       if (db_.changes() == 0) return false;
       SqliteStmt d(db_.handle(), delete_row_[e]);
@@ -119,8 +195,14 @@ class PageApplier {
     }
     SqliteStmt m(db_.handle(), meta_upsert_);
     m.bind_static(1, entity_name(c.entity)).bind_static(2, c.id).bind(3, c.rev).bind_static(4, now);
+    m.bind(5, std::int64_t(resync_));
     m.run();
     if (db_.changes() == 0) return false;
+    if (has_deferred_) {  // a record deleted earlier in this pull, and since restored
+      auto st = db_.prepare("DELETE FROM remote_deletes WHERE entity_type = ?1 AND entity_id = ?2");
+      st.bind_static(1, entity_name(c.entity)).bind_static(2, c.id);
+      st.run();
+    }
     SqliteStmt r(db_.handle(), upsert_row_[e]);
     r.bind_static(1, c.id);
     std::size_t n = fields_of(c.entity).size();
@@ -145,6 +227,8 @@ class PageApplier {
   SqliteConn& db_;
   RecordStore& store_;
   ConflictPolicy policy_;
+  bool resync_ = false;
+  bool has_deferred_ = false;  // remote_deletes may have rows (checked before the first page)
   // Handles owned by the connection's statement cache; kept here to skip the lookup per row.
   sqlite3_stmt* upsert_row_[3] = {};
   sqlite3_stmt* delete_row_[3] = {};
@@ -161,6 +245,40 @@ std::string read_cursor(SqliteConn& db, const std::vector<Entity>& entities) {
     lowest = lowest < 0 ? v : std::min(lowest, v);
   }
   return std::to_string(std::max<std::int64_t>(lowest, 0));
+}
+
+std::int64_t device_number(SqliteConn& db, const char* key) {
+  auto st = db.prepare("SELECT CAST(value AS INTEGER) FROM device WHERE key = ?1");
+  st.bind(1, std::string_view(key));
+  return st.step() ? st.int_at(0) : 0;
+}
+
+void set_device_number(SqliteConn& db, const char* key, std::int64_t value) {
+  auto st = db.prepare(
+      "INSERT INTO device (key, value) VALUES (?1, ?2) "
+      "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  st.bind(1, std::string_view(key)).bind(2, std::to_string(value));
+  st.run();
+}
+
+bool has_synced_data(SqliteConn& db) {
+  auto st = db.prepare("SELECT 1 FROM sync_metadata WHERE remote_version IS NOT NULL LIMIT 1");
+  return st.step();
+}
+
+/// Whether the server's history is no longer the one this client followed: its restore epoch
+/// changed (`craftsync-server after-restore`), or its head is behind a rev we know it issued
+/// (its database was put back from a backup without that command).
+bool server_rewound(SqliteConn& db, const PulledPage& page) {
+  std::int64_t epoch = device_number(db, "server_epoch");
+  if (page.epoch != epoch) {
+    if (!has_synced_data(db)) {
+      set_device_number(db, "server_epoch", page.epoch);  // a first sync: nothing to redo
+      return false;
+    }
+    return true;
+  }
+  return page.head < device_number(db, "rev_seen");
 }
 
 std::string resync_flag(SqliteConn& db) {
@@ -206,7 +324,23 @@ void finish_resync(SqliteConn& db, const std::vector<Entity>& entities) {
   txn.commit();
 }
 
+/// After a re-snapshot, the server's present history is the one to follow.
+void adopt_server_history(SqliteConn& db, std::int64_t epoch, std::int64_t head) {
+  SqliteTxn txn(db);
+  set_device_number(db, "server_epoch", epoch);
+  set_device_number(db, "rev_seen", head);
+  txn.commit();
+}
+
 }  // namespace
+
+void note_rev_seen(SqliteConn& db, std::int64_t rev) {
+  auto st = db.prepare(
+      "INSERT INTO device (key, value) VALUES ('rev_seen', ?1) ON CONFLICT (key) DO UPDATE SET "
+      "value = CAST(max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)");
+  st.bind(1, std::to_string(rev));
+  st.run();
+}
 
 void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const PullOptions& options,
                   const CancelToken& cancel, PullStats& stats,
@@ -216,6 +350,7 @@ void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const Pu
   bool filtered = entities.size() < kEntitiesInFkOrder.size();
   std::string filter = filtered ? "&entities=" + entities_param(entities) : "";
   PageApplier applier(db, store, options.policy);
+  applier.has_deferred();
   PageParser parser;
   bool resync = !resync_flag(db).empty();
 
@@ -227,6 +362,7 @@ void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const Pu
         buffers[slot]);
   };
 
+  std::int64_t epoch = 0, last_cursor = 0;
   for (int restart = 0;; ++restart) {
     std::string cursor = read_cursor(db, entities);
     PullProgress prog;
@@ -239,6 +375,10 @@ void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const Pu
         std::string& body = buffers[slot];
         std::int64_t bytes = static_cast<std::int64_t>(body.size());
         const PulledPage& page = parser.parse(body);
+        if (!resync && server_rewound(db, page))
+          throw RemoteError("the server's change log was rewound (restored from a backup)", 410,
+                            "resync_required");
+        epoch = page.epoch;
         std::future<void> next;
         if (page.has_more) next = std::async(std::launch::async, fetch, page.next, 1 - slot);
         applier.apply(page, entities, resync, stats);
@@ -247,7 +387,7 @@ void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const Pu
         prog.pages = stats.pages;
         prog.bytes = stats.bytes;
         prog.records += static_cast<std::int64_t>(page.changes.size());
-        prog.cursor_rev = std::stoll(page.next);
+        prog.cursor_rev = last_cursor = std::stoll(page.next);
         prog.head = std::max(page.head, prog.cursor_rev);
         if (progress) progress(prog);
         if (!page.has_more) break;
@@ -261,7 +401,11 @@ void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const Pu
       resync = stats.resynced = true;
     }
   }
-  if (resync) finish_resync(db, entities);
+  if (applier.has_deferred()) applier.settle_deferred_deletes(stats);
+  if (resync) {
+    finish_resync(db, entities);
+    adopt_server_history(db, epoch, last_cursor);
+  }
 }
 
 }  // namespace craftsync

@@ -40,6 +40,11 @@ struct PullOptions {
   int page_limit = 1000;
 };
 
+/// Remembers that the server has issued `rev` (a pulled cursor, a pushed change's rev), so that
+/// a server whose head is later behind it is known to have been restored. In the caller's
+/// transaction.
+void note_rev_seen(SqliteConn& db, std::int64_t rev);
+
 /// `stats` accumulates page by page, so it is right even when a later page fails.
 void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const PullOptions& options,
                   const CancelToken& cancel, PullStats& stats,

@@ -1,6 +1,8 @@
 #include "core/reconcile.hpp"
 
 #include "core/clock.hpp"
+#include "core/conflicts.hpp"
+#include "core/dependents.hpp"
 #include "core/record_store.hpp"
 #include "core/sqlite_db.hpp"
 
@@ -52,7 +54,7 @@ void clear_provisional_if_numbered(SqliteConn& db, Entity e, const std::string& 
 }
 
 json field_list(const MergeResult& r) {
-  if (r.delete_conflict) return json::array({"_deleted"});
+  if (r.delete_conflict) return json::array({std::string(kDeletedField)});
   return r.conflicts;
 }
 
@@ -66,25 +68,30 @@ std::int64_t open_conflict_id(SqliteConn& db, Entity e, const std::string& id) {
 
 void store_conflict(SqliteConn& db, Entity e, const std::string& id, const RecordState& base,
                     const RecordState& local, const RecordState& remote, std::int64_t rev,
-                    const MergeResult& r, bool resolved, const std::string& resolution) {
-  auto st = db.prepare(
-      "INSERT INTO sync_conflicts (entity_type, entity_id, base, local, remote, fields, "
-      "merged_fields, "
-      "remote_rev, resolved, resolution, resolved_at, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-  std::string now = utc_now_iso();
-  st.bind(1, entity_name(e)).bind(2, std::string_view(id));
-  st.bind(3, state_json(base).dump())
-      .bind(4, state_json(local).dump())
-      .bind(5, state_json(remote).dump());
-  st.bind(6, field_list(r).dump()).bind(7, json(r.auto_merged).dump()).bind(8, rev);
-  st.bind(9, std::int64_t(resolved ? 1 : 0));
-  if (resolved)
-    st.bind(10, std::string_view(resolution)).bind(11, std::string_view(now));
-  else
-    st.bind_null(10).bind_null(11);
-  st.bind(12, std::string_view(now));
-  st.run();
+                    const MergeResult& r, const std::string& resolution,
+                    const std::vector<RecordRef>& dependents) {
+  NewConflict c;
+  c.entity = e;
+  c.entity_id = id;
+  c.base = state_json(base);
+  c.local = state_json(local);
+  c.remote = state_json(remote);
+  c.fields = field_list(r).get<std::vector<std::string>>();
+  c.merged_fields = r.auto_merged;
+  c.remote_rev = rev;
+  c.resolution = resolution;
+  c.dependents = dependents;
+  insert_conflict(db, c);
+}
+
+/// A record deleted on the server that local, unsynced records still refer to: a conflict,
+/// like delete versus edit. Keeping the delete discards those records; keeping ours restores.
+void make_delete_conflict(MergeResult& r, const RecordState& local, ConflictPolicy policy) {
+  r.delete_conflict = true;
+  r.needs_person = policy == ConflictPolicy::manual;
+  bool take_local = policy != ConflictPolicy::remote;
+  r.merged = take_local ? local : RecordState{};
+  r.needs_push = take_local;
 }
 
 }  // namespace
@@ -98,56 +105,66 @@ ReconcileOutcome reconcile(SqliteConn& db, RecordStore& store, Entity e, const s
   RecordState base;
   if (info && info->base.is_object())
     base = info->base;
-  else if (info && info->base.is_null() && info->state == "synced")
-    base = local;
+  else if (info && info->base.is_null() && info->state != "pending" && info->state != "conflict")
+    base = local;  // synced (or a refused delete put back): the row is the agreed state
+  std::vector<RecordRef> dependents;
+  if (!remote && local) dependents = unsettled_descendants(db, e, id);
 
   // A record already waiting for a person: keep the person's view current, decide nothing.
   if (info && info->state == "conflict") {
     if (std::int64_t cid = open_conflict_id(db, e, id)) {
-      auto st = db.prepare("UPDATE sync_conflicts SET remote = ?2, remote_rev = ?3 WHERE id = ?1");
+      auto st = db.prepare(
+          "UPDATE sync_conflicts SET remote = ?2, remote_rev = ?3, dependents = ?4 WHERE id = ?1");
       st.bind(1, cid).bind(2, state_json(remote).dump()).bind(3, remote_rev);
+      st.bind(4, to_json(dependents).dump());
       st.run();
       set_meta(db, e, id, remote_rev, remote, "conflict");
       drop_queued(db, e, id);
-      out.conflict = out.needs_person = true;
+      out.conflict = true;
       return out;
     }
   }
 
   MergeResult r = merge_records(e, base, local, remote, policy);
+  if (!remote && local && !r.delete_conflict && !dependents.empty())
+    make_delete_conflict(r, local, policy);
   out.merged = !r.auto_merged.empty();
   out.conflict = r.has_conflict();
   drop_queued(db, e, id);
 
   if (r.needs_person) {
-    store_conflict(db, e, id, base, local, remote, remote_rev, r, false, "");
+    store_conflict(db, e, id, base, local, remote, remote_rev, r, "", dependents);
     set_meta(db, e, id, remote_rev, remote, "conflict");
-    out.needs_person = true;
     return out;
   }
   if (r.has_conflict())
-    store_conflict(db, e, id, base, local, remote, remote_rev, r, true,
-                   policy == ConflictPolicy::local ? "auto_local" : "auto_remote");
-
-  if (r.merged)
-    store.write_row(e, id, *r.merged);
-  else
-    store.delete_row(e, id);
+    store_conflict(db, e, id, base, local, remote, remote_rev, r,
+                   policy == ConflictPolicy::local ? "auto_local" : "auto_remote", dependents);
 
   if (!r.needs_push) {
-    if (r.merged) {
+    // Nothing of ours is left to send: the record becomes exactly the server's row.
+    if (remote) {
+      store.write_row(e, id, *remote);
       set_meta(db, e, id, remote_rev, std::nullopt, "synced");
-      clear_provisional_if_numbered(db, e, id, r.merged);
+      clear_provisional_if_numbered(db, e, id, remote);
     } else {
+      discard_descendants(db, store, e, id);
+      store.delete_row(e, id);
       auto st = db.prepare("DELETE FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2");
       st.bind(1, entity_name(e)).bind(2, std::string_view(id));
       st.run();
     }
     return out;
   }
+  if (r.merged)
+    store.write_row(e, id, *r.merged);
+  else
+    store.delete_row(e, id);
   set_meta(db, e, id, remote_rev, remote, "pending");
   clear_provisional_if_numbered(db, e, id, r.merged);
   store.enqueue(e, id, r.merged ? Op::upsert : Op::remove, r.merged);
+  // Restoring a record the server deleted: what it refused for want of it can go again.
+  if (r.merged && !remote) requeue_refused_descendants(db, store, e, id);
   return out;
 }
 

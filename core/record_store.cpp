@@ -93,6 +93,36 @@ std::string RecordStore::device_id() {
   return st.text_at(0);
 }
 
+std::string RecordStore::take_new_device_id(const std::string& reason) {
+  std::string previous = device_id();
+  std::string id = new_uuid_v7();
+  std::string now = utc_now_iso();
+  auto st = db_.prepare(
+      "INSERT INTO device (key, value) VALUES ('device_id', ?1), ('forked_from', ?2), "
+      "('forked_at', ?3), ('fork_reason', ?4), ('fork_count', '1') ON CONFLICT (key) DO UPDATE "
+      "SET value = CASE WHEN key = 'fork_count' THEN CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+      "ELSE excluded.value END");
+  st.bind(1, std::string_view(id)).bind(2, std::string_view(previous));
+  st.bind(3, std::string_view(now)).bind(4, std::string_view(reason));
+  st.run();
+  return id;
+}
+
+ForkInfo RecordStore::fork_info() {
+  ForkInfo f;
+  auto st = db_.prepare(
+      "SELECT key, value FROM device WHERE key IN ('forked_from', 'forked_at', 'fork_reason', "
+      "'fork_count')");
+  while (st.step()) {
+    std::string_view k = st.view_at(0);
+    if (k == "forked_from") f.previous_device_id = st.text_at(1);
+    if (k == "forked_at") f.at = st.text_at(1);
+    if (k == "fork_reason") f.reason = st.text_at(1);
+    if (k == "fork_count") f.count = std::stoll(st.text_at(1));
+  }
+  return f;
+}
+
 std::int64_t RecordStore::next_seq() {
   auto st = db_.prepare(
       "INSERT INTO device (key, value) VALUES ('next_seq', '1') ON CONFLICT (key) DO UPDATE "
@@ -367,7 +397,8 @@ std::optional<RecordSync> RecordStore::sync_info(Entity e, const std::string& id
 std::vector<OutboxEntry> select_outbox(SqliteConn& db, const std::string& where,
                                        std::int64_t limit) {
   auto st = db.prepare(
-      "SELECT seq, entity_type, entity_id, op, base_rev, data, state, attempts FROM outbox WHERE " +
+      "SELECT seq, entity_type, entity_id, op, base_rev, data, state, attempts, "
+      "coalesce(device_id, '') FROM outbox WHERE " +
       where + " ORDER BY seq LIMIT " + std::to_string(limit));
   std::vector<OutboxEntry> out;
   while (st.step()) {
@@ -380,6 +411,7 @@ std::vector<OutboxEntry> select_outbox(SqliteConn& db, const std::string& where,
     o.data = st.is_null(5) ? json(nullptr) : json::parse(st.view_at(5));
     o.state = st.text_at(6);
     o.attempts = st.int_at(7);
+    o.device_id = st.text_at(8);
     out.push_back(std::move(o));
   }
   return out;

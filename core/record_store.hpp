@@ -53,6 +53,13 @@ struct OutboxEntry {
   nlohmann::json data;  // the full row for upserts
   std::string state;    // queued | inflight
   std::int64_t attempts = 0;
+  std::string device_id;  // the id it was first sent under; empty while never sent
+};
+
+/// When this database last took a new device id, and why (empty `at` when it never did).
+struct ForkInfo {
+  std::string at, previous_device_id, reason;
+  std::int64_t count = 0;
 };
 
 class RecordStore {
@@ -82,6 +89,10 @@ class RecordStore {
   void set_state(Entity e, const std::string& id, const std::string& state,
                  const nlohmann::json& errors = nullptr);
   std::string device_id();
+  /// Replaces the device id with a new one (this database was restored or copied) and notes
+  /// when and why. Returns the new id. The caller holds the transaction.
+  std::string take_new_device_id(const std::string& reason);
+  ForkInfo fork_info();
 
  private:
   std::int64_t next_seq();

@@ -11,6 +11,7 @@
 #include "core/pull.hpp"
 #include "core/push.hpp"
 #include "core/sqlite_db.hpp"
+#include "core/sync_lock.hpp"
 
 namespace craftsync {
 namespace {
@@ -75,13 +76,26 @@ json SyncReport::to_json() const {
             {"duration_ms", duration_ms},
             {"resynced", resynced},
             {"run_id", run_id},
-            {"cancelled", cancelled}};
+            {"cancelled", cancelled},
+            {"forks", forks}};
   if (!error.empty()) j["error"] = error;
+  if (!notice.empty()) j["notice"] = notice;
   return j;
 }
 
 json StatusReport::to_json() const {
+  json forked = nullptr;
+  if (!fork.at.empty())
+    forked = {{"at", fork.at},
+              {"previous_device_id", fork.previous_device_id},
+              {"reason", fork.reason},
+              {"count", fork.count},
+              {"message",
+               "this database was restored from a backup or copied; it syncs as a "
+               "new device since " +
+                   fork.at}};
   return {{"device_id", device_id},
+          {"device_forked", forked},
           {"last_sync_at", last_sync_at.empty() ? json(nullptr) : json(last_sync_at)},
           {"last_attempt_at", last_attempt_at.empty() ? json(nullptr) : json(last_attempt_at)},
           {"last_error", last_error.empty() ? json(nullptr) : json(last_error)},
@@ -109,7 +123,7 @@ json ConnectionReport::to_json() const {
   return j;
 }
 
-SyncEngine::SyncEngine(const std::string& db_path) {
+SyncEngine::SyncEngine(const std::string& db_path) : db_path_(db_path) {
   std::filesystem::path p(db_path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
   db_ = std::make_unique<SqliteConn>(db_path, 5000);
@@ -163,9 +177,15 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
   PushStats pushed;
   PullStats pulled;
   try {
+    SyncLock lock(db_path_);  // one sync at a time per database, across processes
     PushOptions push_opts{options.entities, policy, 500, 20};
     if (progress) progress({"recovering", 0, 0, 0, 0, 0, 0, 0});
     recover_inflight(*db_, *store_, client, push_opts, cancel, pushed);
+    // Nothing is pulled while a change we sent is unanswered: its verdict decides what the
+    // record is, and a pulled state must never be judged against a guess.
+    if (std::int64_t waiting = scalar(*db_, "SELECT count(*) FROM outbox WHERE state = 'inflight'"))
+      throw RemoteError("the server has not answered " + std::to_string(waiting) +
+                        " change(s) sent earlier (it asked to retry); nothing else was synced");
     if (options.direction != Direction::push) {
       PullOptions pull_opts{options.entities, policy, options.page_limit};
       pull_changes(*db_, *store_, client, pull_opts, cancel, pulled, [&](const PullProgress& p) {
@@ -214,14 +234,18 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
   report.rejected = pushed.rejected;
   report.retried = pushed.retried;
   report.held = pushed.held;
+  report.forks = pushed.forks;
+  for (const auto& n : pushed.notices) report.notice += (report.notice.empty() ? "" : "; ") + n;
   client.set_cancel(nullptr);
+  if (pushed.forks > 0) http_.reset();  // its request header names the old device id
   db_->exec("PRAGMA foreign_keys = ON");
   report.duration_ms = static_cast<std::int64_t>(elapsed_s() * 1000);
   {
     auto st = db_->prepare(
         "UPDATE sync_runs SET finished_at = ?2, duration_ms = ?3, ok = ?4, pulled = ?5, pushed = "
         "?6, merged = ?7, "
-        "conflicts = ?8, rejected = ?9, retried = ?10, bytes = ?11, error = ?12 WHERE id = ?1");
+        "conflicts = ?8, rejected = ?9, retried = ?10, bytes = ?11, error = ?12, notice = ?13 "
+        "WHERE id = ?1");
     st.bind(1, report.run_id)
         .bind(2, utc_now_iso())
         .bind(3, report.duration_ms)
@@ -235,6 +259,10 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
       st.bind_null(12);
     else
       st.bind(12, std::string_view(report.error));
+    if (report.notice.empty())
+      st.bind_null(13);
+    else
+      st.bind(13, std::string_view(report.notice));
     st.run();
   }
   if (progress)
@@ -299,6 +327,7 @@ StatusReport SyncEngine::status() {
   s.rejected = scalar(*db_, "SELECT count(*) FROM sync_metadata WHERE state = 'rejected'");
   s.outbox = scalar(*db_, "SELECT count(*) FROM outbox");
   s.open_conflicts = open_conflict_count(*db_);
+  s.fork = store_->fork_info();
   for (Entity e : kEntitiesInFkOrder)
     s.records[static_cast<int>(e)] =
         scalar(*db_, "SELECT count(*) FROM " + std::string(entity_name(e)));
@@ -321,7 +350,8 @@ std::vector<RunRecord> SyncEngine::runs(int limit) {
   auto st = db_->prepare(
       "SELECT id, started_at, trigger, direction, entity, coalesce(error, ''), "
       "coalesce(duration_ms, 0), pulled, "
-      "pushed, merged, conflicts, rejected, ok FROM sync_runs ORDER BY id DESC LIMIT ?1");
+      "pushed, merged, conflicts, rejected, ok, coalesce(notice, '') FROM sync_runs ORDER BY id "
+      "DESC LIMIT ?1");
   st.bind(1, static_cast<std::int64_t>(limit));
   std::vector<RunRecord> out;
   while (st.step()) {
@@ -339,6 +369,7 @@ std::vector<RunRecord> SyncEngine::runs(int limit) {
     r.conflicts = st.int_at(10);
     r.rejected = st.int_at(11);
     r.ok = st.int_at(12) != 0;
+    r.notice = st.text_at(13);
     out.push_back(r);
   }
   return out;

@@ -54,7 +54,9 @@ struct SyncReport {
   std::int64_t skipped = 0, held = 0, pages = 0, bytes = 0;
   std::int64_t duration_ms = 0;
   bool resynced = false;
-  std::string error;  // one line when !ok
+  std::int64_t forks = 0;  // this database took a new device id (it was restored or copied)
+  std::string error;       // one line when !ok
+  std::string notice;      // what a person should know even when ok (e.g. a fork)
   nlohmann::json to_json() const;
 };
 
@@ -65,7 +67,7 @@ struct Statistics {
 
 struct RunRecord {
   std::int64_t id = 0;
-  std::string started_at, trigger, direction, entity, error;
+  std::string started_at, trigger, direction, entity, error, notice;
   std::int64_t duration_ms = 0, pulled = 0, pushed = 0, merged = 0, conflicts = 0, rejected = 0;
   bool ok = false;
 };
@@ -78,6 +80,7 @@ struct StatusReport {
   std::int64_t pending = 0, outbox = 0, open_conflicts = 0, rejected = 0;
   std::int64_t records[3] = {0, 0, 0};
   Statistics stats;
+  ForkInfo fork;  // when this database last took a new device id (restored or copied)
   nlohmann::json to_json() const;
 };
 
@@ -122,6 +125,7 @@ class SyncEngine {
  private:
   HttpClient& http();
 
+  std::string db_path_;
   std::unique_ptr<SqliteConn> db_;
   std::unique_ptr<RecordStore> store_;
   std::unique_ptr<HttpClient> http_;

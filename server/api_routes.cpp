@@ -84,7 +84,11 @@ void install_api_routes(httplib::Server& svr, Storage& storage, const ApiConfig&
       res.set_header("Retry-After", "1");
       send_error(res, 503, "unavailable", "storage is busy or unreachable; retry shortly");
     } catch (const ResyncRequired& e) {
-      send_error(res, 410, "resync_required", e.what());
+      nlohmann::json body = error_body("resync_required", e.what());
+      body["error"]["reason"] = e.reason();
+      body["error"]["head"] = e.head();
+      if (e.restored_head() > 0) body["error"]["restored_head"] = e.restored_head();
+      send_json(res, 410, body);
     } catch (const ProtocolError& e) {
       send_error(res, 400, e.code(), e.what());
     } catch (const std::exception& e) {

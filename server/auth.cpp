@@ -29,12 +29,16 @@ std::string generate_api_key() {
   return "csk_" + to_hex(bytes, sizeof bytes);
 }
 
-std::string hash_api_key(std::string_view key) {
+std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(key.data(), key.size(), digest, &len, EVP_sha256(), nullptr) != 1)
+  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1)
     throw std::runtime_error("sha256 failed");
   return to_hex(digest, len);
+}
+
+std::string hash_api_key(std::string_view key) {
+  return sha256_hex(key);
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

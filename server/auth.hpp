@@ -12,6 +12,9 @@ namespace craftsync::server {
 /// A new random key, e.g. "csk_3f9a...", shown to the operator once.
 std::string generate_api_key();
 
+/// SHA-256 of any bytes, lower-case hex.
+std::string sha256_hex(std::string_view data);
+
 /// SHA-256 of the key, lower-case hex. Keys are high-entropy, so a fast hash is enough.
 std::string hash_api_key(std::string_view key);
 

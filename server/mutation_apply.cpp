@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/clock.hpp"
+#include "server/auth.hpp"
 
 namespace craftsync::server {
 namespace {
@@ -134,9 +135,15 @@ MutationResult apply_delete(WriteTxn& txn, const Mutation& m, const std::optiona
     return r;
   }
   if (!m.base_rev || *m.base_rev != cur->rev) return conflict(m, *cur);
-  if (txn.has_children(m.entity, m.id))
-    return rejected(m, {{"id", "has_children",
-                         "other records still refer to this one; delete or move them first"}});
+  if (txn.has_children(m.entity, m.id)) {
+    // The record stays: the verdict carries it, so that the client can put it back.
+    MutationResult refused =
+        rejected(m, {{"id", "has_children",
+                      "other records still refer to this one; delete or move them first"}});
+    refused.rev = cur->rev;
+    refused.server = cur->data;
+    return refused;
+  }
   txn.remove(m.entity, m.id);
   r.status = Verdict::applied;
   r.rev = txn.rev_of(m.entity, m.id);
@@ -150,42 +157,75 @@ MutationResult apply_mutation(WriteTxn& txn, const Mutation& m) {
   return m.op == Op::upsert ? apply_upsert(txn, m, cur) : apply_delete(txn, m, cur);
 }
 
-std::vector<MutationResult> apply_push(Storage& storage, const PushRequest& request) {
-  std::vector<MutationResult> results;
-  results.reserve(request.mutations.size());
+std::string mutation_fingerprint(const Mutation& m) {
+  json canonical =
+      json::array({entity_name(m.entity), m.id, m.op == Op::upsert ? "upsert" : "delete",
+                   m.base_rev ? json(*m.base_rev) : json(nullptr),
+                   m.op == Op::upsert ? m.data : json(nullptr)});
+  return sha256_hex(canonical.dump());
+}
+
+namespace {
+
+/// A recorded verdict, shown as a fresh one would be: conflicts and refused deletes carry the
+/// record's current row and rev, not the ones they had when they were first judged.
+MutationResult replayed(WriteTxn& txn, const Mutation& m, const std::string& stored) {
+  MutationResult r = parse_mutation_result(json::parse(stored));
+  bool refused_delete = r.status == Verdict::rejected && m.op == Op::remove;
+  if (r.status == Verdict::conflict || refused_delete) {
+    auto cur = txn.current(m.entity, m.id);
+    r.server = cur && !cur->deleted ? cur->data : json(nullptr);
+    if (r.status == Verdict::conflict) r.server_deleted = !cur || cur->deleted;
+    if (cur) r.rev = cur->rev;
+  }
+  return r;
+}
+
+MutationResult forked(const Mutation& m) {
+  MutationResult r;
+  r.seq = m.seq;
+  r.status = Verdict::device_forked;
+  r.message = "seq " + std::to_string(m.seq) +
+              " of this device was already used for a different change: the client database "
+              "was restored from a backup or copied; take a new device id and send it again";
+  return r;
+}
+
+}  // namespace
+
+PushResponse apply_push(Storage& storage, const PushRequest& request) {
+  PushResponse out;
+  out.results.reserve(request.mutations.size());
   try {
     auto txn = storage.begin_write();
     for (const Mutation& m : request.mutations) {
+      std::string fingerprint = mutation_fingerprint(m);
       if (auto prior = txn->device_result(request.device_id, m.seq)) {
-        MutationResult r = parse_mutation_result(json::parse(*prior));
-        if (r.status ==
-            Verdict::conflict) {  // the current row and rev, as a fresh conflict would show
-          auto cur = txn->current(m.entity, m.id);
-          r.server = cur && !cur->deleted ? cur->data : json(nullptr);
-          r.server_deleted = !cur || cur->deleted;
-          if (cur) r.rev = cur->rev;
-        }
-        results.push_back(std::move(r));
+        // Verdicts recorded before fingerprints existed have none, and are trusted as before.
+        bool same = prior->fingerprint.empty() || prior->fingerprint == fingerprint;
+        out.results.push_back(same ? replayed(*txn, m, prior->result_json) : forked(m));
         continue;
       }
       MutationResult r = apply_mutation(*txn, m);
       json stored = to_json(r);
       stored.erase("server");
-      txn->save_device_result(request.device_id, m.seq, stored.dump());
-      results.push_back(std::move(r));
+      txn->save_device_result(request.device_id, m.seq, {stored.dump(), fingerprint});
+      out.results.push_back(std::move(r));
     }
+    out.device_max_seq = txn->device_max_seq(request.device_id);
     txn->commit();
   } catch (const StorageUnavailable& e) {
-    results.clear();
+    out.results.clear();
+    out.device_max_seq = 0;
     for (const Mutation& m : request.mutations) {
       MutationResult r;
       r.seq = m.seq;
       r.status = Verdict::retry;
       r.message = std::string("storage busy, send again: ") + e.what();
-      results.push_back(std::move(r));
+      out.results.push_back(std::move(r));
     }
   }
-  return results;
+  return out;
 }
 
 }  // namespace craftsync::server

@@ -13,9 +13,15 @@ namespace craftsync::server {
 /// Applies one mutation inside `txn` and returns its verdict (never `retry`).
 MutationResult apply_mutation(WriteTxn& txn, const Mutation& m);
 
+/// The fingerprint of a mutation: SHA-256 (hex) of its canonical JSON form
+/// [entity, id, op, base_rev, data], with `data` as the client sent it (keys sorted).
+std::string mutation_fingerprint(const Mutation& m);
+
 /// Applies a push batch atomically: every verdict and the device's sequence commit together.
-/// A mutation already processed for this device gets its recorded verdict back and changes
-/// nothing. A transient storage failure answers `retry` for every mutation of the batch.
-std::vector<MutationResult> apply_push(Storage& storage, const PushRequest& request);
+/// A mutation already processed for this device with the same fingerprint gets its recorded
+/// verdict back and changes nothing; one whose (device, seq) was recorded for different content
+/// gets `device_forked` and changes nothing. A transient storage failure answers `retry` for
+/// every mutation of the batch.
+PushResponse apply_push(Storage& storage, const PushRequest& request);
 
 }  // namespace craftsync::server

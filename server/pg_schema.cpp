@@ -126,8 +126,14 @@ struct Migration {
 };
 
 // Each step takes the schema from to_version - 1 to to_version. Append, never edit.
+// 2: the fingerprint of the mutation each recorded verdict judged (see docs/protocol.md).
+std::string pg_schema_v2_sql() {
+  return "ALTER TABLE device_results ADD COLUMN fingerprint text;";
+}
+
 constexpr Migration kMigrations[] = {
     {1, &pg_schema_v1_sql},
+    {2, &pg_schema_v2_sql},
 };
 static_assert(static_cast<int>(std::size(kMigrations)) == kPgSchemaVersion);
 

@@ -117,34 +117,47 @@ class PgWriteTxn final : public WriteTxn {
   // Device results are read for a batch at once and written at commit: two round trips fewer
   // per mutation inside the serialized section. That is safe because the writers' lock, held
   // since BEGIN, keeps every other server transaction away from them meanwhile.
-  std::optional<std::string> device_result(const std::string& device, std::int64_t seq) override {
+  std::optional<DeviceResult> device_result(const std::string& device, std::int64_t seq) override {
     Known& known = known_[device];
     if (auto it = known.results.find(seq); it != known.results.end()) return it->second;
     if (known.from && seq >= *known.from) return std::nullopt;
     // This seq and every later one: a resent batch is answered by one query, and a new batch
     // learns from one query that none of its seqs was processed.
-    auto r = c_->query("SELECT seq, result FROM device_results WHERE device_id = $1 AND seq >= $2",
-                       {device, std::to_string(seq)});
-    for (int i = 0; i < r.rows(); ++i) known.results.emplace(r.int_at(i, 0), r.text(i, 1));
+    auto r = c_->query(
+        "SELECT seq, result, coalesce(fingerprint, '') FROM device_results "
+        "WHERE device_id = $1 AND seq >= $2",
+        {device, std::to_string(seq)});
+    for (int i = 0; i < r.rows(); ++i)
+      known.results.emplace(r.int_at(i, 0),
+                            DeviceResult{std::string(r.text(i, 1)), std::string(r.text(i, 2))});
     known.from = seq;
     if (auto it = known.results.find(seq); it != known.results.end()) return it->second;
     return std::nullopt;
   }
 
   void save_device_result(const std::string& device, std::int64_t seq,
-                          const std::string& result_json) override {
-    known_[device].results[seq] = result_json;
-    unsaved_.push_back(json::array({device, seq, result_json}));
+                          const DeviceResult& result) override {
+    known_[device].results[seq] = result;
+    unsaved_.push_back(json::array({device, seq, result.result_json, result.fingerprint}));
+    auto& high = unsaved_max_[device];
+    high = std::max(high, seq);
+  }
+
+  std::int64_t device_max_seq(const std::string& device) override {
+    auto r = c_->query("SELECT last_seq FROM devices WHERE device_id = $1", {device});
+    std::int64_t stored = r.rows() > 0 ? r.int_at(0, 0) : 0;
+    auto it = unsaved_max_.find(device);
+    return std::max(stored, it == unsaved_max_.end() ? 0 : it->second);
   }
 
   void commit() override {
     done_ = true;  // whatever COMMIT answers, the transaction is over
     if (!unsaved_.empty()) {
       c_->query(
-          "WITH r AS (SELECT e->>0 AS device_id, (e->>1)::bigint AS seq, e->>2 AS result "
-          "FROM json_array_elements($1::json) e), "
-          "saved AS (INSERT INTO device_results (device_id, seq, result) "
-          "SELECT device_id, seq, result FROM r) "
+          "WITH r AS (SELECT e->>0 AS device_id, (e->>1)::bigint AS seq, e->>2 AS result, "
+          "e->>3 AS fingerprint FROM json_array_elements($1::json) e), "
+          "saved AS (INSERT INTO device_results (device_id, seq, result, fingerprint) "
+          "SELECT device_id, seq, result, fingerprint FROM r) "
           "INSERT INTO devices (device_id, last_seq, last_seen_at) "
           "SELECT device_id, max(seq), $2 FROM r GROUP BY device_id "
           "ON CONFLICT (device_id) DO UPDATE SET "
@@ -160,14 +173,21 @@ class PgWriteTxn final : public WriteTxn {
  private:
   struct Known {
     std::optional<std::int64_t> from;  // every seq >= from is in `results` if it exists
-    std::map<std::int64_t, std::string> results;
+    std::map<std::int64_t, DeviceResult> results;
   };
 
   PgPool::Lease c_;
   bool done_ = false;
   std::map<std::string, Known> known_;  // device -> its results seen in this transaction
-  json unsaved_ = json::array();        // [device, seq, result] rows to write at commit
+  json unsaved_ = json::array();  // [device, seq, result, fingerprint] rows to write at commit
+  std::map<std::string, std::int64_t> unsaved_max_;  // device -> highest seq in unsaved_
 };
+
+/// A server_meta value as a bigint column (0 when the key is absent).
+std::string meta_value(const char* key) {
+  return std::string("coalesce((SELECT value::bigint FROM server_meta WHERE key = '") + key +
+         "'), 0)";
+}
 
 std::string entity_array(const std::vector<Entity>& entities) {
   std::string out = "{";
@@ -196,18 +216,19 @@ class PgStorage final : public Storage {
 
   ChangeSlice changes(std::int64_t after, int limit, const std::vector<Entity>& entities) override {
     // One statement, so head, horizon and rows come from one snapshot.
-    static const std::string kAll =
-        "SELECT h.rev, m.value, c.rev, c.entity, c.entity_id, c.deleted, c.data "
-        "FROM rev_counter h CROSS JOIN server_meta m LEFT JOIN LATERAL ("
-        "SELECT rev, entity, entity_id, deleted, data FROM change_log WHERE rev > $1 "
-        "ORDER BY rev LIMIT $2) c ON true "
-        "WHERE h.id = 1 AND m.key = 'tombstone_horizon' ORDER BY c.rev";
+    static const std::string kHead =
+        "SELECT h.rev, " + meta_value("tombstone_horizon") + ", " + meta_value("restore_horizon") +
+        ", " + meta_value("restored_head") +
+        ", c.rev, c.entity, c.entity_id, c.deleted, c.data FROM rev_counter h LEFT JOIN LATERAL (";
+    static const std::string kAll = kHead +
+                                    "SELECT rev, entity, entity_id, deleted, data FROM change_log "
+                                    "WHERE rev > $1 ORDER BY rev LIMIT $2) c ON true "
+                                    "WHERE h.id = 1 ORDER BY c.rev";
     static const std::string kFiltered =
-        "SELECT h.rev, m.value, c.rev, c.entity, c.entity_id, c.deleted, c.data "
-        "FROM rev_counter h CROSS JOIN server_meta m LEFT JOIN LATERAL ("
+        kHead +
         "SELECT rev, entity, entity_id, deleted, data FROM change_log WHERE rev > $1 "
         "AND entity = ANY($3::text[]) ORDER BY rev LIMIT $2) c ON true "
-        "WHERE h.id = 1 AND m.key = 'tombstone_horizon' ORDER BY c.rev";
+        "WHERE h.id = 1 ORDER BY c.rev";
     std::string after_text = std::to_string(after), limit_text = std::to_string(limit + 1);
     std::string filter = entity_array(entities);
     return pool_.run([&](PgPool::Lease& c) {
@@ -216,22 +237,19 @@ class PgStorage final : public Storage {
       if (r.rows() == 0) throw std::runtime_error("the rev counter row is missing");
       ChangeSlice out;
       out.head = r.int_at(0, 0);
-      std::int64_t horizon = std::stoll(std::string(r.text(0, 1)));
-      if (after > 0 && after < horizon)
-        throw ResyncRequired("cursor is older than the tombstone horizon; re-snapshot from 0");
-      if (after > out.head)
-        throw ResyncRequired("cursor is ahead of this server's change log; re-snapshot from 0");
-      int n = r.is_null(0, 2) ? 0 : r.rows();
+      check_cursor(after, out.head, r.int_at(0, 1), r.int_at(0, 2), r.int_at(0, 3));
+      out.epoch = r.int_at(0, 2);
+      int n = r.is_null(0, 4) ? 0 : r.rows();
       out.has_more = n > limit;
       n = std::min(n, limit);
       out.entries.reserve(static_cast<std::size_t>(n));
       for (int i = 0; i < n; ++i) {
         ChangeEntry e;
-        e.rev = r.int_at(i, 2);
-        e.entity = parse_entity(r.text(i, 3)).value_or(Entity::customers);
-        e.id = r.text(i, 4);
-        e.deleted = r.bool_at(i, 5);
-        e.data_json = e.deleted || r.is_null(i, 6) ? "null" : std::string(r.text(i, 6));
+        e.rev = r.int_at(i, 4);
+        e.entity = parse_entity(r.text(i, 5)).value_or(Entity::customers);
+        e.id = r.text(i, 6);
+        e.deleted = r.bool_at(i, 7);
+        e.data_json = e.deleted || r.is_null(i, 8) ? "null" : std::string(r.text(i, 8));
         out.entries.push_back(std::move(e));
       }
       return out;
@@ -321,6 +339,22 @@ class PgStorage final : public Storage {
     }
     txn->commit();
     return count;
+  }
+
+  RestoreMark mark_restored(std::int64_t gap) override {
+    auto txn = pool_.run(
+        [](PgPool::Lease& lease) { return std::make_unique<PgWriteTxn>(std::move(lease)); });
+    PgConn& c = txn->conn();
+    RestoreMark mark;
+    mark.restored_head = c.query("SELECT rev FROM rev_counter WHERE id = 1").int_at(0, 0);
+    mark.horizon = mark.restored_head + gap;
+    c.query("UPDATE rev_counter SET rev = $1 WHERE id = 1", {std::to_string(mark.horizon)});
+    c.query(
+        "INSERT INTO server_meta (key, value) VALUES ('restore_horizon', $1), "
+        "('restored_head', $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        {std::to_string(mark.horizon), std::to_string(mark.restored_head)});
+    txn->commit();
+    return mark;
   }
 
  private:

@@ -218,6 +218,16 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 36500.0));
 
+  auto* restored = app.add_subcommand(
+      "after-restore",
+      "run once on a database restored from a backup, before serving it: every client "
+      "re-snapshots (keeping its outbox) and no rev is ever issued twice");
+  restored->fallthrough();
+  std::int64_t rev_gap = 1'000'000'000;
+  restored->add_option("--rev-gap", rev_gap, "how far to move the rev counter past its head")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t(1), std::int64_t(1'000'000'000'000)));
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (o.db.empty())
@@ -245,6 +255,15 @@ int main(int argc, char** argv) {
       auto cutoff = craftsync::unix_now_ms() - static_cast<std::int64_t>(older_days * 86400000.0);
       std::printf("dropped %lld tombstones\n",
                   static_cast<long long>(storage->purge_tombstones(cutoff)));
+      return 0;
+    }
+    if (*restored) {
+      auto storage = open_storage(o.db, 1);
+      cs::RestoreMark mark = storage->mark_restored(rev_gap);
+      std::printf(
+          "restored database had head %lld; revs now continue from %lld, and every "
+          "client re-snapshots at its next sync\n",
+          static_cast<long long>(mark.restored_head), static_cast<long long>(mark.horizon));
       return 0;
     }
     return serve(o);

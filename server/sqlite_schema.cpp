@@ -1,5 +1,7 @@
 #include "server/sqlite_schema.hpp"
 
+#include <stdexcept>
+
 #include "core/entity.hpp"
 
 namespace craftsync::server {
@@ -89,10 +91,15 @@ std::string triggers_for(Entity e) {
 
 }  // namespace
 
-std::string sqlite_schema_sql() {
-  std::string sql = kBaseTables;
-  for (Entity e : kEntitiesInFkOrder) sql += triggers_for(e);
-  return sql;
+std::string sqlite_migration_sql(int to) {
+  if (to == 1) {
+    std::string sql = kBaseTables;
+    for (Entity e : kEntitiesInFkOrder) sql += triggers_for(e);
+    return sql;
+  }
+  // 2: the fingerprint of the mutation each recorded verdict judged (see docs/protocol.md).
+  if (to == 2) return "ALTER TABLE device_results ADD COLUMN fingerprint TEXT;";
+  throw std::logic_error("no SQLite migration to version " + std::to_string(to));
 }
 
 }  // namespace craftsync::server

@@ -6,9 +6,10 @@
 
 namespace craftsync::server {
 
-inline constexpr int kSqliteSchemaVersion = 1;
+inline constexpr int kSqliteSchemaVersion = 2;
 
-/// The full DDL for a new database (tables, indexes and change-log triggers).
-std::string sqlite_schema_sql();
+/// The DDL that takes a database from schema version `to - 1` to `to` (1: the whole schema of
+/// a new database: tables, indexes and change-log triggers).
+std::string sqlite_migration_sql(int to);
 
 }  // namespace craftsync::server

@@ -121,18 +121,21 @@ class SqliteWriteTxn final : public WriteTxn {
     return up.int_at(0);
   }
 
-  std::optional<std::string> device_result(const std::string& device, std::int64_t seq) override {
-    auto st = c_->prepare("SELECT result FROM device_results WHERE device_id = ?1 AND seq = ?2");
+  std::optional<DeviceResult> device_result(const std::string& device, std::int64_t seq) override {
+    auto st = c_->prepare(
+        "SELECT result, coalesce(fingerprint, '') FROM device_results WHERE device_id = ?1 AND "
+        "seq = ?2");
     st.bind(1, std::string_view(device)).bind(2, seq);
     if (!st.step()) return std::nullopt;
-    return st.text_at(0);
+    return DeviceResult{st.text_at(0), st.text_at(1)};
   }
 
   void save_device_result(const std::string& device, std::int64_t seq,
-                          const std::string& result_json) override {
-    auto st =
-        c_->prepare("INSERT INTO device_results (device_id, seq, result) VALUES (?1, ?2, ?3)");
-    st.bind(1, std::string_view(device)).bind(2, seq).bind(3, std::string_view(result_json));
+                          const DeviceResult& result) override {
+    auto st = c_->prepare(
+        "INSERT INTO device_results (device_id, seq, result, fingerprint) VALUES (?1, ?2, ?3, ?4)");
+    st.bind(1, std::string_view(device)).bind(2, seq).bind(3, std::string_view(result.result_json));
+    st.bind(4, std::string_view(result.fingerprint));
     st.run();
     auto dev = c_->prepare(
         "INSERT INTO devices (device_id, last_seq, last_seen_at) VALUES (?1, ?2, ?3) "
@@ -140,6 +143,12 @@ class SqliteWriteTxn final : public WriteTxn {
         "last_seen_at = excluded.last_seen_at");
     dev.bind(1, std::string_view(device)).bind(2, seq).bind(3, utc_now_iso());
     dev.run();
+  }
+
+  std::int64_t device_max_seq(const std::string& device) override {
+    auto st = c_->prepare("SELECT last_seq FROM devices WHERE device_id = ?1");
+    st.bind(1, std::string_view(device));
+    return st.step() ? st.int_at(0) : 0;
   }
 
   void commit() override {
@@ -173,18 +182,25 @@ class SqliteStorage final : public Storage {
       : pool_(path, pool_size, busy_timeout_ms) {
     auto c = pool_.acquire();
     c->exec("PRAGMA journal_mode = WAL");
-    auto v = c->prepare("PRAGMA user_version");
-    v.step();
-    std::int64_t version = v.int_at(0);
+    auto read_version = [&c] {
+      auto v = c->prepare("PRAGMA user_version");
+      v.step();
+      return v.int_at(0);
+    };
+    std::int64_t version = read_version();
     if (version > kSqliteSchemaVersion)
       throw std::runtime_error(path + " has schema version " + std::to_string(version) +
                                ", newer than this server understands (" +
                                std::to_string(kSqliteSchemaVersion) + "); upgrade the server");
-    if (version == 0) {
+    // Each step takes the schema from version N - 1 to N in one transaction; the version is read
+    // again under the write lock, so two servers opening one file migrate it once.
+    for (std::int64_t to = version + 1; to <= kSqliteSchemaVersion; ++to) {
       c->exec("BEGIN IMMEDIATE");
       try {
-        c->exec(sqlite_schema_sql());
-        c->exec("PRAGMA user_version = " + std::to_string(kSqliteSchemaVersion));
+        if (read_version() < to) {
+          c->exec(sqlite_migration_sql(static_cast<int>(to)));
+          c->exec("PRAGMA user_version = " + std::to_string(to));
+        }
         c->exec("COMMIT");
       } catch (...) {
         c->exec("ROLLBACK");
@@ -208,15 +224,18 @@ class SqliteStorage final : public Storage {
       h.step();
       out.head = h.int_at(0);
     }
-    std::int64_t horizon = 0;
+    std::int64_t horizons[3] = {0, 0, 0};
     {
-      auto m = c->prepare("SELECT value FROM server_meta WHERE key = 'tombstone_horizon'");
-      if (m.step()) horizon = std::stoll(m.text_at(0));
+      auto m = c->prepare(
+          "SELECT key, CAST(value AS INTEGER) FROM server_meta WHERE key IN "
+          "('tombstone_horizon', 'restore_horizon', 'restored_head')");
+      while (m.step()) {
+        std::string_view key = m.view_at(0);
+        horizons[key == "tombstone_horizon" ? 0 : key == "restore_horizon" ? 1 : 2] = m.int_at(1);
+      }
     }
-    if (after > 0 && after < horizon)
-      throw ResyncRequired("cursor is older than the tombstone horizon; re-snapshot from 0");
-    if (after > out.head)
-      throw ResyncRequired("cursor is ahead of this server's change log; re-snapshot from 0");
+    check_cursor(after, out.head, horizons[0], horizons[1], horizons[2]);
+    out.epoch = horizons[1];
 
     std::string filter;
     if (!entities.empty()) {
@@ -340,6 +359,33 @@ class SqliteStorage final : public Storage {
       }
       c->exec("COMMIT");
       return count;
+    } catch (...) {
+      c->exec("ROLLBACK");
+      throw;
+    }
+  }
+
+  RestoreMark mark_restored(std::int64_t gap) override {
+    auto c = pool_.acquire();
+    c->exec("BEGIN IMMEDIATE");
+    try {
+      RestoreMark mark;
+      {
+        auto h = c->prepare("SELECT rev FROM rev_counter WHERE id = 1");
+        h.step();
+        mark.restored_head = h.int_at(0);
+      }
+      mark.horizon = mark.restored_head + gap;
+      auto up = c->prepare("UPDATE rev_counter SET rev = ?1 WHERE id = 1");
+      up.bind(1, mark.horizon);
+      up.run();
+      auto meta = c->prepare(
+          "INSERT INTO server_meta (key, value) VALUES ('restore_horizon', ?1), "
+          "('restored_head', ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+      meta.bind(1, std::to_string(mark.horizon)).bind(2, std::to_string(mark.restored_head));
+      meta.run();
+      c->exec("COMMIT");
+      return mark;
     } catch (...) {
       c->exec("ROLLBACK");
       throw;

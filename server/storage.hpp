@@ -27,10 +27,25 @@ std::optional<Role> parse_role(std::string_view s);
 /// A transient storage failure (busy database, broken connection): the request may be retried.
 using StorageUnavailable = craftsync::TransientError;
 
-/// The client's cursor is older than the tombstone horizon: it must re-snapshot.
+/// The client's cursor cannot be continued: it must re-snapshot from 0. `reason` says why:
+/// "horizon" (older than the newest purged tombstone), "ahead" (past this server's head: the
+/// database was replaced or restored), or "restored" (from before `after-restore` was run).
+/// `head` is the server's head then, and `restored_head` the head the restored database had.
 class ResyncRequired : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  ResyncRequired(std::string reason, const std::string& message, std::int64_t head = 0,
+                 std::int64_t restored_head = 0)
+      : std::runtime_error(message),
+        reason_(std::move(reason)),
+        head_(head),
+        restored_head_(restored_head) {}
+  const std::string& reason() const { return reason_; }
+  std::int64_t head() const { return head_; }
+  std::int64_t restored_head() const { return restored_head_; }
+
+ private:
+  std::string reason_;
+  std::int64_t head_, restored_head_;
 };
 
 /// The state of one record as the change log sees it.
@@ -52,7 +67,8 @@ struct ChangeEntry {
 struct ChangeSlice {
   std::vector<ChangeEntry> entries;
   bool has_more = false;
-  std::int64_t head = 0;  // newest rev when the slice was read
+  std::int64_t head = 0;   // newest rev when the slice was read
+  std::int64_t epoch = 0;  // the restore horizon: 0, or where `after-restore` restarted revs
 };
 
 struct ApiKeyInfo {
@@ -60,6 +76,24 @@ struct ApiKeyInfo {
   std::string label;
   Role role = Role::read;
   std::string created_at;
+};
+
+/// The cursor rules of a pull, written once for every backend. Throws ResyncRequired when a
+/// cursor `after` cannot be continued, given the head and the server's horizons (0 when unset).
+void check_cursor(std::int64_t after, std::int64_t head, std::int64_t tombstone_horizon,
+                  std::int64_t restore_horizon, std::int64_t restored_head);
+
+/// A recorded push verdict: its JSON text, and the fingerprint of the mutation it judged
+/// (empty for verdicts recorded before fingerprints existed).
+struct DeviceResult {
+  std::string result_json;
+  std::string fingerprint;
+};
+
+/// What `after-restore` did: the head the restored database had, and the new horizon.
+struct RestoreMark {
+  std::int64_t restored_head = 0;
+  std::int64_t horizon = 0;
 };
 
 /// One write transaction. Everything done through it commits together or not at all.
@@ -79,10 +113,13 @@ class WriteTxn {
   virtual std::int64_t next_number(Entity e) = 0;
   /// Whether a server number is already used (an admin may have inserted rows by hand).
   virtual bool number_taken(Entity e, const std::string& number) = 0;
-  /// The verdict recorded for (device, seq), as JSON text, if that mutation was processed.
-  virtual std::optional<std::string> device_result(const std::string& device, std::int64_t seq) = 0;
+  /// The verdict recorded for (device, seq), if that mutation was processed.
+  virtual std::optional<DeviceResult> device_result(const std::string& device,
+                                                    std::int64_t seq) = 0;
   virtual void save_device_result(const std::string& device, std::int64_t seq,
-                                  const std::string& result_json) = 0;
+                                  const DeviceResult& result) = 0;
+  /// The highest seq recorded for the device (0 if none), counting this transaction's saves.
+  virtual std::int64_t device_max_seq(const std::string& device) = 0;
   virtual void commit() = 0;
 };
 
@@ -112,6 +149,11 @@ class Storage {
   /// Drops tombstones older than the cutoff; returns how many. Cursors before the newest
   /// dropped tombstone then get ResyncRequired.
   virtual std::int64_t purge_tombstones(std::int64_t older_than_unix_ms) = 0;
+
+  /// For a database restored from a backup: moves the rev counter `gap` past its head and makes
+  /// every older cursor re-snapshot (reason "restored"), so that no rev a client saw before the
+  /// restore is ever issued again for other content.
+  virtual RestoreMark mark_restored(std::int64_t gap) = 0;
 };
 
 /// Opens (creating and migrating as needed) the SQLite backend. `busy_timeout_ms` bounds how

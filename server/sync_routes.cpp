@@ -56,7 +56,8 @@ std::string render_page(const ChangeSlice& slice, std::int64_t after) {
   std::int64_t next = slice.entries.empty() ? after : slice.entries.back().rev;
   body += "],\"next\":\"" + std::to_string(next) + "\",\"has_more\":";
   body += slice.has_more ? "true" : "false";
-  body += ",\"head\":" + std::to_string(slice.head) + "}";
+  body += ",\"head\":" + std::to_string(slice.head);
+  body += ",\"epoch\":" + std::to_string(slice.epoch) + "}";
   return body;
 }
 
@@ -94,10 +95,12 @@ void install_sync_routes(httplib::Server& svr, Storage& storage) {
     auto body = parse_body(req, res);
     if (!body) return;
     PushRequest push = parse_push_request(*body);
-    auto results = apply_push(storage, push);
+    PushResponse outcome = apply_push(storage, push);
     json out = json::array();
-    for (const auto& r : results) out.push_back(to_json(r));
-    send_json(res, 200, {{"results", std::move(out)}});
+    for (const auto& r : outcome.results) out.push_back(to_json(r));
+    json answer = {{"results", std::move(out)}};
+    if (outcome.device_max_seq > 0) answer["device_max_seq"] = outcome.device_max_seq;
+    send_json(res, 200, answer);
   });
 }
 

@@ -2,6 +2,7 @@
 // A real engine with its own temporary database, pointed at a ServerProcess. Not shared
 // between threads.
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -13,12 +14,41 @@ namespace craftsync::test {
 class TestClient {
  public:
   explicit TestClient(const ServerProcess& server) : TestClient(server.url(), server.admin_key()) {}
-  TestClient(const std::string& url, const std::string& key) {
-    engine_ = std::make_unique<SyncEngine>(dir_.file("client.db"));
-    point_at(url, key);
+  TestClient(const std::string& url, const std::string& key, const std::string& copy_of = "") {
+    if (!copy_of.empty()) std::filesystem::copy_file(copy_of, db_path());
+    url_ = url;
+    key_ = key;
+    open();
+  }
+
+  /// A second laptop with a copy of this database file (as `cp` would make it).
+  TestClient(const ServerProcess& server, const std::string& copy_of)
+      : TestClient(server.url(), server.admin_key(), copy_of) {}
+
+  /// Closes the database (SQLite folds its WAL back into the file), so that the file alone is
+  /// the whole database and can be copied.
+  void close() { engine_.reset(); }
+  void open() {
+    engine_ = std::make_unique<SyncEngine>(db_path());
+    point_at(url_, key_);
+  }
+  /// Copies the database file, as a backup would.
+  void backup_to(const std::string& path) {
+    close();
+    std::filesystem::copy_file(db_path(), path, std::filesystem::copy_options::overwrite_existing);
+    open();
+  }
+  /// Puts a backup back in place of the database file.
+  void restore_from(const std::string& path) {
+    close();
+    for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(db_path() + suffix);
+    std::filesystem::copy_file(path, db_path(), std::filesystem::copy_options::overwrite_existing);
+    open();
   }
 
   void point_at(const std::string& url, const std::string& key) {
+    url_ = url;
+    key_ = key;
     RemoteConfig r;
     r.url = url;
     r.api_key = key;
@@ -48,6 +78,7 @@ class TestClient {
 
  private:
   TempDir dir_;
+  std::string url_, key_;
   CancelToken cancel_;
   std::unique_ptr<SyncEngine> engine_;
 };
