@@ -161,12 +161,21 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
   }
   bool equals_remote = (!final_state && !remote) ||
                        (final_state && remote && same_user_fields(c.entity, *final_state, *remote));
+  // The record may have come back to life on the server while the conflict waited (someone
+  // restored it): whatever is kept carries the numbers the server gave it.
+  if (final_state && remote) take_server_owned_fields(c.entity, *remote, *final_state);
   if (final_state) {
+    if (!bring_back_parents(db, store, c.entity, *final_state))
+      throw UserError("the " + std::string(entity_name(c.entity)) +
+                      " kept here refers to a record "
+                      "this client has deleted and already sent; sync once more, then resolve");
     // When nothing is left to push, the record is the server's row, timestamps and all.
     store.write_row(c.entity, c.entity_id, equals_remote && remote ? *remote : *final_state);
   } else {
-    // The delete stands: what still refers to the record goes too (kept in history).
-    discard_descendants(db, store, c.entity, c.entity_id);
+    // The server's delete stands: what still refers to the record locally goes too (kept in
+    // history). Our own delete stands: it is pushed, and the server refuses it if records
+    // there still refer to this one (the record then comes back, marked rejected).
+    if (!remote) discard_descendants(db, store, c.entity, c.entity_id);
     store.delete_row(c.entity, c.entity_id);
   }
 
@@ -195,9 +204,13 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
     if (final_state && !remote) requeue_refused_descendants(db, store, c.entity, c.entity_id);
   }
 
+  // The history keeps the local side as it was when the person decided (they may have edited
+  // the record while it waited), so that whatever their choice dropped can be restored.
   auto done = db.prepare(
-      "UPDATE sync_conflicts SET resolved = 1, resolution = ?2, resolved_at = ?3 WHERE id = ?1");
+      "UPDATE sync_conflicts SET resolved = 1, resolution = ?2, resolved_at = ?3, local = ?4 "
+      "WHERE id = ?1");
   done.bind(1, id).bind(2, resolution.get<std::string>()).bind(3, utc_now_iso());
+  done.bind(4, local ? local->dump() : std::string("null"));
   done.run();
   txn.commit();
 }

@@ -58,6 +58,36 @@ std::vector<RecordRef> refs_from_json(const json& j) {
   return out;
 }
 
+bool bring_back_parents(SqliteConn& db, RecordStore& store, Entity e, const json& row) {
+  for (const FieldSpec& f : fields_of(e)) {
+    if (f.kind != FieldKind::reference || !f.references) continue;
+    auto it = row.find(f.name);
+    if (it == row.end() || !it->is_string()) continue;
+    Entity parent = *f.references;
+    std::string id = it->get<std::string>();
+    if (store.read_row(parent, id)) continue;
+    auto info = store.sync_info(parent, id);
+    if (!info || !info->base.is_object() || !info->remote_version) return false;
+    bool only_queued_delete = false;
+    for (const auto& o : store.outbox_for(parent, id)) {
+      if (o.state != "queued") return false;
+      only_queued_delete = o.op == Op::remove;
+    }
+    if (!only_queued_delete) return false;
+    if (!bring_back_parents(db, store, parent, info->base)) return false;
+    auto drop = db.prepare("DELETE FROM outbox WHERE entity_type = ?1 AND entity_id = ?2");
+    drop.bind(1, entity_name(parent)).bind(2, std::string_view(id));
+    drop.run();
+    store.write_row(parent, id, info->base);
+    auto meta = db.prepare(
+        "UPDATE sync_metadata SET state = 'synced', base = NULL, errors = NULL "
+        "WHERE entity_type = ?1 AND entity_id = ?2");
+    meta.bind(1, entity_name(parent)).bind(2, std::string_view(id));
+    meta.run();
+  }
+  return true;
+}
+
 std::string sync_state_of(SqliteConn& db, Entity e, const std::string& id) {
   auto st = db.prepare("SELECT state FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2");
   st.bind(1, entity_name(e)).bind(2, std::string_view(id));

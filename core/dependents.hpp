@@ -45,6 +45,13 @@ void discard_descendants(SqliteConn& db, RecordStore& store, Entity e, const std
 void requeue_refused_descendants(SqliteConn& db, RecordStore& store, Entity e,
                                  const std::string& id);
 
+/// Before a row is put back locally (a person kept the server's side of a conflict), the
+/// records it refers to must exist. One that this client deleted but has not yet sent (a queued
+/// delete) comes back as it was when both sides last agreed, its delete dropped: the server
+/// would refuse that delete anyway while this row refers to it. Returns false when a referred
+/// record can not be brought back (unknown here, or its delete is already in flight).
+bool bring_back_parents(SqliteConn& db, RecordStore& store, Entity e, const nlohmann::json& row);
+
 /// The local sync state of a record ("" when it has no bookkeeping row).
 std::string sync_state_of(SqliteConn& db, Entity e, const std::string& id);
 

@@ -49,6 +49,14 @@ bool is_user_field(const FieldSpec& f) {
   return f.kind != FieldKind::timestamp && f.kind != FieldKind::server_number;
 }
 
+void take_server_owned_fields(Entity e, const json& remote, json& row) {
+  for (const FieldSpec& f : fields_of(e)) {
+    if (f.kind != FieldKind::server_number && f.name != "created_at") continue;
+    auto it = remote.find(f.name);
+    if (it != remote.end() && !it->is_null()) row[std::string(f.name)] = *it;
+  }
+}
+
 bool same_user_fields(Entity e, const json& a, const json& b) {
   for (const FieldSpec& f : fields_of(e)) {
     if (!is_user_field(f)) continue;

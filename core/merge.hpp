@@ -51,6 +51,10 @@ struct MergeResult {
 MergeResult merge_records(Entity e, const RecordState& base, const RecordState& local,
                           const RecordState& remote, ConflictPolicy policy);
 
+/// Puts the fields the server owns (its numbers, the creation time) from `remote` into `row`,
+/// where the remote side has them: a row that is pushed as an update keeps the server's.
+void take_server_owned_fields(Entity e, const nlohmann::json& remote, nlohmann::json& row);
+
 /// True when two rows agree on every user field (timestamps and server numbers ignored).
 bool same_user_fields(Entity e, const nlohmann::json& a, const nlohmann::json& b);
 

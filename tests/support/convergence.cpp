@@ -8,7 +8,7 @@ namespace craftsync::test {
 
 using nlohmann::json;
 
-Rows server_rows(const std::string& url, const std::string& key, Entity e) {
+Rows server_rows(const std::string& url, const std::string& key, Entity e, bool with_rev) {
   HttpClient http(url, key);
   Rows rows;
   std::string after;
@@ -19,7 +19,7 @@ Rows server_rows(const std::string& url, const std::string& key, Entity e) {
                                " failed: " + std::to_string(a.status) + " " + a.body);
     json page = a.json();
     for (auto& r : page["records"]) {
-      r.erase("rev");
+      if (!with_rev) r.erase("rev");
       std::string id = r["id"];
       rows[id] = std::move(r);
     }

@@ -21,8 +21,9 @@ namespace craftsync::test {
 
 using Rows = std::map<std::string, nlohmann::json>;  // id -> row (id and every field, no rev)
 
-/// Every live row of an entity on the server, read through the admin list route.
-Rows server_rows(const std::string& url, const std::string& key, Entity e);
+/// Every live row of an entity on the server, read through the admin list route (with its
+/// "rev" when `with_rev`).
+Rows server_rows(const std::string& url, const std::string& key, Entity e, bool with_rev = false);
 /// Every row of an entity in a client's local database.
 Rows client_rows(SyncEngine& engine, Entity e);
 
