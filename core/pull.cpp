@@ -72,8 +72,10 @@ class PageApplier {
     meta_delete_ = db_.cached(kMetaDelete);
   }
 
+  /// Applies a page and its cursor in one transaction; `total` counts it only once committed.
   void apply(const PulledPage& page, const std::vector<Entity>& cursor_entities, bool resync,
-             PullStats& stats) {
+             PullStats& total) {
+    PullStats stats;
     SqliteTxn txn(db_);
     resync_ = resync;
     std::string now = utc_now_iso();
@@ -117,6 +119,10 @@ class PageApplier {
     }
     note_rev_seen(db_, std::stoll(page.next));
     txn.commit();
+    total.pulled += stats.pulled;
+    total.skipped += stats.skipped;
+    total.merged += stats.merged;
+    total.conflicts += stats.conflicts;
   }
 
   /// Tombstones deferred earlier (this pull, or one that crashed), decided now that every page

@@ -126,14 +126,18 @@ json ConnectionReport::to_json() const {
 SyncEngine::SyncEngine(const std::string& db_path) : db_path_(db_path) {
   std::filesystem::path p(db_path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
-  db_ = std::make_unique<SqliteConn>(db_path, 5000);
-  enable_wal(*db_);
-  db_->exec("PRAGMA cache_size = -32768");  // 32 MiB: the pull's B-tree work stays in memory
-  db_->exec(
-      "PRAGMA wal_autocheckpoint = 8192");  // checkpoint (and fsync) every 32 MiB of WAL, not 4
-  migrate_local_schema(*db_);
-  store_ = std::make_unique<RecordStore>(*db_);
-  store_->device_id();
+  try {
+    db_ = std::make_unique<SqliteConn>(db_path, 5000);
+    enable_wal(*db_);
+    db_->exec("PRAGMA cache_size = -32768");  // 32 MiB: the pull's B-tree work stays in memory
+    db_->exec(
+        "PRAGMA wal_autocheckpoint = 8192");  // checkpoint (and fsync) every 32 MiB of WAL, not 4
+    migrate_local_schema(*db_);
+    store_ = std::make_unique<RecordStore>(*db_);
+    store_->device_id();
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot open the local database " + db_path + ": " + e.what());
+  }
 }
 
 SyncEngine::~SyncEngine() = default;

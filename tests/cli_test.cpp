@@ -1,6 +1,9 @@
 // The craftsync CLI as a user and a script see it.
 
 #include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include <catch2/catch.hpp>
 
@@ -84,7 +87,7 @@ TEST_CASE("CLI: errors are one line on stderr with a non-zero exit", "[cli]") {
   for (const auto& c : cases) {
     INFO(c.args[0] << " " << c.args[1]);
     auto r = run_cli(with_db(dir, server, c.args));
-    CHECK(r.exit_code != 0);
+    CHECK(r.exit_code == 1);  // a bad command or a refused edit (docs/cli.md)
     CHECK(one_line(r.err));
     CHECK(r.err.find(c.phrase) != std::string::npos);
     CHECK(r.out.empty());
@@ -177,4 +180,92 @@ TEST_CASE(
   CHECK(insecure.exit_code == 0);
   CHECK(json::parse(insecure.out)["ok"] == true);
   CHECK(insecure.err.find("warning: TLS certificate verification is off") != std::string::npos);
+}
+
+namespace {
+
+/// Runs the CLI as a user who may read but not write the database (root ignores file modes, so
+/// as root the CLI runs as nobody instead).
+CliResult run_cli_read_only(const std::string& db, std::vector<std::string> args) {
+  std::vector<std::string> cmd;
+  if (geteuid() == 0)
+    cmd = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+  cmd.push_back(cli_binary());
+  cmd.push_back("--db");
+  cmd.push_back(db);
+  cmd.insert(cmd.end(), args.begin(), args.end());
+  CliResult r;
+  r.out = run_program(cmd, &r.exit_code);
+  return r;
+}
+
+/// Runs the CLI with a file-size limit, as on a disk that fills up: writes past it fail with
+/// EFBIG (SIGXFSZ is ignored, as it is inherited across exec).
+CliResult run_cli_disk_full(std::vector<std::string> args, int kib) {
+  std::string line =
+      "trap '' XFSZ; ulimit -f " + std::to_string(kib) + "; exec '" + cli_binary() + "'";
+  for (const auto& a : args) line += " '" + a + "'";
+  CliResult r;
+  r.out = run_program({"/bin/bash", "-c", line}, &r.exit_code);
+  return r;
+}
+
+void check_one_json_error(const CliResult& r, int code) {
+  INFO(r.out);
+  CHECK(r.exit_code == code);
+  json j = json::parse(r.out);  // stdout is exactly one JSON object
+  REQUIRE(j.is_object());
+  CHECK(j["ok"] == false);
+  CHECK_FALSE(j["error"].get<std::string>().empty());
+}
+
+}  // namespace
+
+TEST_CASE("CLI: with --json every failure is one JSON object, with the documented exit code",
+          "[cli]") {
+  ServerProcess server(server_args({"--seed-demo", "400", "--quiet"}));
+  TempDir dir;
+  std::filesystem::permissions(dir.path(), std::filesystem::perms::all);
+  std::string db = dir.file("cli.db");
+  REQUIRE(run_cli(with_db(dir, server, {"create", "customers", "name=Before"})).exit_code == 0);
+  // Readable by all, writable by nobody but root (and root runs the CLI as nobody).
+  std::filesystem::permissions(db, std::filesystem::perms::owner_read |
+                                       std::filesystem::perms::group_read |
+                                       std::filesystem::perms::others_read);
+
+  SECTION("a read-only database") {
+    auto sync = run_cli_read_only(
+        db, {"--remote", server.url(), "--api-key", server.admin_key(), "--json", "sync"});
+    check_one_json_error(sync, 2);  // a sync that could not complete
+    auto create = run_cli_read_only(db, {"--json", "create", "customers", "name=After"});
+    check_one_json_error(create, 1);  // a refused edit
+    std::string why = json::parse(create.out)["error"];
+    CHECK(why.find(db) != std::string::npos);
+    CHECK(why.find("read-only") != std::string::npos);
+  }
+  SECTION("a disk that fills up during a first sync") {
+    std::string fresh = dir.file("fresh.db");
+    auto r = run_cli_disk_full({"--db", fresh, "--remote", server.url(), "--api-key",
+                                server.admin_key(), "--json", "sync"},
+                               160);
+    check_one_json_error(r, 2);
+    json j = json::parse(r.out);
+    CHECK(j["pulled"].get<long long>() < 400);  // counts only what was committed
+    // Nothing half-written: with room again, the same database syncs to the end.
+    auto again = run_cli({"--db", fresh, "--remote", server.url(), "--api-key", server.admin_key(),
+                          "--json", "sync"});
+    REQUIRE(again.exit_code == 0);
+    auto status = run_cli({"--db", fresh, "--json", "status"});
+    CHECK(json::parse(status.out)["records"]["customers"] == 400);
+  }
+  SECTION("a bad command line") {
+    auto r = run_cli({"--json", "sync", "--direction", "sideways"});
+    check_one_json_error(r, 1);
+    CHECK(run_cli({"--help"}).exit_code == 0);
+  }
+  SECTION("an unreachable server") {
+    auto r = run_cli({"--db", db, "--remote", "http://127.0.0.1:9", "--api-key", "k", "--retries",
+                      "1", "--json", "sync"});
+    check_one_json_error(r, 2);
+  }
 }

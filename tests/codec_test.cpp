@@ -116,6 +116,32 @@ TEST_CASE("mutation results encode every verdict", "[codec]") {
   CHECK_THROWS_AS(parse_mutation_result({{"seq", 1}, {"status", "applied"}}), ProtocolError);
   CHECK_THROWS_AS(parse_mutation_result({{"seq", 1}, {"status", "won"}}), ProtocolError);
   CHECK_THROWS_AS(parse_push_response({{"results", 3}}), ProtocolError);
+
+  MutationResult forked{
+      9, Verdict::device_forked, std::nullopt, json::object(), nullptr, false, {}, "seq reused"};
+  json answer = {{"results", json::array({to_json(forked)})}, {"device_max_seq", 12}};
+  PushResponse decoded = parse_push_response(answer);
+  REQUIRE(decoded.results.size() == 1);
+  CHECK(decoded.results[0].status == Verdict::device_forked);
+  CHECK(decoded.device_max_seq == 12);
+  CHECK(parse_push_response({{"results", json::array()}}).device_max_seq == 0);
+  CHECK_THROWS_AS(parse_push_response({{"results", json::array()}, {"device_max_seq", "12"}}),
+                  ProtocolError);
+  CHECK_THROWS_AS(parse_push_response({{"results", json::array()}, {"device_max_seq", -1}}),
+                  ProtocolError);
+
+  // A refused delete carries the row the server keeps.
+  MutationResult refused{10,
+                         Verdict::rejected,
+                         7,
+                         json::object(),
+                         {{"id", kId}, {"name", "Kept"}},
+                         false,
+                         {{"id", "has_children", "children"}},
+                         "rejected"};
+  back = parse_mutation_result(to_json(refused));
+  CHECK(back.server["name"] == "Kept");
+  CHECK(back.rev == 7);
 }
 
 TEST_CASE("change pages decode, and wrong types are refused", "[codec]") {

@@ -168,4 +168,41 @@ TEST_CASE("a cursor ahead of the server's log asks for a resync", "[pull][tombst
   auto a = http.get("/api/v1/changes?after=999");
   CHECK(a.status == 410);
   CHECK(a.error_code() == "resync_required");
+  CHECK(a.json()["error"]["reason"] == "ahead");
+  CHECK(a.json()["error"]["head"] == 0);
+  CHECK(http.get("/api/v1/changes?after=0").json()["epoch"] == 0);
+}
+
+TEST_CASE("after-restore moves revs on, and older cursors re-snapshot with reason restored",
+          "[pull][restore]") {
+  TestDatabase db;
+  std::int64_t head = 0;
+  {
+    ServerProcess server(server_on(db.location()));
+    HttpClient http(server.url(), server.admin_key());
+    push(http, "dev-r",
+         json::array({upsert(1, "customers", craftsync::new_uuid_v7(), std::nullopt,
+                             customer_data("Before"))}));
+    head = head_rev(http);
+    server.stop();
+  }
+  int code = -1;
+  run_server_command({"after-restore", "--db", db.location(), "--rev-gap", "1000"}, &code);
+  REQUIRE(code == 0);
+  ServerProcess server(server_on(db.location()));
+  HttpClient http(server.url(), server.admin_key());
+  auto old = http.get("/api/v1/changes?after=" + std::to_string(head));
+  CHECK(old.status == 410);
+  CHECK(old.json()["error"]["reason"] == "restored");
+  CHECK(old.json()["error"]["restored_head"] == head);
+  auto fresh = http.get("/api/v1/changes?after=0").json();
+  CHECK(fresh["epoch"] == head + 1000);
+  CHECK(fresh["changes"].size() == 1);
+  auto next = push(http, "dev-r",
+                   json::array({upsert(2, "customers", craftsync::new_uuid_v7(), std::nullopt,
+                                       customer_data("After"))}));
+  CHECK(next.json()["results"][0]["rev"].get<std::int64_t>() > head + 1000);
+  auto later = http.get("/api/v1/changes?after=" + std::to_string(head + 1000));
+  CHECK(later.status == 200);
+  CHECK(later.json()["changes"].size() == 1);
 }

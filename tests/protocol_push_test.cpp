@@ -290,3 +290,78 @@ TEST_CASE("admin entity routes read and write through the change log", "[push][r
   CHECK(changes.back()["id"] == id);
   CHECK(changes.back()["deleted"] == true);
 }
+
+TEST_CASE("a reused (device, seq) with other content is device_forked and changes nothing",
+          "[push][idempotent][fork]") {
+  ServerProcess server;
+  HttpClient http(server.url(), server.admin_key());
+  std::string a = new_uuid_v7(), b = new_uuid_v7();
+  auto first =
+      push(http, "dev-fork",
+           json::array({upsert(1, "customers", a, std::nullopt, customer_data("A")),
+                        upsert(2, "customers", new_uuid_v7(), std::nullopt, customer_data("A2"))}));
+  REQUIRE(first.json()["results"][0]["status"] == "applied");
+  CHECK(first.json()["device_max_seq"] == 2);
+  std::int64_t head = head_rev(http);
+
+  // The same seq 1, from a restored copy of the client, now carrying a different create; seq 3
+  // is new and goes through in the same batch.
+  std::string c = new_uuid_v7();
+  auto forked = push(http, "dev-fork",
+                     json::array({upsert(1, "customers", b, std::nullopt, customer_data("B")),
+                                  upsert(3, "customers", c, std::nullopt, customer_data("C"))}));
+  REQUIRE(forked.status == 200);
+  json r = forked.json()["results"];
+  CHECK(r[0]["status"] == "device_forked");
+  CHECK(r[0]["rev"].is_null());
+  CHECK(r[0]["message"].get<std::string>().find("restored from a backup or copied") !=
+        std::string::npos);
+  CHECK(r[1]["status"] == "applied");
+  CHECK(forked.json()["device_max_seq"] == 3);
+  CHECK(head_rev(http) == head + 1);  // only C was written
+  CHECK(http.get("/api/v1/customers/" + b).status == 404);
+
+  SECTION("the same content under the same seq is still a replay") {
+    auto again = push(http, "dev-fork",
+                      json::array({upsert(1, "customers", a, std::nullopt, customer_data("A"))}));
+    CHECK(again.json()["results"][0] == first.json()["results"][0]);
+  }
+  SECTION("a forked mutation is not recorded: under a new device id it applies") {
+    auto fresh = push(http, "dev-fork-2",
+                      json::array({upsert(1, "customers", b, std::nullopt, customer_data("B"))}));
+    CHECK(fresh.json()["results"][0]["status"] == "applied");
+    CHECK(fresh.json()["device_max_seq"] == 1);
+  }
+  SECTION("a verdict recorded before fingerprints existed is trusted as before") {
+    direct_sql(server.db_path(),
+               "UPDATE device_results SET fingerprint = NULL WHERE device_id = 'dev-fork'");
+    auto legacy = push(http, "dev-fork",
+                       json::array({upsert(1, "customers", b, std::nullopt, customer_data("B"))}));
+    CHECK(legacy.json()["results"][0]["status"] == "applied");
+    CHECK(http.get("/api/v1/customers/" + b).status == 404);
+  }
+}
+
+TEST_CASE("a refused delete carries the row the server keeps, also when replayed",
+          "[push][rejected]") {
+  ServerProcess server;
+  HttpClient http(server.url(), server.admin_key());
+  std::string c = new_uuid_v7(), q = new_uuid_v7();
+  auto made = push(http, "dev-del",
+                   json::array({upsert(1, "customers", c, std::nullopt, customer_data("Parent")),
+                                upsert(2, "quotes", q, std::nullopt, quote_data(c))}));
+  std::int64_t rev = made.json()["results"][0]["rev"];
+  json del = json::array({remove(3, "customers", c, rev)});
+  json first = push(http, "dev-del", del).json()["results"][0];
+  CHECK(first["status"] == "rejected");
+  CHECK(first["errors"][0]["code"] == "has_children");
+  CHECK(first["rev"] == rev);
+  CHECK(first["server"]["name"] == "Parent");
+  CHECK(first["server"]["id"] == c);
+
+  push(http, "dev-other", json::array({upsert(1, "customers", c, rev, {{"city", "Later"}})}));
+  json replay = push(http, "dev-del", del).json()["results"][0];
+  CHECK(replay["status"] == "rejected");
+  CHECK(replay["server"]["city"] == "Later");  // the row as it is now
+  CHECK(replay["rev"].get<std::int64_t>() > rev);
+}

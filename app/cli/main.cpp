@@ -1,13 +1,47 @@
 // craftsync: the headless CLI over the sync engine. See docs/cli.md.
 
 #include <cstdio>
+#include <cstring>
 
 #include <CLI/CLI.hpp>
 
 #include "app/cli/cli_commands.hpp"
+#include "app/cli/cli_output.hpp"
 #include "app/remote_options.hpp"
 
 using namespace craftsync::cli;
+
+namespace {
+
+// Exit codes (docs/cli.md): 1 for a bad command or a refused edit, 2 when a sync or a
+// connection test could not complete.
+constexpr int kBadCommand = 1, kCouldNotSync = 2;
+
+/// One line on stderr, and with --json one JSON object on stdout, whatever went wrong.
+int fail(bool json, const std::string& message, int code) {
+  std::fprintf(stderr, "craftsync: %s\n", message.c_str());
+  if (json) print_json({{"ok", false}, {"error", message}, {"exit_code", code}});
+  return code;
+}
+
+/// SQLite's words for a database it cannot write, said in terms of the user's file.
+std::string explain(const std::string& what, const std::string& db) {
+  if (what.find(db) != std::string::npos) return what;
+  if (what.find("readonly database") != std::string::npos)
+    return "cannot write the local database " + db + " (it is read-only for this user): " + what;
+  if (what.find("disk is full") != std::string::npos ||
+      what.find("disk I/O error") != std::string::npos)
+    return "cannot write the local database " + db + " (is the disk full?): " + what;
+  return what;
+}
+
+bool wants_json(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--json") == 0) return true;
+  return false;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -87,8 +121,21 @@ int main(int argc, char** argv) {
   for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) sub->fallthrough();
   for (auto* sub : {clist, cresolve, sget, sset}) sub->fallthrough();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    if (what.empty()) what = "bad command line";
+    return fail(wants_json(argc, argv), what + " (run with --help)", kBadCommand);
+  }
   if (retries > 0) g.remote.max_attempts = retries;
+  bool talks_to_server = *sync || *test || *watch;
   try {
     if (*create) return cmd_create(g, entity, assignments);
     if (*update) return cmd_update(g, entity, id, assignments);
@@ -104,8 +151,8 @@ int main(int argc, char** argv) {
     if (*sget) return cmd_settings_get(g, key);
     if (*sset) return cmd_settings_set(g, key, value);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "craftsync: %s\n", e.what());
-    return 1;
+    return fail(g.json, explain(e.what(), g.db.empty() ? craftsync::default_db_path() : g.db),
+                talks_to_server ? kCouldNotSync : kBadCommand);
   }
-  return 1;
+  return fail(g.json, "no command given (run with --help)", kBadCommand);
 }
