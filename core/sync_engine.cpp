@@ -94,8 +94,12 @@ json StatusReport::to_json() const {
                "this database was restored from a backup or copied; it syncs as a "
                "new device since " +
                    fork.at}};
+  json refused = json::array();
+  for (const auto& r : rejected_records)
+    refused.push_back({{"entity", entity_name(r.entity)}, {"id", r.id}, {"errors", r.errors}});
   return {{"device_id", device_id},
           {"device_forked", forked},
+          {"rejected_records", refused},
           {"last_sync_at", last_sync_at.empty() ? json(nullptr) : json(last_sync_at)},
           {"last_attempt_at", last_attempt_at.empty() ? json(nullptr) : json(last_attempt_at)},
           {"last_error", last_error.empty() ? json(nullptr) : json(last_error)},
@@ -332,6 +336,15 @@ StatusReport SyncEngine::status() {
   s.outbox = scalar(*db_, "SELECT count(*) FROM outbox");
   s.open_conflicts = open_conflict_count(*db_);
   s.fork = store_->fork_info();
+  {
+    auto st = db_->prepare(
+        "SELECT entity_type, entity_id, coalesce(errors, '[]') FROM sync_metadata "
+        "WHERE state = 'rejected' ORDER BY entity_type, entity_id LIMIT 100");
+    while (st.step())
+      if (auto e = parse_entity(st.view_at(0)))
+        s.rejected_records.push_back(
+            {*e, st.text_at(1), json::parse(st.view_at(2), nullptr, false)});
+  }
   for (Entity e : kEntitiesInFkOrder)
     s.records[static_cast<int>(e)] =
         scalar(*db_, "SELECT count(*) FROM " + std::string(entity_name(e)));

@@ -72,6 +72,13 @@ struct RunRecord {
   bool ok = false;
 };
 
+/// A record the server refused, with why (its field errors).
+struct RejectedRecord {
+  Entity entity = Entity::customers;
+  std::string id;
+  nlohmann::json errors = nlohmann::json::array();
+};
+
 struct StatusReport {
   std::string device_id;
   std::string last_sync_at;  // last successful run
@@ -81,6 +88,7 @@ struct StatusReport {
   std::int64_t records[3] = {0, 0, 0};
   Statistics stats;
   ForkInfo fork;  // when this database last took a new device id (restored or copied)
+  std::vector<RejectedRecord> rejected_records;  // the first 100
   nlohmann::json to_json() const;
 };
 

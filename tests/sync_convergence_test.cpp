@@ -103,7 +103,11 @@ TEST_CASE("a delete the server refuses comes back, visible as rejected with its 
   auto listed = b.records().list(Entity::customers, rejected);
   REQUIRE(listed.size() == 1);
   CHECK(listed[0]["id"] == id);
-  CHECK(b.engine().status().rejected == 1);
+  StatusReport status = b.engine().status();
+  CHECK(status.rejected == 1);
+  REQUIRE(status.rejected_records.size() == 1);
+  CHECK(status.rejected_records[0].id == id);
+  CHECK(status.to_json()["rejected_records"][0]["errors"][0]["code"] == "has_children");
   require_converged(server, b);
 
   SECTION("a later change on the server clears the notice and comes through") {

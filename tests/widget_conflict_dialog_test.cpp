@@ -158,3 +158,29 @@ TEST_CASE("conflicts: apply_picks needs every conflicting field",
   CHECK(r->resolution.fields.size() == 2);
   CHECK(keep_side(c, Side::remote).resolution.keep == Side::remote);
 }
+
+TEST_CASE("conflicts: a record deleted on the server offers Restore it or Keep the delete",
+          "[widgets][conflicts][Conflict]") {
+  HeadlessUi ui;
+  ConflictDialog dialog;
+  Snapshot snap = conflicts_snapshot(1);
+  ConflictRecord c = (*snap.open_conflicts)[0];
+  c.fields = {std::string(kDeletedField)};
+  c.remote = nullptr;
+  c.dependents = {{Entity::quotes, fixture_uuid(901)}, {Entity::orders, fixture_uuid(902)}};
+  snap.open_conflicts =
+      std::make_shared<const std::vector<ConflictRecord>>(std::vector<ConflictRecord>{c});
+  Commands out;
+  HeadlessUi::Draw draw = [&] { dialog.draw(snap, out); };
+  ui.frame(draw);
+  CHECK(ui.item("Keep Local") == nullptr);  // said in the record's terms instead
+  REQUIRE(ui.click("Keep the delete", draw));
+  const ResolveConflict* keep = out.last<ResolveConflict>();
+  REQUIRE(keep);
+  CHECK(*keep->resolution.keep == Side::remote);
+  REQUIRE(ui.click("Restore it", draw));
+  CHECK(*out.last<ResolveConflict>()->resolution.keep == Side::local);
+  REQUIRE(ui.click("Local##pick__deleted", draw));  // the pick for the record itself
+  REQUIRE(ui.click("Apply picks", draw));
+  CHECK(*out.last<ResolveConflict>()->resolution.keep == Side::local);
+}

@@ -124,3 +124,26 @@ TEST_CASE("text: numbers, times and ids read well", "[widgets][format]") {
   CHECK(percent(5, 0) == -1);
   CHECK(percent(200, 100) == 100);
 }
+
+TEST_CASE("activity: a run's notice (a restored or copied database) is a line of its own",
+          "[widgets][activity]") {
+  Snapshot s = synced_snapshot();
+  RunRecord r;
+  r.id = 7;
+  r.ok = true;
+  r.started_at = "2026-12-01T10:00:00.000Z";
+  r.trigger = "manual";
+  r.direction = "both";
+  r.entity = "all";
+  r.notice = "this database was restored from a backup or copied (...)";
+  s.runs = std::make_shared<const std::vector<RunRecord>>(std::vector<RunRecord>{r});
+  auto lines = activity_lines(s);
+  REQUIRE(lines.size() >= 2);
+  bool found = false;
+  for (const auto& l : lines)
+    if (l.kind == LogLine::Kind::notice &&
+        l.text.find("restored from a backup") != std::string::npos)
+      found = true;
+  CHECK(found);
+  CHECK(filter_lines(lines, "restored", false).size() == 1);
+}

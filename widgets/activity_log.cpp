@@ -39,9 +39,15 @@ std::string lower(std::string s) {
 std::vector<LogLine> activity_lines(const Snapshot& s) {
   std::vector<LogLine> lines;
   if (s.runs)
-    for (const RunRecord& r : *s.runs)
-      lines.push_back({unix_ms_from_iso(r.started_at).value_or(0),
-                       r.ok ? LogLine::Kind::run : LogLine::Kind::error, run_text(r)});
+    for (const RunRecord& r : *s.runs) {
+      std::int64_t at = unix_ms_from_iso(r.started_at).value_or(0);
+      // What a run found that a person should know (this database was restored or copied)
+      // comes first, as its own line.
+      if (!r.notice.empty())
+        lines.push_back(
+            {at, LogLine::Kind::notice, "Sync #" + std::to_string(r.id) + ": " + r.notice});
+      lines.push_back({at, r.ok ? LogLine::Kind::run : LogLine::Kind::error, run_text(r)});
+    }
   if (s.events)
     for (const Event& e : *s.events) {
       // A run's own outcome is already in the journal; keep the console's other notices.

@@ -14,7 +14,21 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kDeleted = "_deleted";
+const std::string kDeleted(kDeletedField);
+
+/// "2 quotes, 1 order" for the records that depend on a deleted one.
+std::string dependents_text(const std::vector<RecordRef>& refs) {
+  int counts[3] = {0, 0, 0};
+  for (const auto& r : refs) ++counts[static_cast<int>(r.entity)];
+  std::string out;
+  const char* names[3][2] = {{"customer", "customers"}, {"quote", "quotes"}, {"order", "orders"}};
+  for (int i = 0; i < 3; ++i) {
+    if (counts[i] == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += std::to_string(counts[i]) + " " + names[i][counts[i] == 1 ? 0 : 1];
+  }
+  return out;
+}
 
 std::string value_text(const json& record, const std::string& field) {
   if (!record.is_object()) return "";
@@ -43,7 +57,7 @@ ImU32 bg(const ImVec4& c) {
 }  // namespace
 
 bool is_delete_conflict(const ConflictRecord& c) {
-  return c.fields.size() == 1 && c.fields[0] == kDeleted;
+  return c.is_delete();
 }
 
 ResolveConflict keep_side(const ConflictRecord& c, Side side) {
@@ -156,14 +170,39 @@ void ConflictDialog::draw_conflict(const ConflictRecord& c, std::size_t count, C
   }
   draw_fields(c);
 
+  bool gone_remotely = is_delete_conflict(c) && !c.remote.is_object();
+  bool gone_locally = is_delete_conflict(c) && !c.local.is_object();
+  if (gone_remotely) {
+    ImGui::Spacing();
+    if (c.dependents.empty())
+      ImGui::TextColored(p.warning, "Deleted on the server while you edited it here.");
+    else
+      ImGui::TextColored(p.warning, "Deleted on the server, but %s of yours still refer to it.",
+                         dependents_text(c.dependents).c_str());
+  }
+  const char* keep_local = gone_remotely  ? "Restore it"
+                           : gone_locally ? "Keep my delete"
+                                          : "Keep Local";
+  const char* keep_remote = gone_remotely  ? "Keep the delete"
+                            : gone_locally ? "Keep the server's"
+                                           : "Keep Remote";
+  std::string remote_tip = "Take the server's values for every conflicting field";
+  if (gone_remotely)
+    remote_tip = c.dependents.empty()
+                     ? "Remove it here too; your edit stays in the history"
+                     : "Remove it here too, with the " + dependents_text(c.dependents) +
+                           " that refer to it; they stay in the history";
+
   ImGui::Spacing();
-  if (ui_button("Keep Local", ImVec2(8 * em, 0))) out.push(keep_side(c, Side::local));
+  if (ui_button(keep_local, ImVec2(8 * em, 0))) out.push(keep_side(c, Side::local));
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Keep this device's values for every conflicting field");
+    ImGui::SetTooltip("%s", gone_remotely ? "Create it on the server again, as it is here"
+                            : gone_locally
+                                ? "Delete it on the server too"
+                                : "Keep this device's values for every conflicting field");
   ImGui::SameLine();
-  if (ui_button("Keep Remote", ImVec2(8 * em, 0))) out.push(keep_side(c, Side::remote));
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Take the server's values for every conflicting field");
+  if (ui_button(keep_remote, ImVec2(8 * em, 0))) out.push(keep_side(c, Side::remote));
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", remote_tip.c_str());
   ImGui::SameLine();
   auto picked = apply_picks(c, picks);
   ImGui::BeginDisabled(!picked);
@@ -206,7 +245,9 @@ void ConflictDialog::draw_fields(const ConflictRecord& c) {
     ImGui::TableNextColumn();
     ImGui::TextUnformatted("record");
     ImGui::TableNextColumn();
-    ImGui::TextUnformatted(c.local.is_object() ? "edited here" : "deleted here");
+    ImGui::TextUnformatted(!c.local.is_object()   ? "deleted here"
+                           : c.dependents.empty() ? "edited here"
+                                                  : "still used here");
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(c.remote.is_object() ? "edited on the server" : "deleted on the server");
     if (show_base) {
@@ -303,9 +344,16 @@ void ConflictDialog::draw_history(const Snapshot& s, Commands& out) {
       ImGui::Text("%s %s", std::string(entity_name(c.entity)).c_str(),
                   short_id(c.entity_id).c_str());
       ImGui::TableNextColumn();
-      std::string outcome = c.resolution.rfind("fields:", 0) == 0 ? "per field" : c.resolution;
+      bool discarded = c.resolution.rfind("discarded", 0) == 0;
+      std::string outcome = c.resolution.rfind("fields:", 0) == 0 ? "per field"
+                            : discarded                           ? "discarded"
+                                                                  : c.resolution;
       ImGui::TextUnformatted(outcome.c_str());
       ImGui::TableNextColumn();
+      if (discarded) {  // the record went with a parent deleted on the server
+        ImGui::TextWrapped("%s", c.resolution.substr(std::string("discarded: ").size()).c_str());
+        continue;
+      }
       auto lost = losing_sides(c);
       if (lost.empty())
         ImGui::TextColored(p.muted, "%s", is_delete_conflict(c) ? "record kept or removed" : "-");

@@ -85,6 +85,19 @@ RecordDetailPane::Action RecordDetailPane::draw(const std::shared_ptr<const Reco
     ImGui::EndTable();
   }
 
+  if (d.sync && d.sync->state == "rejected") {
+    // Why the server refused it, in words, before the bookkeeping.
+    std::string why;
+    for (const auto& e : d.sync->errors)
+      if (e.is_object())
+        why += (why.empty() ? "" : "; ") + e.value("field", std::string("?")) + ": " +
+               e.value("message", e.value("code", std::string()));
+    ImGui::PushStyleColor(ImGuiCol_Text, p.error);
+    ImGui::TextWrapped("The server refused the last change to this record%s%s",
+                       why.empty() ? "" : ": ", why.c_str());
+    ImGui::PopStyleColor();
+  }
+
   if (ImGui::CollapsingHeader("sync_metadata", ImGuiTreeNodeFlags_DefaultOpen)) {
     if (!d.sync) {
       ImGui::TextColored(p.muted, "No sync metadata yet.");

@@ -61,6 +61,11 @@ void details(const Snapshot& s, std::int64_t now_ms) {
     if (s.connection.retry_at_ms > 0)
       row("Next retry", "in " + countdown_text(s.connection.retry_at_ms - now_ms));
     row("Device", short_id(s.status.device_id));
+    if (!s.status.fork.at.empty()) {
+      // This database was restored from a backup or copied: it took a new device id.
+      row("Database", "restored or copied", &p.warning);
+      row("New id since", timestamp_text(s.status.fork.at));
+    }
     ImGui::EndTable();
   }
   ImGui::Separator();
@@ -102,6 +107,7 @@ void details(const Snapshot& s, std::int64_t now_ms) {
     pair(down.c_str(), st.pulled);
     pair("Pending", s.status.pending, s.status.pending ? &p.warning : nullptr);
     pair("Conflicts", s.status.open_conflicts, s.status.open_conflicts ? &p.error : nullptr);
+    pair("Rejected", s.status.rejected, s.status.rejected ? &p.error : nullptr);
     ImGui::EndTable();
   }
 }

@@ -64,6 +64,7 @@ void print_report(const SyncReport& r) {
               thousands(r.held).c_str(), static_cast<double>(r.duration_ms) / 1000.0);
   if (r.resynced)
     std::printf("the server asked for a full re-snapshot; local unsynced changes were kept\n");
+  if (!r.notice.empty()) std::printf("note: %s\n", r.notice.c_str());
 }
 
 void print_status(const StatusReport& s) {
@@ -75,7 +76,21 @@ void print_status(const StatusReport& s) {
               thousands(s.records[2]).c_str());
   std::printf("pending         %s (outbox %s, rejected %s)\n", thousands(s.pending).c_str(),
               thousands(s.outbox).c_str(), thousands(s.rejected).c_str());
+  for (const auto& r : s.rejected_records) {
+    std::string why;
+    for (const auto& e : r.errors)
+      if (e.is_object())
+        why += (why.empty() ? "" : "; ") + e.value("field", std::string("?")) + ": " +
+               e.value("message", std::string());
+    std::printf("  rejected      %s %s: %s\n", std::string(entity_name(r.entity)).c_str(),
+                r.id.c_str(), why.c_str());
+  }
   std::printf("open conflicts  %s\n", thousands(s.open_conflicts).c_str());
+  if (!s.fork.at.empty())
+    std::printf(
+        "note            this database was restored from a backup or copied; it syncs as "
+        "a new device since %s (was %s)\n",
+        s.fork.at.c_str(), s.fork.previous_device_id.c_str());
   std::printf("runs            %s total, %s ok, %s failed; pushed %s, pulled %s\n",
               thousands(s.stats.total).c_str(), thousands(s.stats.success).c_str(),
               thousands(s.stats.failed).c_str(), thousands(s.stats.pushed).c_str(),
