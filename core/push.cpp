@@ -76,7 +76,8 @@ void requeue_refused_with_parents(SqliteConn& db, RecordStore& store) {
   std::vector<RecordKey> refused;
   {
     auto st = db.prepare(
-        "SELECT entity_type, entity_id, errors FROM sync_metadata WHERE state = 'rejected' AND "
+        "SELECT entity_type, entity_id, errors FROM sync_metadata WHERE state <> 'synced' AND "
+        "state = 'rejected' AND "
         "errors IS NOT NULL");
     while (st.step()) {
       auto e = parse_entity(st.view_at(0));

@@ -331,15 +331,17 @@ StatusReport SyncEngine::status() {
       if (st.int_at(1) == 0) s.last_error = st.text_at(2);
     }
   }
-  s.pending = scalar(*db_, "SELECT count(*) FROM sync_metadata WHERE state = 'pending'");
-  s.rejected = scalar(*db_, "SELECT count(*) FROM sync_metadata WHERE state = 'rejected'");
+  s.pending = scalar(
+      *db_, "SELECT count(*) FROM sync_metadata WHERE state <> 'synced' AND state = 'pending'");
+  s.rejected = scalar(
+      *db_, "SELECT count(*) FROM sync_metadata WHERE state <> 'synced' AND state = 'rejected'");
   s.outbox = scalar(*db_, "SELECT count(*) FROM outbox");
   s.open_conflicts = open_conflict_count(*db_);
   s.fork = store_->fork_info();
   {
     auto st = db_->prepare(
         "SELECT entity_type, entity_id, coalesce(errors, '[]') FROM sync_metadata "
-        "WHERE state = 'rejected' ORDER BY entity_type, entity_id LIMIT 100");
+        "WHERE state <> 'synced' AND state = 'rejected' ORDER BY entity_type, entity_id LIMIT 100");
     while (st.step())
       if (auto e = parse_entity(st.view_at(0)))
         s.rejected_records.push_back(
