@@ -50,6 +50,7 @@ const PulledPage& PageParser::parse(std::string& body) {
   page_.next.clear();
   page_.has_more = false;
   page_.head = 0;
+  page_.has_head = false;
   page_.epoch = 0;
   std::size_t size = body.size();
   if (body.capacity() < size + SIMDJSON_PADDING) body.reserve(size + SIMDJSON_PADDING);
@@ -128,6 +129,7 @@ const PulledPage& PageParser::parse(std::string& body) {
         page_.has_more = v.get_bool();
       } else if (key == "head") {
         page_.head = v.get_int64();
+        page_.has_head = true;
       } else if (key == "epoch") {
         page_.epoch = v.get_int64();
       }

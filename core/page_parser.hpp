@@ -37,6 +37,7 @@ struct PulledPage {
   std::string next;
   bool has_more = false;
   std::int64_t head = 0;
+  bool has_head = false;   // the server sent "head" (older or other servers may not)
   std::int64_t epoch = 0;  // the server's restore epoch: 0, or the rev its history restarted at
 };
 

@@ -284,7 +284,7 @@ bool server_rewound(SqliteConn& db, const PulledPage& page) {
     }
     return true;
   }
-  return page.head < device_number(db, "rev_seen");
+  return page.has_head && page.head < device_number(db, "rev_seen");
 }
 
 std::string resync_flag(SqliteConn& db) {

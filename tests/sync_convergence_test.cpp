@@ -7,6 +7,7 @@
 #include "tests/support/convergence.hpp"
 #include "tests/support/protocol_helpers.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/sync_checks.hpp"
 #include "tests/support/sync_client.hpp"
 
 using namespace craftsync;
@@ -14,26 +15,6 @@ using namespace craftsync::test;
 using nlohmann::json;
 
 namespace {
-
-void require_ok(const SyncReport& r) {
-  INFO(r.error);
-  REQUIRE(r.ok);
-}
-
-void require_converged(const ServerProcess& s, TestClient& c) {
-  auto problems = convergence_problems(s.url(), s.admin_key(), c.engine());
-  for (const auto& p : problems) UNSCOPED_INFO(p);
-  REQUIRE(problems.empty());
-}
-
-json server_row(const ServerProcess& s, const std::string& entity, const std::string& id) {
-  craftsync::test::HttpClient http(s.url(), s.admin_key());
-  auto a = http.get("/api/v1/" + entity + "/" + id);
-  if (a.status != 200) return nullptr;
-  json row = a.json();
-  row.erase("rev");
-  return row;
-}
 
 std::string synced_customer(TestClient& a, TestClient& b, const std::string& name) {
   std::string id = a.records().create(Entity::customers, {{"name", name}, {"phone", "0"}})["id"];
@@ -189,12 +170,7 @@ TEST_CASE("a quote made offline for a customer someone else deleted is settled, 
     CHECK(foreign_key_problems(a.engine()).empty());
     auto keep = GENERATE(Side::local, Side::remote);
     auto by_field = GENERATE(false, true);
-    Resolution res;
-    if (by_field)
-      res.fields[std::string(kDeletedField)] = keep;
-    else
-      res.keep = keep;
-    a.engine().resolve(open[0].id, res);
+    a.engine().resolve(open[0].id, delete_resolution(keep, by_field));
     CHECK(foreign_key_problems(a.engine()).empty());
     require_ok(a.sync_with(ConflictPolicy::manual));
     bool kept = keep == Side::local;
@@ -225,12 +201,7 @@ TEST_CASE("delete versus edit with local children resolves every way",
 
   auto keep = GENERATE(Side::local, Side::remote);
   auto by_field = GENERATE(false, true);
-  Resolution res;
-  if (by_field)
-    res.fields[std::string(kDeletedField)] = keep;
-  else
-    res.keep = keep;
-  REQUIRE_NOTHROW(b.engine().resolve(open[0].id, res));
+  REQUIRE_NOTHROW(b.engine().resolve(open[0].id, delete_resolution(keep, by_field)));
   CHECK(b.engine().conflicts(false).empty());
   CHECK(foreign_key_problems(b.engine()).empty());
   require_ok(b.sync_with(ConflictPolicy::manual));

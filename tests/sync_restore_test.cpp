@@ -7,6 +7,7 @@
 #include "tests/support/convergence.hpp"
 #include "tests/support/protocol_helpers.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/sync_checks.hpp"
 #include "tests/support/sync_client.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -15,17 +16,6 @@ using namespace craftsync::test;
 using nlohmann::json;
 
 namespace {
-
-void require_ok(const SyncReport& r) {
-  INFO(r.error);
-  REQUIRE(r.ok);
-}
-
-void require_converged(const ServerProcess& s, TestClient& c) {
-  auto problems = convergence_problems(s.url(), s.admin_key(), c.engine());
-  for (const auto& p : problems) UNSCOPED_INFO(p);
-  REQUIRE(problems.empty());
-}
 
 std::string customer(TestClient& c, const std::string& name) {
   return c.records().create(Entity::customers, {{"name", name}, {"city", "Oslo"}})["id"];

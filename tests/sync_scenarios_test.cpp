@@ -8,6 +8,7 @@
 
 #include "tests/support/protocol_helpers.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/sync_checks.hpp"
 #include "tests/support/sync_client.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -16,17 +17,6 @@ using namespace craftsync::test;
 using nlohmann::json;
 
 namespace {
-
-void require_ok(const SyncReport& r) {
-  INFO(r.error);
-  REQUIRE(r.ok);
-}
-
-json server_row(const ServerProcess& s, const std::string& entity, const std::string& id) {
-  craftsync::test::HttpClient http(s.url(), s.admin_key());
-  auto a = http.get("/api/v1/" + entity + "/" + id);
-  return a.status == 200 ? a.json() : json(nullptr);
-}
 
 std::string create_synced_customer(TestClient& a, TestClient& b, const std::string& name) {
   std::string id = a.records().create(
