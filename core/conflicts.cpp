@@ -1,6 +1,7 @@
 #include "core/conflicts.hpp"
 
 #include "core/clock.hpp"
+#include "core/dependents.hpp"
 #include "core/merge.hpp"
 #include "core/record_store.hpp"
 #include "core/sqlite_db.hpp"
@@ -28,7 +29,7 @@ ConflictRecord read(SqliteStmt& st) {
   c.remote = st.is_null(7) ? json(nullptr) : json::parse(st.view_at(7));
   c.remote_rev = st.int_at(8);
   c.resolved = st.int_at(9) != 0;
-  c.resolution = st.text_at(10);
+  c.resolution = Outcome::parse(st.view_at(10));
   c.resolved_at = st.text_at(11);
   c.created_at = st.text_at(12);
   c.dependents = refs_from_json(json::parse(st.view_at(13)));
@@ -41,36 +42,19 @@ RecordState state_of(const json& j) {
 
 }  // namespace
 
-json to_json(const ConflictRecord& c) {
-  return {{"id", c.id},
-          {"entity", entity_name(c.entity)},
-          {"entity_id", c.entity_id},
-          {"fields", c.fields},
-          {"merged_fields", c.merged_fields},
-          {"base", c.base},
-          {"local", c.local},
-          {"remote", c.remote},
-          {"remote_rev", c.remote_rev},
-          {"resolved", c.resolved},
-          {"resolution", c.resolution.empty() ? json(nullptr) : json(c.resolution)},
-          {"resolved_at", c.resolved_at.empty() ? json(nullptr) : json(c.resolved_at)},
-          {"created_at", c.created_at},
-          {"dependents", to_json(c.dependents)}};
-}
-
 std::int64_t insert_conflict(SqliteConn& db, const NewConflict& c) {
   auto st = db.prepare(
       "INSERT INTO sync_conflicts (entity_type, entity_id, base, local, remote, fields, "
       "merged_fields, remote_rev, resolved, resolution, resolved_at, created_at, dependents) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   std::string now = utc_now_iso();
-  bool resolved = !c.resolution.empty();
+  bool resolved = !c.resolution.open();
   st.bind(1, entity_name(c.entity)).bind(2, std::string_view(c.entity_id));
   st.bind(3, c.base.dump()).bind(4, c.local.dump()).bind(5, c.remote.dump());
   st.bind(6, json(c.fields).dump()).bind(7, json(c.merged_fields).dump()).bind(8, c.remote_rev);
   st.bind(9, std::int64_t(resolved ? 1 : 0));
   if (resolved)
-    st.bind(10, std::string_view(c.resolution)).bind(11, std::string_view(now));
+    st.bind(10, c.resolution.text()).bind(11, std::string_view(now));
   else
     st.bind_null(10).bind_null(11);
   st.bind(12, std::string_view(now)).bind(13, to_json(c.dependents).dump());
@@ -79,12 +63,12 @@ std::int64_t insert_conflict(SqliteConn& db, const NewConflict& c) {
 }
 
 void close_open_conflicts(SqliteConn& db, Entity e, const std::string& id,
-                          const std::string& resolution) {
+                          const Outcome& resolution) {
   auto st = db.prepare(
       "UPDATE sync_conflicts SET resolved = 1, resolution = ?3, resolved_at = ?4 "
       "WHERE entity_type = ?1 AND entity_id = ?2 AND resolved = 0");
   st.bind(1, entity_name(e)).bind(2, std::string_view(id));
-  st.bind(3, std::string_view(resolution)).bind(4, utc_now_iso());
+  st.bind(3, resolution.text()).bind(4, utc_now_iso());
   st.run();
 }
 
@@ -115,8 +99,8 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
   if (!found) throw UserError("no conflict with id " + std::to_string(id));
   const ConflictRecord& c = *found;
   if (c.resolved)
-    throw UserError("conflict " + std::to_string(id) + " is already resolved (" + c.resolution +
-                    ")");
+    throw UserError("conflict " + std::to_string(id) + " is already resolved (" +
+                    c.resolution.text() + ")");
 
   if (!res.keep) {
     for (const auto& [field, side] : res.fields) {
@@ -133,22 +117,20 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
   RecordState local = store.read_row(c.entity, c.entity_id);
   RecordState remote = state_of(c.remote);
   RecordState final_state;
-  json resolution;
+  Outcome resolution = Outcome::of(res);
   if (c.is_delete()) {
     Side side = res.keep ? *res.keep : res.fields.at(std::string(kDeletedField));
     final_state = side == Side::local ? local : remote;
-    resolution = side == Side::local ? "local" : "remote";
+    resolution = Outcome::of({side, {}});
   } else {
     MergeResult m = merge_records(c.entity, state_of(c.base), local, remote, ConflictPolicy::local);
     final_state = m.merged;
-    json picks = json::object();
+    if (!res.keep) resolution.fields.clear();
     for (const auto& f : m.conflicts) {
       Side side = res.keep ? *res.keep : res.fields.count(f) ? res.fields.at(f) : Side::local;
       if (side == Side::remote && final_state && remote) (*final_state)[f] = (*remote)[f];
-      picks[f] = side == Side::local ? "local" : "remote";
+      if (!res.keep) resolution.fields[f] = side;
     }
-    resolution = res.keep ? json(*res.keep == Side::local ? "local" : "remote")
-                          : json("fields:" + picks.dump());
   }
 
   auto info = store.sync_info(c.entity, c.entity_id);
@@ -209,7 +191,7 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
   auto done = db.prepare(
       "UPDATE sync_conflicts SET resolved = 1, resolution = ?2, resolved_at = ?3, local = ?4 "
       "WHERE id = ?1");
-  done.bind(1, id).bind(2, resolution.get<std::string>()).bind(3, utc_now_iso());
+  done.bind(1, id).bind(2, resolution.text()).bind(3, utc_now_iso());
   done.bind(4, local ? local->dump() : std::string("null"));
   done.run();
   txn.commit();

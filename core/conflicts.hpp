@@ -12,36 +12,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/dependents.hpp"
+#include "core/conflict_types.hpp"
 #include "core/entity.hpp"
 
 namespace craftsync {
 
 class SqliteConn;
 class RecordStore;
-
-/// The field name a conflict lists when one side deleted the record (delete versus edit, or a
-/// record deleted on the server that local records still refer to).
-inline constexpr std::string_view kDeletedField = "_deleted";
-/// The field name of a history entry for a record discarded because its parent was deleted.
-inline constexpr std::string_view kDiscardedField = "_discarded";
-
-struct ConflictRecord {
-  std::int64_t id = 0;
-  Entity entity = Entity::customers;
-  std::string entity_id;
-  std::vector<std::string> fields;         // in true conflict; ["_deleted"] for delete-vs-edit
-  std::vector<std::string> merged_fields;  // taken from the remote side automatically
-  nlohmann::json base, local, remote;      // null where that side had no record
-  std::int64_t remote_rev = 0;
-  bool resolved = false;
-  std::string
-      resolution;  // local | remote | fields:{...} | auto_remote | auto_local | discarded: ...
-  std::string resolved_at, created_at;
-  /// Delete conflicts: local records that refer to this one. Keeping the delete discards them.
-  std::vector<RecordRef> dependents;
-  bool is_delete() const { return fields.size() == 1 && fields[0] == kDeletedField; }
-};
 
 /// A row for sync_conflicts: open when `resolution` is empty, else already resolved.
 struct NewConflict {
@@ -50,7 +27,7 @@ struct NewConflict {
   nlohmann::json base, local, remote;  // null where that side has no record
   std::vector<std::string> fields, merged_fields;
   std::int64_t remote_rev = 0;
-  std::string resolution;
+  Outcome resolution;  // open, or already resolved (a history entry)
   std::vector<RecordRef> dependents;
 };
 
@@ -59,16 +36,7 @@ std::int64_t insert_conflict(SqliteConn& db, const NewConflict& c);
 
 /// Marks every open conflict of a record resolved, with the given resolution.
 void close_open_conflicts(SqliteConn& db, Entity e, const std::string& id,
-                          const std::string& resolution);
-
-nlohmann::json to_json(const ConflictRecord& c);
-
-enum class Side { local, remote };
-
-struct Resolution {
-  std::optional<Side> keep;            // keep one side for every conflicting field
-  std::map<std::string, Side> fields;  // or a pick per field
-};
+                          const Outcome& resolution);
 
 std::vector<ConflictRecord> list_conflicts(SqliteConn& db, bool include_resolved);
 std::optional<ConflictRecord> find_conflict(SqliteConn& db, std::int64_t id);

@@ -41,23 +41,6 @@ void delete_bookkeeping(SqliteConn& db, const RecordRef& r) {
 
 }  // namespace
 
-json to_json(const std::vector<RecordRef>& refs) {
-  json out = json::array();
-  for (const auto& r : refs) out.push_back({{"entity", entity_name(r.entity)}, {"id", r.id}});
-  return out;
-}
-
-std::vector<RecordRef> refs_from_json(const json& j) {
-  std::vector<RecordRef> out;
-  if (!j.is_array()) return out;
-  for (const auto& x : j) {
-    if (!x.is_object() || !x.contains("entity") || !x.contains("id")) continue;
-    auto e = parse_entity(x["entity"].get<std::string>());
-    if (e) out.push_back({*e, x["id"].get<std::string>()});
-  }
-  return out;
-}
-
 bool bring_back_parents(SqliteConn& db, RecordStore& store, Entity e, const json& row) {
   for (const FieldSpec& f : fields_of(e)) {
     if (f.kind != FieldKind::reference || !f.references) continue;
@@ -120,8 +103,8 @@ std::vector<RecordRef> unsettled_descendants(SqliteConn& db, Entity e, const std
 }
 
 void discard_descendants(SqliteConn& db, RecordStore& store, Entity e, const std::string& id) {
-  std::string why =
-      "discarded: " + std::string(entity_name(e)) + " " + id + " was deleted on the server";
+  Outcome why =
+      Outcome::discarded(std::string(entity_name(e)) + " " + id + " was deleted on the server");
   for (const RecordRef& r : descendants_of(db, e, id)) {
     std::string state = sync_state_of(db, r.entity, r.id);
     close_open_conflicts(db, r.entity, r.id, why);

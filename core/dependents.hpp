@@ -11,21 +11,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/conflict_types.hpp"
 #include "core/entity.hpp"
 
 namespace craftsync {
 
 class SqliteConn;
 class RecordStore;
-
-struct RecordRef {
-  Entity entity = Entity::customers;
-  std::string id;
-  bool operator==(const RecordRef&) const = default;
-};
-
-nlohmann::json to_json(const std::vector<RecordRef>& refs);
-std::vector<RecordRef> refs_from_json(const nlohmann::json& j);
 
 /// Every local record that refers to (e, id), directly or through another one, deepest first
 /// (so that deleting them in this order never breaks a reference).

@@ -68,6 +68,14 @@ std::span<const FieldSpec> fields_of(Entity e) {
   return {};
 }
 
+std::string entity_list(std::span<const Entity> entities, std::string_view all) {
+  if (!all.empty() && (entities.empty() || entities.size() == kEntitiesInFkOrder.size()))
+    return std::string(all);
+  std::string s;
+  for (Entity e : entities) s += (s.empty() ? "" : ",") + std::string(entity_name(e));
+  return s;
+}
+
 const FieldSpec* find_field(Entity e, std::string_view name) {
   for (const FieldSpec& f : fields_of(e))
     if (f.name == name) return &f;

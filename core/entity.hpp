@@ -5,6 +5,7 @@
 #include <array>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace craftsync {
@@ -17,6 +18,9 @@ inline constexpr std::array<Entity, 3> kEntitiesInFkOrder = {Entity::customers, 
 
 std::string_view entity_name(Entity e);
 std::optional<Entity> parse_entity(std::string_view name);
+/// Entity names joined with commas ("customers,quotes"), as the protocol's `entities` takes.
+/// "all" when the list is empty or names every entity, unless `all` is empty.
+std::string entity_list(std::span<const Entity> entities, std::string_view all = "all");
 
 enum class FieldKind {
   text,           // free text

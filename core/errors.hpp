@@ -11,4 +11,10 @@ class TransientError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// An edit the user asked for that cannot be done (bad value, unknown record). One line.
+class UserError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace craftsync

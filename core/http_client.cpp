@@ -187,7 +187,6 @@ HttpResponse HttpClient::attempt(const std::string& method, const std::string& p
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   curl_slist_free_all(headers);
   auth_header.assign(auth_header.size(), '\0');
-  bytes_received_ += static_cast<std::int64_t>(r.body.size());
   if (rc == CURLE_ABORTED_BY_CALLBACK) throw Cancelled();
   if (rc != CURLE_OK) {
     error = errbuf[0] ? errbuf : curl_easy_strerror(rc);

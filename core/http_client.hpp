@@ -44,7 +44,6 @@ class RemoteError : public std::runtime_error {
       : std::runtime_error(std::move(message)), status_(status), code_(std::move(code)) {}
   long status() const { return status_; }
   const std::string& code() const { return code_; }
-  bool is_network() const { return status_ == 0; }
 
  private:
   long status_;
@@ -72,8 +71,6 @@ class HttpClient {
   /// POST a JSON body with retries (safe: pushes are idempotent per device and seq).
   HttpResponse post_json(const std::string& path, const std::string& body);
 
-  std::int64_t bytes_received() const { return bytes_received_; }
-
  private:
   HttpResponse perform(const std::string& method, const std::string& path, const std::string* body,
                        bool auth, std::string* reuse = nullptr);
@@ -87,7 +84,6 @@ class HttpClient {
   CURL* curl_ = nullptr;
   const CancelToken* cancel_ = nullptr;
   std::function<void(int, long, const std::string&)> on_retry_;
-  std::int64_t bytes_received_ = 0;
 };
 
 /// A one-line description of an error answer: "401 unauthorized: missing or invalid API key".

@@ -1,5 +1,7 @@
 #pragma once
 // The client's local SQLite schema and its versioned migrations (PRAGMA user_version).
+//
+// Threading: runs on the thread that owns the connection, before anything else uses it.
 
 namespace craftsync {
 

@@ -91,30 +91,20 @@ MergeResult merge_records(Entity e, const RecordState& base, const RecordState& 
   merged["id"] = field_of(remote, "id").is_null() ? field_of(local, "id") : field_of(remote, "id");
   for (const FieldSpec& f : fields_of(e)) {
     if (!is_user_field(f)) continue;
-    FieldResult fr;
-    fr.field = std::string(f.name);
-    fr.base = base ? field_of(base, f.name) : json(nullptr);
-    fr.local = field_of(local, f.name);
-    fr.remote = field_of(remote, f.name);
-    bool local_changed = !base || fr.local != fr.base;
-    bool remote_changed = !base || fr.remote != fr.base;
-    if (fr.local == fr.remote) {
-      fr.kind = local_changed ? FieldMerge::same : FieldMerge::unchanged;
-      fr.merged = fr.local;
+    std::string field(f.name);
+    json base_value = base ? field_of(base, f.name) : json(nullptr);
+    json mine = field_of(local, f.name), theirs = field_of(remote, f.name);
+    bool local_changed = !base || mine != base_value;
+    bool remote_changed = !base || theirs != base_value;
+    if (mine == theirs || !remote_changed) {
+      merged[field] = mine;  // the same on both sides, or only we changed it
     } else if (!local_changed) {
-      fr.kind = FieldMerge::remote;
-      fr.merged = fr.remote;
-      out.auto_merged.push_back(fr.field);
-    } else if (!remote_changed) {
-      fr.kind = FieldMerge::local;
-      fr.merged = fr.local;
-    } else {
-      fr.kind = FieldMerge::conflict;
-      fr.merged = policy == ConflictPolicy::remote ? fr.remote : fr.local;
-      out.conflicts.push_back(fr.field);
+      merged[field] = theirs;  // only the server changed it: an automatic merge
+      out.auto_merged.push_back(field);
+    } else {  // both changed it, differently: a true conflict, settled by the policy for now
+      merged[field] = policy == ConflictPolicy::remote ? theirs : mine;
+      out.conflicts.push_back(field);
     }
-    merged[fr.field] = fr.merged;
-    out.fields.push_back(std::move(fr));
   }
   settle_bookkeeping_fields(e, local, remote, merged);
   out.needs_person = policy == ConflictPolicy::manual && !out.conflicts.empty();

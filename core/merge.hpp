@@ -21,25 +21,10 @@ std::optional<ConflictPolicy> parse_policy(std::string_view s);
 /// has deleted it (or, for the base, never agreed on it).
 using RecordState = std::optional<nlohmann::json>;
 
-enum class FieldMerge {
-  unchanged,  // nobody changed it
-  local,      // only the local side changed it: local value taken
-  remote,     // only the remote side changed it: remote value taken (an automatic merge)
-  same,       // both changed it to the same value
-  conflict,   // both changed it to different values: a true conflict
-};
-
-struct FieldResult {
-  std::string field;
-  FieldMerge kind = FieldMerge::unchanged;
-  nlohmann::json base, local, remote, merged;
-};
-
 struct MergeResult {
   /// The merged record with true conflicts settled by the policy (under `manual`, the local
   /// values stand until a person decides). nullopt: the record ends up deleted.
   RecordState merged;
-  std::vector<FieldResult> fields;       // user fields only (no timestamps, no server numbers)
   std::vector<std::string> conflicts;    // fields in true conflict
   std::vector<std::string> auto_merged;  // fields taken from the remote side automatically
   bool delete_conflict = false;          // one side deleted, the other edited

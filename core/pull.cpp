@@ -53,12 +53,6 @@ constexpr const char* kMetaDelete =
 constexpr const char* kMetaSelect =
     "SELECT state, remote_version FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2";
 
-std::string entities_param(const std::vector<Entity>& entities) {
-  std::string s;
-  for (Entity e : entities) s += (s.empty() ? "" : ",") + std::string(entity_name(e));
-  return s;
-}
-
 class PageApplier {
  public:
   PageApplier(SqliteConn& db, RecordStore& store, ConflictPolicy policy)
@@ -305,7 +299,7 @@ void begin_resync(SqliteConn& db, const std::vector<Entity>& entities) {
   auto st = db.prepare(
       "INSERT INTO device (key, value) VALUES ('resync_entities', ?1) "
       "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-  st.bind(1, entities_param(entities));
+  st.bind(1, entity_list(entities, ""));
   st.run();
   txn.commit();
 }
@@ -354,7 +348,7 @@ void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const Pu
   std::vector<Entity> entities = options.entities;
   if (entities.empty()) entities.assign(kEntitiesInFkOrder.begin(), kEntitiesInFkOrder.end());
   bool filtered = entities.size() < kEntitiesInFkOrder.size();
-  std::string filter = filtered ? "&entities=" + entities_param(entities) : "";
+  std::string filter = filtered ? "&entities=" + entity_list(entities, "") : "";
   PageApplier applier(db, store, options.policy);
   applier.has_deferred();
   PageParser parser;

@@ -44,9 +44,7 @@ void clear_provisional_if_numbered(SqliteConn& db, Entity e, const std::string& 
   auto field = number_field(e);
   if (!field || !row) return;
   auto it = row->find(*field);
-  if (it == row->end() || !it->is_string() ||
-      it->get<std::string>().find("-PENDING-") != std::string::npos)
-    return;
+  if (it == row->end() || !it->is_string() || is_provisional_number(it->get<std::string>())) return;
   auto st = db.prepare(
       "UPDATE sync_metadata SET provisional_number = 0 WHERE entity_type = ?1 AND entity_id = ?2");
   st.bind(1, entity_name(e)).bind(2, std::string_view(id));
@@ -68,7 +66,7 @@ std::int64_t open_conflict_id(SqliteConn& db, Entity e, const std::string& id) {
 
 void store_conflict(SqliteConn& db, Entity e, const std::string& id, const RecordState& base,
                     const RecordState& local, const RecordState& remote, std::int64_t rev,
-                    const MergeResult& r, const std::string& resolution,
+                    const MergeResult& r, const Outcome& resolution,
                     const std::vector<RecordRef>& dependents) {
   NewConflict c;
   c.entity = e;
@@ -133,13 +131,14 @@ ReconcileOutcome reconcile(SqliteConn& db, RecordStore& store, Entity e, const s
   drop_queued(db, e, id);
 
   if (r.needs_person) {
-    store_conflict(db, e, id, base, local, remote, remote_rev, r, "", dependents);
+    store_conflict(db, e, id, base, local, remote, remote_rev, r, Outcome{}, dependents);
     set_meta(db, e, id, remote_rev, remote, "conflict");
     return out;
   }
   if (r.has_conflict())
     store_conflict(db, e, id, base, local, remote, remote_rev, r,
-                   policy == ConflictPolicy::local ? "auto_local" : "auto_remote", dependents);
+                   Outcome::automatic(policy == ConflictPolicy::local ? Side::local : Side::remote),
+                   dependents);
 
   if (!r.needs_push) {
     // Nothing of ours is left to send: the record becomes exactly the server's row.

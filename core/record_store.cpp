@@ -63,22 +63,6 @@ void bind_list(SqliteStmt& st, const ListQuery& q) {
 
 }  // namespace
 
-std::string provisional_number(Entity e, const std::string& id) {
-  return std::string(number_prefix(e)) + "-PENDING-" + id.substr(id.size() - 8);
-}
-
-json with_sync_info(const json& row, const RecordSync& s) {
-  json out = row;
-  out["_sync"] = {
-      {"state", s.state},
-      {"local_version", s.local_version},
-      {"remote_version", s.remote_version ? json(*s.remote_version) : json(nullptr)},
-      {"last_synced_at", s.last_synced_at.empty() ? json(nullptr) : json(s.last_synced_at)},
-      {"provisional_number", s.provisional_number}};
-  if (!s.errors.empty()) out["_sync"]["errors"] = s.errors;
-  return out;
-}
-
 std::string RecordStore::device_id() {
   {
     auto st = db_.prepare("SELECT value FROM device WHERE key = 'device_id'");
@@ -349,10 +333,6 @@ void RecordStore::remove(Entity e, const std::string& id) {
   txn.commit();
 }
 
-std::optional<json> RecordStore::get(Entity e, const std::string& id) {
-  return read_row(e, id);
-}
-
 std::vector<json> RecordStore::list(Entity e, const ListQuery& q) {
   auto st = db_.prepare("SELECT t.id" +
                         [&] {
@@ -422,16 +402,6 @@ std::vector<OutboxEntry> RecordStore::outbox_for(Entity e, const std::string& id
   return select_outbox(
       db_, "entity_type = '" + std::string(entity_name(e)) + "' AND entity_id = '" + id + "'",
       1000000);
-}
-
-std::vector<OutboxEntry> RecordStore::outbox_all() {
-  return select_outbox(db_, "1", 1000000000);
-}
-
-std::int64_t RecordStore::pending_count() {
-  auto st = db_.prepare("SELECT count(*) FROM sync_metadata WHERE state <> 'synced'");
-  st.step();
-  return st.int_at(0);
 }
 
 }  // namespace craftsync

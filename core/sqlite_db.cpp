@@ -29,10 +29,6 @@ SqliteStmt& SqliteStmt::bind_null(int i) {
   sqlite3_bind_null(stmt_, i);
   return *this;
 }
-SqliteStmt& SqliteStmt::bind_optional(int i, const std::optional<std::string>& v) {
-  return v ? bind(i, std::string_view(*v)) : bind_null(i);
-}
-
 bool SqliteStmt::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

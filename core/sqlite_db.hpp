@@ -33,7 +33,6 @@ class SqliteStmt {
   /// Binds without copying: `v` must outlive the statement's next step.
   SqliteStmt& bind_static(int i, std::string_view v);
   SqliteStmt& bind_null(int i);
-  SqliteStmt& bind_optional(int i, const std::optional<std::string>& v);
 
   /// Steps once; true when a row is available.
   bool step();

@@ -18,13 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string entity_label(const std::vector<Entity>& entities) {
-  if (entities.empty() || entities.size() == kEntitiesInFkOrder.size()) return "all";
-  std::string s;
-  for (Entity e : entities) s += (s.empty() ? "" : ",") + std::string(entity_name(e));
-  return s;
-}
-
 /// WAL is a property of the file: set it once. Switching needs the file to itself, so a second
 /// process opening a brand-new database at the same moment may find it busy for a while.
 void enable_wal(SqliteConn& db) {
@@ -49,83 +42,6 @@ std::int64_t scalar(SqliteConn& db, const std::string& sql) {
 }
 
 }  // namespace
-
-std::optional<Direction> parse_direction(std::string_view s) {
-  if (s == "both") return Direction::both;
-  if (s == "push") return Direction::push;
-  if (s == "pull") return Direction::pull;
-  return std::nullopt;
-}
-
-std::string_view direction_name(Direction d) {
-  return d == Direction::push ? "push" : d == Direction::pull ? "pull" : "both";
-}
-
-json SyncReport::to_json() const {
-  json j = {{"ok", ok},
-            {"pulled", pulled},
-            {"pushed", pushed},
-            {"merged", merged},
-            {"conflicts", conflicts},
-            {"rejected", rejected},
-            {"retried", retried},
-            {"skipped", skipped},
-            {"held", held},
-            {"pages", pages},
-            {"bytes", bytes},
-            {"duration_ms", duration_ms},
-            {"resynced", resynced},
-            {"run_id", run_id},
-            {"cancelled", cancelled},
-            {"forks", forks}};
-  if (!error.empty()) j["error"] = error;
-  if (!notice.empty()) j["notice"] = notice;
-  return j;
-}
-
-json StatusReport::to_json() const {
-  json forked = nullptr;
-  if (!fork.at.empty())
-    forked = {{"at", fork.at},
-              {"previous_device_id", fork.previous_device_id},
-              {"reason", fork.reason},
-              {"count", fork.count},
-              {"message",
-               "this database was restored from a backup or copied; it syncs as a "
-               "new device since " +
-                   fork.at}};
-  json refused = json::array();
-  for (const auto& r : rejected_records)
-    refused.push_back({{"entity", entity_name(r.entity)}, {"id", r.id}, {"errors", r.errors}});
-  return {{"device_id", device_id},
-          {"device_forked", forked},
-          {"rejected_records", refused},
-          {"last_sync_at", last_sync_at.empty() ? json(nullptr) : json(last_sync_at)},
-          {"last_attempt_at", last_attempt_at.empty() ? json(nullptr) : json(last_attempt_at)},
-          {"last_error", last_error.empty() ? json(nullptr) : json(last_error)},
-          {"pending", pending},
-          {"outbox", outbox},
-          {"open_conflicts", open_conflicts},
-          {"rejected", rejected},
-          {"records", {{"customers", records[0]}, {"quotes", records[1]}, {"orders", records[2]}}},
-          {"stats",
-           {{"total", stats.total},
-            {"success", stats.success},
-            {"failed", stats.failed},
-            {"pushed", stats.pushed},
-            {"pulled", stats.pulled},
-            {"merged", stats.merged},
-            {"conflicts", stats.conflicts}}}};
-}
-
-json ConnectionReport::to_json() const {
-  json j = {
-      {"reachable", reachable},           {"authenticated", authenticated}, {"role", role},
-      {"server_version", server_version}, {"protocol", protocol},           {"backend", backend},
-      {"round_trip_ms", round_trip_ms},   {"clock_skew_ms", clock_skew_ms}};
-  if (!error.empty()) j["error"] = error;
-  return j;
-}
 
 SyncEngine::SyncEngine(const std::string& db_path) : db_path_(db_path) {
   std::filesystem::path p(db_path);
@@ -170,7 +86,7 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
     st.bind(1, utc_now_iso())
         .bind(2, std::string_view(options.trigger))
         .bind(3, direction_name(options.direction));
-    st.bind(4, entity_label(options.entities));
+    st.bind(4, entity_list(options.entities));
     st.run();
     report.run_id = sqlite3_last_insert_rowid(db_->handle());
   }
@@ -187,7 +103,7 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
   try {
     SyncLock lock(db_path_);  // one sync at a time per database, across processes
     PushOptions push_opts{options.entities, policy, 500, 20};
-    if (progress) progress({"recovering", 0, 0, 0, 0, 0, 0, 0});
+    if (progress) progress({SyncPhase::recovering, 0, 0, 0, 0, 0, 0, 0});
     recover_inflight(*db_, *store_, client, push_opts, cancel, pushed);
     // Nothing is pulled while a change we sent is unanswered: its verdict decides what the
     // record is, and a pulled state must never be judged against a guess.
@@ -199,7 +115,7 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
       pull_changes(*db_, *store_, client, pull_opts, cancel, pulled, [&](const PullProgress& p) {
         if (!progress) return;
         SyncProgress sp;
-        sp.phase = "pulling";
+        sp.phase = SyncPhase::pulling;
         sp.pages = p.pages;
         sp.records = p.records;
         sp.bytes = p.bytes;
@@ -214,7 +130,7 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
       push_outbox(*db_, *store_, client, push_opts, cancel, pushed, [&](const PushStats& s) {
         if (!progress) return;
         SyncProgress sp;
-        sp.phase = "pushing";
+        sp.phase = SyncPhase::pushing;
         sp.pushed = s.pushed;
         progress(sp);
       });
@@ -274,7 +190,7 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
     st.run();
   }
   if (progress)
-    progress({"done", report.pages, report.pulled, report.bytes, 0, 0, report.pushed, 0});
+    progress({SyncPhase::done, report.pages, report.pulled, report.bytes, 0, 0, report.pushed, 0});
   return report;
 }
 

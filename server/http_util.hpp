@@ -1,5 +1,7 @@
 #pragma once
 // Small helpers the route handlers share: JSON responses, errors, authorization.
+//
+// Threading: pure functions of their arguments, called from any request thread at once.
 
 #include <optional>
 #include <string>

@@ -2,6 +2,9 @@
 // The server's write rules, written once over the Storage interface so that every backend
 // gets the same semantics: conflict detection by rev, validation, FK checks, server-owned
 // fields, assigned numbers, and exactly-once push per device.
+//
+// Threading: free functions with no state of their own. Many request threads call them at
+// once, each with its own storage transaction; the Storage backend provides the isolation.
 
 #include <vector>
 

@@ -137,7 +137,7 @@ TEST_CASE("worker: an edit waits in the outbox and Sync Now pushes it", "[consol
 
 TEST_CASE(
     "worker: a conflict under the manual policy is listed, resolved, and the value restorable",
-    "[console][worker][Conflict]") {
+    "[console][worker][conflict]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient other(server);
   std::string id =
@@ -179,7 +179,7 @@ TEST_CASE(
     return idle(s) && s.open_conflicts->empty() && s.runs && s.runs->size() == 3;
   });
   REQUIRE(s->resolved_conflicts->size() == 1);
-  CHECK(s->resolved_conflicts->front().resolution == "local");
+  CHECK(s->resolved_conflicts->front().resolution.kind == Outcome::Kind::local);
   REQUIRE(other.sync().ok);
   CHECK(other.row(Entity::customers, id)["phone"] == "555-1111");
 

@@ -34,7 +34,7 @@ struct Case {
 
 }  // namespace
 
-TEST_CASE("three-way merge table", "[merge][Conflict]") {
+TEST_CASE("three-way merge table", "[merge][conflict]") {
   json base = customer("Ada", "Paris");
   std::vector<Case> cases = {
       {"nobody changed anything",

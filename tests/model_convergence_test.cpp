@@ -33,24 +33,24 @@ void run_seed(ConflictPolicy policy, std::uint64_t seed, bool faults) {
 
 }  // namespace
 
-TEST_CASE("model: four clients converge under the remote policy", "[model][Conflict]") {
+TEST_CASE("model: four clients converge under the remote policy", "[model][conflict]") {
   auto seed = GENERATE(as<std::uint64_t>{}, 11, 12);
   run_seed(ConflictPolicy::remote, seed, false);
 }
 
-TEST_CASE("model: four clients converge under the local policy", "[model][Conflict]") {
+TEST_CASE("model: four clients converge under the local policy", "[model][conflict]") {
   auto seed = GENERATE(as<std::uint64_t>{}, 21, 22);
   run_seed(ConflictPolicy::local, seed, false);
 }
 
 TEST_CASE("model: four clients converge under manual, every conflict resolved at random",
-          "[model][Conflict]") {
+          "[model][conflict]") {
   auto seed = GENERATE(as<std::uint64_t>{}, 31, 32);
   run_seed(ConflictPolicy::manual, seed, false);
 }
 
 TEST_CASE("model: clients killed mid-sync, through a proxy that drops and cuts connections",
-          "[model][Conflict]") {
+          "[model][conflict]") {
   auto policy = GENERATE(ConflictPolicy::remote, ConflictPolicy::manual);
   run_seed(policy, 41, true);
 }

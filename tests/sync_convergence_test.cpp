@@ -36,7 +36,7 @@ ConflictPolicy policy_from(const std::string& name) {
 }  // namespace
 
 TEST_CASE("after a remote win or a same-value edit, the row is the server's, timestamps too",
-          "[sync][Conflict][convergence]") {
+          "[sync][conflict][convergence]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient a(server), b(server);
   std::string id = synced_customer(a, b, "Tess Time");
@@ -110,7 +110,7 @@ TEST_CASE("a delete the server refuses comes back, visible as rejected with its 
 }
 
 TEST_CASE("a quote made offline for a customer someone else deleted is settled, never stranded",
-          "[sync][Conflict][convergence]") {
+          "[sync][conflict][convergence]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient a(server), b(server);
   std::string c = synced_customer(a, b, "Doomed Customer");
@@ -145,7 +145,8 @@ TEST_CASE("a quote made offline for a customer someone else deleted is settled, 
       if (h.fields == std::vector<std::string>{std::string(kDiscardedField)}) {
         ++discarded;
         CHECK(h.resolved);
-        CHECK(h.resolution.find("deleted on the server") != std::string::npos);
+        CHECK(h.resolution.kind == Outcome::Kind::discarded);
+        CHECK(h.resolution.why.find("deleted on the server") != std::string::npos);
         CHECK(h.local.is_object());
       }
     CHECK(discarded == 2);
@@ -184,7 +185,7 @@ TEST_CASE("a quote made offline for a customer someone else deleted is settled, 
 }
 
 TEST_CASE("delete versus edit with local children resolves every way",
-          "[sync][Conflict][convergence]") {
+          "[sync][conflict][convergence]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient a(server), b(server);
   std::string c = synced_customer(a, b, "Edited And Deleted");

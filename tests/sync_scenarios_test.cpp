@@ -88,7 +88,7 @@ TEST_CASE("scenario 2: a customer changed on the server with direct SQL reaches 
   }
 }
 
-TEST_CASE("scenario 3: both clients edit one customer offline", "[sync][Conflict]") {
+TEST_CASE("scenario 3: both clients edit one customer offline", "[sync][conflict]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient a(server), b(server);
   std::string id = create_synced_customer(a, b, "Casey Jones");
@@ -170,7 +170,7 @@ TEST_CASE("scenario 3: both clients edit one customer offline", "[sync][Conflict
     CHECK(server_row(server, "customers", id)["name"] == "Casey B");
     auto history = b.engine().conflicts(true);
     CHECK(history.size() == 3);
-    CHECK(history[2].resolution.find("fields:") == 0);
+    CHECK(history[2].resolution.kind == Outcome::Kind::fields);
     CHECK_THROWS_AS(b.engine().resolve(c1, Resolution{Side::local, {}}), UserError);
   }
 
@@ -185,7 +185,7 @@ TEST_CASE("scenario 3: both clients edit one customer offline", "[sync][Conflict
     auto history = b.engine().conflicts(true);
     REQUIRE(history.size() == 1);
     CHECK(history[0].resolved);
-    CHECK(history[0].resolution == "auto_remote");
+    CHECK(history[0].resolution.kind == Outcome::Kind::auto_remote);
     CHECK(history[0].local["city"] == "Zurich");
     restore_value(b.records(), history[0], Side::local, "city");
     require_ok(b.sync());
@@ -200,11 +200,11 @@ TEST_CASE("scenario 3: both clients edit one customer offline", "[sync][Conflict
     require_ok(a.sync());
     CHECK(server_row(server, "customers", id)["city"] == "Bruges");
     CHECK(a.row(Entity::customers, id)["city"] == "Bruges");
-    CHECK(b.engine().conflicts(true).at(0).resolution == "auto_local");
+    CHECK(b.engine().conflicts(true).at(0).resolution.kind == Outcome::Kind::auto_local);
   }
 }
 
-TEST_CASE("delete versus edit is a conflict, not a silent win", "[sync][Conflict]") {
+TEST_CASE("delete versus edit is a conflict, not a silent win", "[sync][conflict]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient a(server), b(server);
   std::string id = create_synced_customer(a, b, "Dee Leted");

@@ -25,7 +25,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("conflicts: Keep Local resolves the conflict on screen with the local side",
-          "[widgets][conflicts][Conflict]") {
+          "[widgets][conflicts][conflict]") {
   Fixture f;
   REQUIRE(f.ui.click("Keep Local", f.draw));
   const ResolveConflict* c = f.out.last<ResolveConflict>();
@@ -37,7 +37,7 @@ TEST_CASE("conflicts: Keep Local resolves the conflict on screen with the local 
 }
 
 TEST_CASE("conflicts: Next then Keep Remote resolves the second one",
-          "[widgets][conflicts][Conflict]") {
+          "[widgets][conflicts][conflict]") {
   Fixture f;
   REQUIRE(f.ui.click("Next >", f.draw));
   CHECK(f.dialog.index == 1);
@@ -51,7 +51,7 @@ TEST_CASE("conflicts: Next then Keep Remote resolves the second one",
   CHECK(f.dialog.index == 2);  // wraps round
 }
 
-TEST_CASE("conflicts: a pick per field, then Apply", "[widgets][conflicts][Conflict]") {
+TEST_CASE("conflicts: a pick per field, then Apply", "[widgets][conflicts][conflict]") {
   Fixture f;
   f.ui.frame(f.draw);
   CHECK_FALSE(f.ui.item("Apply picks")->enabled);  // nothing picked yet
@@ -68,7 +68,7 @@ TEST_CASE("conflicts: a pick per field, then Apply", "[widgets][conflicts][Confl
         std::map<std::string, Side>{{"email", Side::local}, {"phone", Side::remote}});
 }
 
-TEST_CASE("conflicts: picks belong to one conflict", "[widgets][conflicts][Conflict]") {
+TEST_CASE("conflicts: picks belong to one conflict", "[widgets][conflicts][conflict]") {
   Fixture f;
   REQUIRE(f.ui.click("Remote##pick_phone", f.draw));
   CHECK(f.dialog.picks.size() == 1);
@@ -77,7 +77,7 @@ TEST_CASE("conflicts: picks belong to one conflict", "[widgets][conflicts][Confl
 }
 
 TEST_CASE("conflicts: when the one on screen is resolved, the next takes its place",
-          "[widgets][conflicts][Conflict]") {
+          "[widgets][conflicts][conflict]") {
   Fixture f;
   REQUIRE(f.ui.click("Next >", f.draw));
   f.ui.frame(f.draw);
@@ -94,7 +94,7 @@ TEST_CASE("conflicts: when the one on screen is resolved, the next takes its pla
 }
 
 TEST_CASE("conflicts: delete versus edit is decided for the whole record",
-          "[widgets][conflicts][Conflict]") {
+          "[widgets][conflicts][conflict]") {
   Fixture f;
   ConflictRecord d = customer_conflict(77, fixture_uuid(77));
   d.fields = {"_deleted"};
@@ -112,7 +112,7 @@ TEST_CASE("conflicts: delete versus edit is decided for the whole record",
 }
 
 TEST_CASE("conflicts: the history offers the overwritten value back",
-          "[widgets][conflicts][Conflict]") {
+          "[widgets][conflicts][conflict]") {
   Fixture f;
   const ConflictRecord& done = f.snap.resolved_conflicts->front();
   // "local" was kept, so the remote values lost.
@@ -127,13 +127,13 @@ TEST_CASE("conflicts: the history offers the overwritten value back",
 }
 
 TEST_CASE("conflicts: losing sides of per-field and automatic resolutions",
-          "[widgets][conflicts][Conflict]") {
+          "[widgets][conflicts][conflict]") {
   ConflictRecord c = customer_conflict(9, fixture_uuid(9));
   c.resolved = true;
-  c.resolution = R"(fields:{"email":"local","phone":"remote"})";
+  c.resolution = Outcome::parse(R"(fields:{"email":"local","phone":"remote"})");
   CHECK(losing_sides(c) ==
         std::map<std::string, Side>{{"email", Side::remote}, {"phone", Side::local}});
-  c.resolution = "auto_remote";
+  c.resolution = Outcome::automatic(Side::remote);
   CHECK(losing_sides(c) ==
         std::map<std::string, Side>{{"email", Side::local}, {"phone", Side::local}});
   c.resolved = false;
@@ -150,7 +150,7 @@ TEST_CASE("conflicts: no conflicts draws a calm message and emits nothing",
 }
 
 TEST_CASE("conflicts: apply_picks needs every conflicting field",
-          "[widgets][conflicts][Conflict]") {
+          "[widgets][conflicts][conflict]") {
   ConflictRecord c = customer_conflict(3, fixture_uuid(3));
   CHECK_FALSE(apply_picks(c, {{"phone", Side::local}}).has_value());
   auto r = apply_picks(c, {{"phone", Side::local}, {"email", Side::remote}});
@@ -160,7 +160,7 @@ TEST_CASE("conflicts: apply_picks needs every conflicting field",
 }
 
 TEST_CASE("conflicts: a record deleted on the server offers Restore it or Keep the delete",
-          "[widgets][conflicts][Conflict]") {
+          "[widgets][conflicts][conflict]") {
   HeadlessUi ui;
   ConflictDialog dialog;
   Snapshot snap = conflicts_snapshot(1);

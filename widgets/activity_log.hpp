@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "app/console/commands.hpp"
-#include "app/console/snapshot.hpp"
+#include "widgets/model/commands.hpp"
+#include "widgets/model/snapshot.hpp"
 
 namespace craftsync::console {
 

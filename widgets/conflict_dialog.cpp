@@ -87,17 +87,9 @@ std::optional<ResolveConflict> apply_picks(const ConflictRecord& c,
 std::map<std::string, Side> losing_sides(const ConflictRecord& c) {
   std::map<std::string, Side> lost;
   if (!c.resolved || is_delete_conflict(c)) return lost;
-  const std::string& res = c.resolution;
-  if (res == "local" || res == "auto_local") {
-    for (const auto& f : c.fields) lost[f] = Side::remote;
-  } else if (res == "remote" || res == "auto_remote") {
-    for (const auto& f : c.fields) lost[f] = Side::local;
-  } else if (res.rfind("fields:", 0) == 0) {
-    json picks = json::parse(res.substr(7), nullptr, false);
-    if (picks.is_object())
-      for (const auto& [f, side] : picks.items())
-        lost[f] = side == "local" ? Side::remote : Side::local;
-  }
+  for (const auto& f : c.fields)
+    if (auto kept = c.resolution.kept(f))
+      lost[f] = *kept == Side::local ? Side::remote : Side::local;
   return lost;
 }
 
@@ -344,14 +336,15 @@ void ConflictDialog::draw_history(const Snapshot& s, Commands& out) {
       ImGui::Text("%s %s", std::string(entity_name(c.entity)).c_str(),
                   short_id(c.entity_id).c_str());
       ImGui::TableNextColumn();
-      bool discarded = c.resolution.rfind("discarded", 0) == 0;
-      std::string outcome = c.resolution.rfind("fields:", 0) == 0 ? "per field"
-                            : discarded                           ? "discarded"
-                                                                  : c.resolution;
+      using Kind = Outcome::Kind;
+      bool discarded = c.resolution.kind == Kind::discarded;
+      std::string outcome = c.resolution.kind == Kind::fields ? "per field"
+                            : discarded                       ? "discarded"
+                                                              : c.resolution.text();
       ImGui::TextUnformatted(outcome.c_str());
       ImGui::TableNextColumn();
       if (discarded) {  // the record went with a parent deleted on the server
-        ImGui::TextWrapped("%s", c.resolution.substr(std::string("discarded: ").size()).c_str());
+        ImGui::TextWrapped("%s", c.resolution.why.c_str());
         continue;
       }
       auto lost = losing_sides(c);

@@ -11,8 +11,8 @@
 #include <optional>
 #include <string>
 
-#include "app/console/commands.hpp"
-#include "app/console/snapshot.hpp"
+#include "widgets/model/commands.hpp"
+#include "widgets/model/snapshot.hpp"
 #include "widgets/record_detail.hpp"
 #include "widgets/record_form.hpp"
 

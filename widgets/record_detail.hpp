@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "app/console/snapshot.hpp"
+#include "widgets/model/snapshot.hpp"
 
 namespace craftsync::console {
 

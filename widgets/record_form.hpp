@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "app/console/commands.hpp"
+#include "widgets/model/commands.hpp"
 
 namespace craftsync::console {
 

@@ -136,7 +136,7 @@ BadgeView badge_view(const Snapshot& s, std::int64_t now_ms) {
                 thousands(pr.total) + ")";
       else if (pr.records > 0)
         text += " " + thousands(pr.records) + " records";
-      if (pr.phase == "pushing")
+      if (pr.phase == SyncPhase::pushing)
         text += " " + std::string(glyph::kUp) + " " + thousands(pr.pushed) + " pushed";
     }
     v = {BadgeKind::syncing, text, p.accent};

@@ -230,7 +230,7 @@ void SyncPanel::draw_connection_test(const Snapshot& s) {
   const ConnectionReport& r = *s.connection_test;
   const Palette& p = palette();
   float em = ImGui::GetFontSize();
-  bool ok = r.reachable && r.authenticated && r.error.empty();
+  bool ok = r.ok();
   ImGui::TextColored(ok ? p.ok : p.error, "%s %s", ok ? glyph::kCheck : glyph::kCross,
                      ok ? "Connection works" : "Connection failed");
   if (ImGui::BeginTable("##conn_test", 2, ImGuiTableFlags_SizingFixedFit)) {

@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "app/console/commands.hpp"
-#include "app/console/snapshot.hpp"
+#include "widgets/model/commands.hpp"
+#include "widgets/model/snapshot.hpp"
 
 namespace craftsync::console {
 

@@ -23,17 +23,17 @@ std::string progress_text(const SyncActivity& a, std::int64_t now_ms) {
   std::string text;
   if (a.cancelling)
     text = "Cancelling" + std::string(glyph::kEllipsis);
-  else if (p.phase == "pulling" && p.total > 0)
+  else if (p.phase == SyncPhase::pulling && p.total > 0)
     text = "Pulling " + thousands(p.done) + " / " + thousands(p.total);
-  else if (p.phase == "pulling")
+  else if (p.phase == SyncPhase::pulling)
     text = "Pulling " + thousands(p.records) + " records";
-  else if (p.phase == "pushing")
+  else if (p.phase == SyncPhase::pushing)
     text = "Pushing " + std::string(glyph::kUp) + " " + thousands(p.pushed) + " sent";
-  else if (p.phase == "recovering")
+  else if (p.phase == SyncPhase::recovering)
     text = "Checking unfinished pushes";
   else
     text = "Starting" + std::string(glyph::kEllipsis);
-  if (p.records_per_second > 0 && p.phase == "pulling" && !a.cancelling) {
+  if (p.records_per_second > 0 && p.phase == SyncPhase::pulling && !a.cancelling) {
     text += " (" + thousands(static_cast<std::int64_t>(std::llround(p.records_per_second))) +
             " records/s)";
   }

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "app/console/commands.hpp"
-#include "app/console/snapshot.hpp"
+#include "widgets/model/commands.hpp"
+#include "widgets/model/snapshot.hpp"
 
 namespace craftsync::console {
 

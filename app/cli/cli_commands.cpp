@@ -107,7 +107,7 @@ int cmd_delete(const GlobalOptions& g, const std::string& entity, const std::str
 int cmd_get(const GlobalOptions& g, const std::string& entity, const std::string& id) {
   auto engine = open_engine(g, false);
   Entity e = entity_arg(entity);
-  auto row = engine->records().get(e, id);
+  auto row = engine->records().read_row(e, id);
   if (!row) throw UserError(entity + " " + id + " not found");
   print_json(record_json(*engine, e, *row));
   return 0;
@@ -218,7 +218,7 @@ int cmd_test_connection(const GlobalOptions& g) {
     print_json(r.to_json());
   else
     print_connection(r, engine->remote().url);
-  bool ok = r.reachable && r.authenticated && r.error.empty();
+  bool ok = r.ok();
   if (!ok) std::fprintf(stderr, "craftsync: connection test failed: %s\n", r.error.c_str());
   return ok ? 0 : 2;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // The craftsync CLI's commands, one function each. They throw on failure; main() turns any
 // exception into one line on stderr and a non-zero exit.
+//
+// Threading: the CLI has one thread; each command owns its engine for the call.
 
 #include <string>
 #include <vector>

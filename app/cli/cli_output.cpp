@@ -121,9 +121,9 @@ void print_conflicts(const std::vector<ConflictRecord>& list) {
     for (const auto& f : c.fields) fields += (fields.empty() ? "" : ", ") + f;
     std::printf("#%lld %s %s  fields: %s  %s\n", static_cast<long long>(c.id),
                 std::string(entity_name(c.entity)).c_str(), c.entity_id.c_str(), fields.c_str(),
-                c.resolved ? ("resolved: " + c.resolution).c_str() : "OPEN");
+                c.resolved ? ("resolved: " + c.resolution.text()).c_str() : "OPEN");
     for (const auto& f : c.fields) {
-      if (f == "_deleted") {
+      if (f == kDeletedField) {
         std::printf("    local: %s   remote: %s\n", c.local.is_null() ? "deleted" : "edited",
                     c.remote.is_null() ? "deleted" : "edited");
         continue;
@@ -143,16 +143,16 @@ ProgressLine::~ProgressLine() {
 }
 
 void ProgressLine::update(const SyncProgress& p) {
-  if (!enabled_ || p.phase == "done") return;
-  if (p.phase == "pulling") {
+  if (!enabled_ || p.phase == SyncPhase::done) return;
+  if (p.phase == SyncPhase::pulling) {
     int pct = p.total > 0 ? static_cast<int>(100 * p.done / p.total) : 100;
     std::fprintf(stderr, "\r\033[Kpulling: page %s, %s records, %d%%, %s records/s",
                  thousands(p.pages).c_str(), thousands(p.records).c_str(), pct,
                  thousands(static_cast<std::int64_t>(p.records_per_second)).c_str());
-  } else if (p.phase == "pushing") {
+  } else if (p.phase == SyncPhase::pushing) {
     std::fprintf(stderr, "\r\033[Kpushing: %s applied", thousands(p.pushed).c_str());
   } else {
-    std::fprintf(stderr, "\r\033[K%s...", p.phase.c_str());
+    std::fprintf(stderr, "\r\033[K%s...", std::string(phase_name(p.phase)).c_str());
   }
   drawn_ = true;
 }

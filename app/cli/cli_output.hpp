@@ -1,6 +1,9 @@
 #pragma once
 // How the CLI prints: JSON on stdout in --json mode; tables and summaries otherwise; one-line
 // errors and progress on stderr.
+//
+// Threading: the CLI's one thread. Progress is printed from the engine's progress callback,
+// which runs on that same thread.
 
 #include <string>
 #include <vector>

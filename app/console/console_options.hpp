@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "app/console/snapshot.hpp"
 #include "core/client_config.hpp"
+#include "widgets/model/snapshot.hpp"
 
 namespace craftsync::console {
 

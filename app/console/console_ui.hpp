@@ -11,11 +11,11 @@
 #include <optional>
 #include <string>
 
-#include "app/console/commands.hpp"
-#include "app/console/snapshot.hpp"
 #include "widgets/activity_log.hpp"
 #include "widgets/conflict_dialog.hpp"
 #include "widgets/data_inspector.hpp"
+#include "widgets/model/commands.hpp"
+#include "widgets/model/snapshot.hpp"
 #include "widgets/stats_charts.hpp"
 #include "widgets/status_badge.hpp"
 #include "widgets/sync_panel.hpp"

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "app/console/commands.hpp"
 #include "app/console/console_ui.hpp"
-#include "app/console/snapshot.hpp"
+#include "widgets/model/commands.hpp"
+#include "widgets/model/snapshot.hpp"
 
 namespace craftsync::console {
 

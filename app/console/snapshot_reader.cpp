@@ -46,7 +46,7 @@ std::shared_ptr<const RecordDetail> read_detail(SyncEngine& engine, Entity e,
   d->entity = e;
   d->id = id;
   RecordStore& store = engine.records();
-  if (auto row = store.get(e, id)) {
+  if (auto row = store.read_row(e, id)) {
     d->found = true;
     d->row = *row;
   }

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "app/console/snapshot.hpp"
 #include "core/sync_engine.hpp"
+#include "widgets/model/snapshot.hpp"
 
 namespace craftsync::console {
 

@@ -12,24 +12,12 @@
 #include <string>
 #include <thread>
 
-#include "app/console/commands.hpp"
-#include "app/console/snapshot.hpp"
 #include "app/console/worker_channel.hpp"
-#include "core/http_client.hpp"
+#include "app/console/worker_options.hpp"
+#include "widgets/model/commands.hpp"
+#include "widgets/model/snapshot.hpp"
 
 namespace craftsync::console {
-
-struct WorkerOptions {
-  std::string db_path;
-  RemoteConfig remote;
-  RemoteView remote_view;         // the same URL and key, and where they came from
-  bool allow_launch_sync = true;  // honour the syncOnLaunch setting
-  std::chrono::milliseconds progress_interval{50};  // at most one progress snapshot per interval
-  std::chrono::milliseconds page_refresh_interval{500};  // the browsed table during a sync
-  std::chrono::seconds offline_retry{30};  // first retry delay when offline; doubles to 5 min
-  int page_limit = 1000;
-  std::function<void()> wake;  // on the worker thread after each publish
-};
 
 class Worker {
  public:

@@ -16,9 +16,9 @@
 #include <concurrentqueue/blockingconcurrentqueue.h>
 #include <concurrentqueue/concurrentqueue.h>
 
-#include "app/console/commands.hpp"
-#include "app/console/snapshot.hpp"
 #include "core/cancel.hpp"
+#include "widgets/model/commands.hpp"
+#include "widgets/model/snapshot.hpp"
 
 namespace craftsync::console {
 

@@ -19,13 +19,6 @@ constexpr int kRunHistory = 200;
 constexpr std::chrono::seconds kMaxOfflineBackoff{300};
 constexpr std::chrono::milliseconds kIdleWait{60000};
 
-std::string entity_label(const std::vector<Entity>& entities) {
-  if (entities.empty()) return "all";
-  std::string s;
-  for (Entity e : entities) s += (s.empty() ? "" : ",") + std::string(entity_name(e));
-  return s;
-}
-
 bool is_read(const Command& c) {
   return std::holds_alternative<BrowseTable>(c) || std::holds_alternative<ShowRecord>(c) ||
          std::holds_alternative<Refresh>(c) || std::holds_alternative<CancelSync>(c);
@@ -168,7 +161,7 @@ void WorkerSession::run_sync(SyncOptions options) {
   snap_.sync = SyncActivity{};
   snap_.sync.running = true;
   snap_.sync.trigger = options.trigger;
-  snap_.sync.entity = entity_label(options.entities);
+  snap_.sync.entity = entity_list(options.entities);
   snap_.sync.direction = std::string(direction_name(options.direction));
   snap_.sync.started_ms = unix_now_ms();
   retry_at_ms_ = 0;
@@ -204,20 +197,21 @@ void WorkerSession::run_sync(SyncOptions options) {
 }
 
 void WorkerSession::on_progress(const SyncProgress& p) {
-  if (p.phase == "pushing" && snap_.sync.progress.phase == "pulling") {
+  if (p.phase == SyncPhase::pushing && snap_.sync.progress.phase == SyncPhase::pulling) {
     // keep the pull's figures visible while the push reports only its count
     SyncProgress merged = snap_.sync.progress;
     merged.phase = p.phase;
     merged.pushed = p.pushed;
     snap_.sync.progress = merged;
-  } else if (p.phase == "pushing") {
+  } else if (p.phase == SyncPhase::pushing) {
     snap_.sync.progress.phase = p.phase;
     snap_.sync.progress.pushed = p.pushed;
   } else {
     snap_.sync.progress = p;
   }
   auto now = Clock::now();
-  if (now - last_progress_publish_ < options_.progress_interval && p.phase != "done") return;
+  if (now - last_progress_publish_ < options_.progress_interval && p.phase != SyncPhase::done)
+    return;
   last_progress_publish_ = now;
   serve_reads_during_sync();
   if (now - last_page_refresh_ >= options_.page_refresh_interval) {
@@ -287,7 +281,7 @@ void WorkerSession::test_connection(const TestConnection& t) {
   }
   snap_.testing_connection = false;
   snap_.connection_test = std::make_shared<const ConnectionReport>(r);
-  bool ok = r.reachable && r.authenticated && r.error.empty();
+  bool ok = r.ok();
   if (t.url == saved.url && t.api_key == saved.api_key && !t.url.empty()) {
     Link link = ok                 ? Link::online
                 : !r.reachable     ? Link::offline

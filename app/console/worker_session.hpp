@@ -13,11 +13,11 @@
 #include <optional>
 #include <vector>
 
-#include "app/console/commands.hpp"
-#include "app/console/snapshot.hpp"
-#include "app/console/worker.hpp"
 #include "app/console/worker_channel.hpp"
+#include "app/console/worker_options.hpp"
 #include "core/sync_engine.hpp"
+#include "widgets/model/commands.hpp"
+#include "widgets/model/snapshot.hpp"
 
 namespace craftsync::console {
 

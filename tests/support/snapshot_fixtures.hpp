@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "app/console/snapshot.hpp"
 #include "core/clock.hpp"
+#include "widgets/model/snapshot.hpp"
 
 namespace craftsync::test {
 
@@ -114,7 +114,7 @@ inline console::Snapshot conflicts_snapshot(int open = 3) {
   s.status.open_conflicts = open;
   ConflictRecord done = customer_conflict(5, fixture_uuid(499));
   done.resolved = true;
-  done.resolution = "local";
+  done.resolution = Outcome::of({Side::local, {}});
   done.resolved_at = "2026-11-26T11:00:00.000Z";
   s.resolved_conflicts =
       std::make_shared<const std::vector<ConflictRecord>>(std::vector<ConflictRecord>{done});
@@ -138,7 +138,7 @@ inline console::Snapshot syncing_snapshot(std::int64_t done, std::int64_t total)
   s.sync.running = true;
   s.sync.trigger = "manual";
   s.sync.started_ms = unix_now_ms() - 2000;
-  s.sync.progress.phase = "pulling";
+  s.sync.progress.phase = SyncPhase::pulling;
   s.sync.progress.done = done;
   s.sync.progress.total = total;
   s.sync.progress.records = done;

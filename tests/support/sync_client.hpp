@@ -68,7 +68,7 @@ class TestClient {
   RecordStore& records() { return engine_->records(); }
   std::string db_path() const { return dir_.file("client.db"); }
   nlohmann::json row(Entity e, const std::string& id) {
-    auto r = records().get(e, id);
+    auto r = records().read_row(e, id);
     return r ? *r : nlohmann::json(nullptr);
   }
   std::string state(Entity e, const std::string& id) {

@@ -15,10 +15,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/conflicts.hpp"
-#include "core/record_store.hpp"
+#include "core/conflict_types.hpp"
+#include "core/record_types.hpp"
 #include "core/settings.hpp"
-#include "core/sync_engine.hpp"
+#include "core/sync_report.hpp"
 
 namespace craftsync::console {
 

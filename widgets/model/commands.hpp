@@ -13,11 +13,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/console/snapshot.hpp"
-#include "core/conflicts.hpp"
+#include "core/conflict_types.hpp"
 #include "core/merge.hpp"
 #include "core/settings.hpp"
-#include "core/sync_engine.hpp"
+#include "core/sync_report.hpp"
+#include "widgets/model/snapshot.hpp"
 
 namespace craftsync::console {
 

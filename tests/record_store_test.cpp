@@ -1,0 +1,259 @@
+// The record store: the user's edits, captured in the outbox, on a real local database.
+
+#include <catch2/catch.hpp>
+
+#include "core/record_validation.hpp"
+#include "core/uuid.hpp"
+#include "tests/support/local_db.hpp"
+
+using namespace craftsync;
+using namespace craftsync::test;
+using nlohmann::json;
+
+namespace {
+const std::string kAda = "019b76da-a800-73f1-956e-eb2f2632d7bd";
+const std::string kGone = "019b76da-a800-73f1-956e-000000000000";
+}  // namespace
+
+TEST_CASE("record store: a create is captured as a new upsert", "[record_store]") {
+  LocalDb l;
+  json ada = l.store.create(Entity::customers, {{"name", "Ada"}, {"city", "Paris"}});
+  std::string id = ada["id"];
+  CHECK(is_valid_uuid(id));
+  CHECK(ada["city"] == "Paris");
+  CHECK(ada["email"].is_null());
+  CHECK(is_valid_timestamp(ada["created_at"].get<std::string>()));
+  CHECK(ada["updated_at"] == ada["created_at"]);
+  CHECK(l.store.read_row(Entity::customers, id) == ada);
+
+  auto info = l.store.sync_info(Entity::customers, id);
+  REQUIRE(info);
+  CHECK(info->state == "pending");
+  CHECK(info->local_version == 1);
+  CHECK_FALSE(info->remote_version);
+  CHECK(info->base.is_null());
+  CHECK_FALSE(info->provisional_number);
+
+  auto out = l.store.outbox_for(Entity::customers, id);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].seq == 1);
+  CHECK(out[0].op == Op::upsert);
+  CHECK_FALSE(out[0].base_rev);
+  CHECK(out[0].data == ada);
+  CHECK(out[0].state == "queued");
+  CHECK(out[0].attempts == 0);
+  CHECK(out[0].device_id.empty());
+
+  // A quote gets a provisional number until the server assigns one; seqs go on per device.
+  json q = l.store.create(Entity::quotes,
+                          {{"customer_id", id}, {"total_amount", "10.00"}, {"status", "draft"}});
+  std::string qid = q["id"];
+  CHECK(q["quote_number"] == "Q-PENDING-" + qid.substr(qid.size() - 8));
+  CHECK(l.store.sync_info(Entity::quotes, qid)->provisional_number);
+  REQUIRE(l.store.outbox_for(Entity::quotes, qid).size() == 1);
+  CHECK(l.store.outbox_for(Entity::quotes, qid)[0].seq == 2);
+}
+
+TEST_CASE("record store: edits of an unsent record coalesce, and its delete forgets it",
+          "[record_store]") {
+  LocalDb l;
+  json ada = l.store.create(Entity::customers, {{"id", kAda}, {"name", "Ada"}});
+  json moved = l.store.update(Entity::customers, kAda, {{"city", "Rome"}});
+  CHECK(moved["city"] == "Rome");
+  CHECK(moved["created_at"] == ada["created_at"]);
+  auto out = l.store.outbox_for(Entity::customers, kAda);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].seq == 1);
+  CHECK(out[0].data["city"] == "Rome");
+  CHECK(l.store.sync_info(Entity::customers, kAda)->local_version == 2);
+
+  l.store.remove(Entity::customers, kAda);
+  CHECK_FALSE(l.store.read_row(Entity::customers, kAda));
+  CHECK(l.store.outbox_for(Entity::customers, kAda).empty());
+  CHECK_FALSE(l.store.sync_info(Entity::customers, kAda));
+}
+
+TEST_CASE("record store: edits of a synced record carry its rev and keep the agreed base",
+          "[record_store]") {
+  LocalDb l;
+  json agreed = l.seed_synced(Entity::customers, customer_row(kAda, "Ada", "Paris"), 7);
+  l.store.update(Entity::customers, kAda, {{"city", "Rome"}});
+  l.store.update(Entity::customers, kAda, {{"name", "Ada K"}});
+  auto info = l.store.sync_info(Entity::customers, kAda);
+  REQUIRE(info);
+  CHECK(info->state == "pending");
+  CHECK(info->remote_version == 7);
+  CHECK(info->local_version == 2);
+  CHECK(info->base == agreed);  // the state before the first edit, not the second
+  auto out = l.store.outbox_for(Entity::customers, kAda);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].base_rev == 7);
+  CHECK(out[0].data["name"] == "Ada K");
+  CHECK(out[0].data["city"] == "Rome");
+
+  // Once sent, an entry is never rewritten: the next edit is a new mutation.
+  l.mark_inflight(Entity::customers, kAda);
+  l.store.remove(Entity::customers, kAda);
+  out = l.store.outbox_for(Entity::customers, kAda);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].state == "inflight");
+  CHECK(out[0].op == Op::upsert);
+  CHECK(out[1].seq == out[0].seq + 1);
+  CHECK(out[1].op == Op::remove);
+  CHECK(out[1].base_rev == 7);
+  CHECK(out[1].data.is_null());
+  CHECK(out[1].state == "queued");
+  CHECK_FALSE(l.store.read_row(Entity::customers, kAda));
+}
+
+TEST_CASE("record store: deleting a record whose create is in flight still sends the delete",
+          "[record_store]") {
+  LocalDb l;
+  l.store.create(Entity::customers, {{"id", kAda}, {"name", "Ada"}});
+  l.mark_inflight(Entity::customers, kAda);
+  l.store.remove(Entity::customers, kAda);
+  auto out = l.store.outbox_for(Entity::customers, kAda);
+  REQUIRE(out.size() == 2);
+  CHECK(out[1].op == Op::remove);
+  CHECK_FALSE(out[1].base_rev);
+  CHECK(l.store.sync_info(Entity::customers, kAda)->state == "pending");
+}
+
+TEST_CASE("record store: a refused edit throws UserError and changes nothing", "[record_store]") {
+  LocalDb l;
+  l.store.create(Entity::customers, {{"id", kAda}, {"name", "Ada"}});
+  json q = l.store.create(Entity::quotes,
+                          {{"customer_id", kAda}, {"total_amount", "10.00"}, {"status", "draft"}});
+  json before = *l.store.read_row(Entity::customers, kAda);
+  constexpr Entity kC = Entity::customers, kQ = Entity::quotes;
+  std::string qid = q["id"];
+  struct Case {
+    const char* what;
+    Entity e;
+    std::string id;  // empty: a create
+    json fields;
+    std::string says;
+  };
+  std::vector<Case> cases = {
+      {"unknown field", kC, "", {{"name", "B"}, {"colour", "red"}}, "unknown field 'colour'"},
+      {"number value", kC, "", {{"name", 5}}, "must be a string or null"},
+      {"no name", kC, "", {{"city", "Oslo"}}, "name is required"},
+      {"id not a UUID", kC, "", {{"id", "42"}, {"name", "B"}}, "id must be a UUID"},
+      {"id taken", kC, "", {{"id", kAda}, {"name", "B"}}, "already exists"},
+      {"bad email", kC, kAda, {{"email", "no-at"}}, "email must contain '@'"},
+      {"id changed", kC, kAda, {{"id", kGone}}, "id cannot be changed"},
+      {"unknown record", kC, kGone, {{"city", "Oslo"}}, "does not exist"},
+      {"server number set",
+       kQ,
+       "",
+       {{"customer_id", kAda},
+        {"total_amount", "1.00"},
+        {"status", "draft"},
+        {"quote_number", "Q-1"}},
+       "assigned by the server"},
+      {"missing customer",
+       kQ,
+       "",
+       {{"customer_id", kGone}, {"total_amount", "1.00"}, {"status", "draft"}},
+       "customer_id: customers " + kGone + " does not exist"},
+      {"moved to a missing customer", kQ, qid, {{"customer_id", kGone}}, "does not exist"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    auto edit = [&] {
+      if (c.id.empty())
+        l.store.create(c.e, c.fields);
+      else
+        l.store.update(c.e, c.id, c.fields);
+    };
+    CHECK_THROWS_WITH(edit(), Catch::Contains(c.says));
+    CHECK_THROWS_AS(edit(), UserError);
+  }
+  CHECK_THROWS_WITH(l.store.remove(kC, kAda), Catch::Contains("still has quotes or orders"));
+  CHECK_THROWS_AS(l.store.remove(kC, kGone), UserError);
+  CHECK(l.store.read_row(Entity::customers, kAda) == before);
+  CHECK(l.store.count(Entity::customers, {}) == 1);
+  CHECK(l.store.count(Entity::quotes, {}) == 1);
+  CHECK(l.outbox_size() == 2);
+}
+
+TEST_CASE("record store: list and count filter by search text and sync state", "[record_store]") {
+  LocalDb l;
+  const std::pair<const char*, const char*> people[] = {
+      {"Ada", "Paris"}, {"Bob", "Rome"}, {"Cy", "Paris"}};
+  for (auto [name, city] : people)
+    l.store.create(Entity::customers, {{"name", name}, {"city", city}});
+  l.seed_synced(Entity::customers, customer_row(kAda, "Dee", "Paris"), 3);
+
+  auto names = [&](const ListQuery& q) {
+    std::vector<std::string> out;
+    for (const json& row : l.store.list(Entity::customers, q))
+      out.push_back(row["name"].get<std::string>());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(names({}) == std::vector<std::string>{"Ada", "Bob", "Cy", "Dee"});
+  CHECK(names(list_query("Paris", "", 0, 100)) == std::vector<std::string>{"Ada", "Cy", "Dee"});
+  CHECK(names(list_query("Paris", "pending", 0, 100)) == std::vector<std::string>{"Ada", "Cy"});
+  CHECK(names(list_query("", "synced", 0, 100)) == std::vector<std::string>{"Dee"});
+  CHECK(names(list_query("", "conflict", 0, 100)).empty());
+  CHECK(l.store.count(Entity::customers, list_query("Paris", "", 0, 100)) == 3);
+  CHECK(l.store.count(Entity::customers, list_query("", "pending", 0, 100)) == 3);
+
+  // Pages in id order; count ignores the page.
+  auto all = l.store.list(Entity::customers, {});
+  auto first = l.store.list(Entity::customers, list_query("", "", 0, 3));
+  auto rest = l.store.list(Entity::customers, list_query("", "", 3, 3));
+  REQUIRE(all.size() == 4);
+  REQUIRE(first.size() == 3);
+  REQUIRE(rest.size() == 1);
+  CHECK(first[0]["id"] < first[1]["id"]);
+  CHECK(rest[0] == all[3]);
+  CHECK(l.store.count(Entity::customers, list_query("", "", 0, 1)) == 4);
+}
+
+TEST_CASE("record store: unknown records have no bookkeeping, and odd ids reach no SQL",
+          "[record_store]") {
+  LocalDb l;
+  l.store.create(Entity::customers, {{"id", kAda}, {"name", "Ada"}});
+  CHECK_FALSE(l.store.sync_info(Entity::customers, kGone));
+  CHECK_FALSE(l.store.sync_info(Entity::quotes, kAda));  // the id, but another entity
+  CHECK(l.store.outbox_for(Entity::customers, kGone).empty());
+  CHECK(l.store.outbox_for(Entity::customers, "x' OR '1'='1").empty());
+  CHECK(l.store.outbox_for(Entity::customers, kAda).size() == 1);
+}
+
+TEST_CASE("record store: a new device id is taken and the fork noted", "[record_store]") {
+  LocalDb l;
+  std::string first = l.store.device_id();
+  CHECK(is_valid_uuid(first));
+  CHECK(l.store.device_id() == first);
+  ForkInfo none = l.store.fork_info();
+  CHECK(none.at.empty());
+  CHECK(none.count == 0);
+
+  std::string second, third;
+  {
+    SqliteTxn txn(l.db);
+    second = l.store.take_new_device_id("restored from a backup");
+    txn.commit();
+  }
+  CHECK(second != first);
+  CHECK(l.store.device_id() == second);
+  ForkInfo f = l.store.fork_info();
+  CHECK(f.previous_device_id == first);
+  CHECK(f.reason == "restored from a backup");
+  CHECK(is_valid_timestamp(f.at));
+  CHECK(f.count == 1);
+
+  {
+    SqliteTxn txn(l.db);
+    third = l.store.take_new_device_id("copied");
+    txn.commit();
+  }
+  f = l.store.fork_info();
+  CHECK(l.store.device_id() == third);
+  CHECK(f.previous_device_id == second);
+  CHECK(f.reason == "copied");
+  CHECK(f.count == 2);
+}

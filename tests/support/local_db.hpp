@@ -1,0 +1,79 @@
+#pragma once
+// A client's local database for the engine's unit tests: an in-memory SQLite connection with
+// the engine's own schema, the record store on it, and records as a pull leaves them.
+//
+// Threading: a LocalDb belongs to one thread.
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/entity.hpp"
+#include "core/local_schema.hpp"
+#include "core/record_store.hpp"
+#include "core/sqlite_db.hpp"
+
+namespace craftsync::test {
+
+/// A list query without designated initializers (which -Wextra flags for the members left out).
+inline ListQuery list_query(std::string search, std::string state, std::int64_t offset = 0,
+                            std::int64_t limit = 100) {
+  ListQuery q;
+  q.search = std::move(search);
+  q.state = std::move(state);
+  q.offset = offset;
+  q.limit = limit;
+  return q;
+}
+
+struct LocalDb {
+  SqliteConn db{":memory:", 1000};
+  RecordStore store{db};
+
+  LocalDb() { migrate_local_schema(db); }
+
+  /// Puts `row` in as the server's rev `rev` of it, with no local work: the row and a synced
+  /// bookkeeping row, as pull's fast path writes them.
+  nlohmann::json seed_synced(Entity e, const nlohmann::json& row, std::int64_t rev) {
+    store.write_row(e, row["id"].get<std::string>(), row);
+    auto st = db.prepare(
+        "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, last_synced_at, "
+        "state) VALUES (?1, ?2, ?3, '2026-01-01T00:00:00Z', 'synced')");
+    st.bind(1, entity_name(e)).bind(2, row["id"].get<std::string>()).bind(3, rev);
+    st.run();
+    return *store.read_row(e, row["id"].get<std::string>());
+  }
+
+  /// Marks a record's outbox entries as sent (push does this before the request goes out).
+  void mark_inflight(Entity e, const std::string& id) {
+    auto st = db.prepare(
+        "UPDATE outbox SET state = 'inflight', attempts = attempts + 1 WHERE entity_type = ?1 "
+        "AND entity_id = ?2");
+    st.bind(1, entity_name(e)).bind(2, id);
+    st.run();
+  }
+
+  std::int64_t outbox_size() {
+    auto st = db.prepare("SELECT count(*) FROM outbox");
+    st.step();
+    return st.int_at(0);
+  }
+};
+
+/// A complete customer row (every field present) with a fixed id.
+inline nlohmann::json customer_row(const std::string& id, const std::string& name,
+                                   const std::string& city) {
+  return {{"id", id},
+          {"name", name},
+          {"email", nullptr},
+          {"phone", "555"},
+          {"address", nullptr},
+          {"city", city},
+          {"state", nullptr},
+          {"zip", nullptr},
+          {"created_at", "2026-01-01T00:00:00Z"},
+          {"updated_at", "2026-01-01T00:00:00Z"}};
+}
+
+}  // namespace craftsync::test
