@@ -130,8 +130,10 @@ const PulledPage& PageParser::parse(std::string& body) {
       } else if (key == "head") {
         page_.head = v.get_int64();
         page_.has_head = true;
+        if (page_.head < 0) bad("'head' is negative");
       } else if (key == "epoch") {
         page_.epoch = v.get_int64();
+        if (page_.epoch < 0) bad("'epoch' is negative");
       }
     }
   } catch (const simdjson_error& e) {

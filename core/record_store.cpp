@@ -1,5 +1,7 @@
 #include "core/record_store.hpp"
 
+#include <algorithm>
+
 #include "core/clock.hpp"
 #include "core/record_validation.hpp"
 #include "core/sqlite_db.hpp"
@@ -34,12 +36,15 @@ json row_from(Entity e, SqliteStmt& st, int first_col = 0) {
 const char* search_columns(Entity e) {
   switch (e) {
     case Entity::customers:
-      return "(t.name LIKE ?1 OR t.email LIKE ?1 OR t.city LIKE ?1 OR t.phone LIKE ?1)";
+      return "(t.name LIKE ?1 ESCAPE '\\' OR t.email LIKE ?1 ESCAPE '\\' OR t.city LIKE ?1 ESCAPE "
+             "'\\' OR t.phone LIKE ?1 ESCAPE '\\')";
     case Entity::quotes:
-      return "(t.quote_number LIKE ?1 OR t.status LIKE ?1 OR t.total_amount LIKE ?1 OR "
-             "t.customer_id LIKE ?1)";
+      return "(t.quote_number LIKE ?1 ESCAPE '\\' OR t.status LIKE ?1 ESCAPE '\\' OR "
+             "t.total_amount LIKE ?1 ESCAPE '\\' OR "
+             "t.customer_id LIKE ?1 ESCAPE '\\')";
     case Entity::orders:
-      return "(t.order_number LIKE ?1 OR t.quote_id LIKE ?1 OR t.customer_id LIKE ?1)";
+      return "(t.order_number LIKE ?1 ESCAPE '\\' OR t.quote_id LIKE ?1 ESCAPE '\\' OR "
+             "t.customer_id LIKE ?1 ESCAPE '\\')";
   }
   return "1";
 }
@@ -57,7 +62,15 @@ std::string list_from(Entity e) {
 }
 
 void bind_list(SqliteStmt& st, const ListQuery& q) {
-  if (!q.search.empty()) st.bind(1, "%" + q.search + "%");
+  if (!q.search.empty()) {
+    // The search is text, not a pattern: % and _ match themselves.
+    std::string text;
+    for (char c : q.search) {
+      if (c == '%' || c == '_' || c == '\\') text += '\\';
+      text += c;
+    }
+    st.bind(1, "%" + text + "%");
+  }
   if (!q.state.empty()) st.bind(2, std::string_view(q.state));
 }
 
@@ -343,7 +356,7 @@ std::vector<json> RecordStore::list(Entity e, const ListQuery& q) {
                         }() +
                         list_from(e) + list_where(e, q) + " ORDER BY t.id LIMIT ?3 OFFSET ?4");
   bind_list(st, q);
-  st.bind(3, q.limit).bind(4, q.offset);
+  st.bind(3, std::max<std::int64_t>(q.limit, 0)).bind(4, std::max<std::int64_t>(q.offset, 0));
   std::vector<json> rows;
   while (st.step()) rows.push_back(row_from(e, st));
   return rows;

@@ -122,6 +122,9 @@ TEST_CASE("page parser: a bad page is refused whole, with a reason", "[page_pars
       {"bad cursor", [](json& j) { j["next"] = "abc"; }, "cursor"},
       {"negative cursor", [](json& j) { j["next"] = -1; }, "cursor"},
       {"head a string", [](json& j) { j["head"] = "40"; }, "requested type"},
+      // A negative head would look like a server restored from a backup (a full resync).
+      {"negative head", [](json& j) { j["head"] = -5; }, "'head' is negative"},
+      {"negative epoch", [](json& j) { j["epoch"] = -1; }, "'epoch' is negative"},
       {"unknown entity", [](json& j) { j["changes"][0]["entity"] = "widgets"; },
        "unknown entity 'widgets'"},
       {"id not a UUID", [](json& j) { j["changes"][1]["id"] = "42"; }, "'42' is not a UUID"},

@@ -210,6 +210,24 @@ TEST_CASE("record store: list and count filter by search text and sync state", "
   CHECK(first[0]["id"] < first[1]["id"]);
   CHECK(rest[0] == all[3]);
   CHECK(l.store.count(Entity::customers, list_query("", "", 0, 1)) == 4);
+  // A negative page is an empty one, not the whole table.
+  CHECK(l.store.list(Entity::customers, list_query("", "", 0, -1)).empty());
+  CHECK(l.store.list(Entity::customers, list_query("", "", -3, 2)).size() == 2);
+}
+
+TEST_CASE("record store: search text is text, not a LIKE pattern", "[record_store]") {
+  LocalDb l;
+  for (const char* name : {"50% off", "a_b", "plain", "back\\slash"})
+    l.store.create(Entity::customers, {{"name", name}});
+  auto count = [&](const std::string& text) {
+    return l.store.count(Entity::customers, list_query(text, ""));
+  };
+  CHECK(count("%") == 1);
+  CHECK(count("_") == 1);
+  CHECK(count("a_b") == 1);
+  CHECK(count("\\") == 1);
+  CHECK(count("0% o") == 1);
+  CHECK(count("a") == 3);  // "plain", "a_b", "back\\slash"
 }
 
 TEST_CASE("record store: unknown records have no bookkeeping, and odd ids reach no SQL",
