@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "core/entity_sql.hpp"
 #include "core/sqlite_db.hpp"
 #include "core/sync_engine.hpp"
 #include "tests/support/http.hpp"
@@ -52,7 +53,7 @@ RemoteConfig remote_for(const test::ServerProcess& s) {
 double floor_cpu = 0;
 
 /// The floor: the same rows upserted with bare prepared statements, one transaction per page.
-/// With `with_metadata`, each row also gets the sync_metadata row the engine must keep, to show
+/// With `with_metadata`, each row also gets a bookkeeping row like the engine's, to show
 /// how much of the gap is that second B-tree write.
 double floor_seconds(SqliteConn& source, const std::string& path, bool with_metadata) {
   struct Row {
@@ -62,9 +63,7 @@ double floor_seconds(SqliteConn& source, const std::string& path, bool with_meta
   };
   std::vector<Row> rows;
   for (Entity e : kEntitiesInFkOrder) {
-    std::string cols = "id";
-    for (const FieldSpec& f : fields_of(e)) cols += ", " + std::string(f.name);
-    auto st = source.prepare("SELECT " + cols + " FROM " + std::string(entity_name(e)));
+    auto st = source.prepare("SELECT " + column_list(e) + " FROM " + std::string(entity_name(e)));
     std::size_t n = fields_of(e).size() + 1;
     while (st.step()) {
       Row r{e, {}, {}};
@@ -86,28 +85,19 @@ double floor_seconds(SqliteConn& source, const std::string& path, bool with_meta
     for (const FieldSpec& f : fields_of(e)) cols += ", " + std::string(f.name) + " TEXT";
     db.exec("CREATE TABLE " + std::string(entity_name(e)) + " (" + cols + ") WITHOUT ROWID");
   }
+  // A stand-in for the engine's bookkeeping rows: the same key, and the two columns a pull
+  // writes for a record with no local work.
   db.exec(
-      "CREATE TABLE sync_metadata (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, "
+      "CREATE TABLE floor_metadata (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, "
       "remote_version INTEGER, last_synced_at TEXT, PRIMARY KEY (entity_id, entity_type)) WITHOUT "
       "ROWID");
   const std::string meta_sql =
-      "INSERT INTO sync_metadata VALUES (?1, ?2, ?3, ?4) ON CONFLICT (entity_id, entity_type) DO "
+      "INSERT INTO floor_metadata VALUES (?1, ?2, ?3, ?4) ON CONFLICT (entity_id, entity_type) DO "
       "UPDATE SET "
       "remote_version = excluded.remote_version, last_synced_at = excluded.last_synced_at";
   const std::string now = "2026-11-26T00:00:00.000Z";
   std::string sql[3];
-  for (Entity e : kEntitiesInFkOrder) {
-    std::string cols = "id", marks = "?1", sets;
-    int i = 2;
-    for (const FieldSpec& f : fields_of(e)) {
-      cols += ", " + std::string(f.name);
-      marks += ", ?" + std::to_string(i++);
-      sets +=
-          (sets.empty() ? "" : ", ") + std::string(f.name) + " = excluded." + std::string(f.name);
-    }
-    sql[static_cast<int>(e)] = "INSERT INTO " + std::string(entity_name(e)) + " (" + cols +
-                               ") VALUES (" + marks + ") ON CONFLICT (id) DO UPDATE SET " + sets;
-  }
+  for (Entity e : kEntitiesInFkOrder) sql[static_cast<int>(e)] = upsert_row_sql(e, '?');
   auto start = Clock::now();
   double cpu0 = cpu_seconds();
   for (std::size_t at = 0; at < rows.size(); at += 1000) {

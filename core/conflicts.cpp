@@ -133,14 +133,10 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
     }
   }
 
-  auto info = store.sync_info(c.entity, c.entity_id);
+  SyncState& sync = store.sync();
+  auto info = sync.get(c.entity, c.entity_id);
   std::int64_t latest = info && info->remote_version ? *info->remote_version : c.remote_rev;
-  {
-    auto st = db.prepare(
-        "DELETE FROM outbox WHERE entity_type = ?1 AND entity_id = ?2 AND state = 'queued'");
-    st.bind(1, entity_name(c.entity)).bind(2, std::string_view(c.entity_id));
-    st.run();
-  }
+  sync.drop_queued(c.entity, c.entity_id);
   bool equals_remote = (!final_state && !remote) ||
                        (final_state && remote && same_user_fields(c.entity, *final_state, *remote));
   // The record may have come back to life on the server while the conflict waited (someone
@@ -161,27 +157,12 @@ void resolve_conflict(SqliteConn& db, RecordStore& store, std::int64_t id, const
     store.delete_row(c.entity, c.entity_id);
   }
 
-  auto meta = db.prepare(
-      "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, base, state) VALUES (?1, "
-      "?2, ?3, ?4, ?5) "
-      "ON CONFLICT (entity_id, entity_type) DO UPDATE SET remote_version = "
-      "excluded.remote_version, "
-      "base = excluded.base, state = excluded.state, errors = NULL, local_version = local_version "
-      "+ 1");
-  meta.bind(1, entity_name(c.entity)).bind(2, std::string_view(c.entity_id)).bind(3, latest);
-  if (!equals_remote && remote)
-    meta.bind(4, remote->dump());
+  if (equals_remote && !final_state)
+    sync.forget_metadata(c.entity, c.entity_id);
   else
-    meta.bind_null(4);
-  meta.bind(5, equals_remote ? "synced" : "pending");
-  meta.run();
-  if (equals_remote && !final_state) {
-    auto del = db.prepare("DELETE FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2");
-    del.bind(1, entity_name(c.entity)).bind(2, std::string_view(c.entity_id));
-    del.run();
-  }
+    sync.mark_resolved(c.entity, c.entity_id, latest, remote, !equals_remote);
   if (!equals_remote) {
-    store.enqueue(c.entity, c.entity_id, final_state ? Op::upsert : Op::remove, final_state);
+    sync.enqueue(c.entity, c.entity_id, final_state ? Op::upsert : Op::remove, final_state);
     // A restore: records the server refused for want of this one can go again after it.
     if (final_state && !remote) requeue_refused_descendants(db, store, c.entity, c.entity_id);
   }

@@ -44,7 +44,4 @@ void requeue_refused_descendants(SqliteConn& db, RecordStore& store, Entity e,
 /// record can not be brought back (unknown here, or its delete is already in flight).
 bool bring_back_parents(SqliteConn& db, RecordStore& store, Entity e, const nlohmann::json& row);
 
-/// The local sync state of a record ("" when it has no bookkeeping row).
-std::string sync_state_of(SqliteConn& db, Entity e, const std::string& id);
-
 }  // namespace craftsync

@@ -7,63 +7,25 @@
 #include "core/cancel.hpp"
 #include "core/clock.hpp"
 #include "core/dependents.hpp"
+#include "core/entity_sql.hpp"
 #include "core/http_client.hpp"
 #include "core/page_parser.hpp"
 #include "core/reconcile.hpp"
 #include "core/record_store.hpp"
 #include "core/sqlite_db.hpp"
+#include "core/sync_state.hpp"
 
 namespace craftsync {
 namespace {
-
-struct EntitySql {
-  std::string upsert_row, delete_row;
-};
-
-EntitySql make_sql(Entity e) {
-  std::string name(entity_name(e)), cols = "id", marks = "?1", sets;
-  int i = 2;
-  for (const FieldSpec& f : fields_of(e)) {
-    cols += ", " + std::string(f.name);
-    marks += ", ?" + std::to_string(i++);
-    if (!sets.empty()) sets += ", ";
-    sets += std::string(f.name) + " = excluded." + std::string(f.name);
-  }
-  return {"INSERT INTO " + name + " (" + cols + ") VALUES (" + marks +
-              ") ON CONFLICT (id) DO UPDATE SET " + sets,
-          "DELETE FROM " + name + " WHERE id = ?1"};
-}
-
-// The fast path takes records with no local work: synced ones, and refused deletes that were
-// put back from the server's row (rejected, but base NULL: the row is the server's). A re-
-// snapshot (?5 = 1) takes the server's state whatever rev the client last saw, because after a
-// server restore the client may hold revs that the server no longer has.
-constexpr const char* kMetaUpsert =
-    "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, last_synced_at, state) "
-    "VALUES (?1, ?2, ?3, ?4, 'synced') ON CONFLICT (entity_id, entity_type) DO UPDATE SET "
-    "remote_version = excluded.remote_version, last_synced_at = excluded.last_synced_at, "
-    "state = 'synced', errors = NULL "
-    "WHERE (sync_metadata.state = 'synced' OR (sync_metadata.state = 'rejected' AND "
-    "sync_metadata.base IS NULL AND sync_metadata.remote_version IS NOT NULL)) AND "
-    "(coalesce(sync_metadata.remote_version, 0) < excluded.remote_version OR ?5)";
-constexpr const char* kMetaDelete =
-    "DELETE FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2 AND (state = 'synced' "
-    "OR (state = 'rejected' AND base IS NULL AND remote_version IS NOT NULL)) "
-    "AND (coalesce(remote_version, 0) < ?3 OR ?4)";
-constexpr const char* kMetaSelect =
-    "SELECT state, remote_version FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2";
 
 class PageApplier {
  public:
   PageApplier(SqliteConn& db, RecordStore& store, ConflictPolicy policy)
       : db_(db), store_(store), policy_(policy) {
     for (Entity e : kEntitiesInFkOrder) {
-      EntitySql sql = make_sql(e);
-      upsert_row_[static_cast<int>(e)] = db_.cached(sql.upsert_row);
-      delete_row_[static_cast<int>(e)] = db_.cached(sql.delete_row);
+      upsert_row_[static_cast<int>(e)] = db_.cached(upsert_row_sql(e, '?'));
+      delete_row_[static_cast<int>(e)] = db_.cached(delete_row_sql(e, '?'));
     }
-    meta_upsert_ = db_.cached(kMetaUpsert);
-    meta_delete_ = db_.cached(kMetaDelete);
   }
 
   /// Applies a page and its cursor in one transaction; `total` counts it only once committed.
@@ -83,17 +45,9 @@ class PageApplier {
         ++stats.pulled;
         continue;
       }
-      std::optional<std::int64_t> have;
-      std::string state;
-      {
-        auto st = db_.prepare(kMetaSelect);
-        st.bind_static(1, entity_name(c.entity)).bind_static(2, c.id);
-        if (st.step()) {
-          state = st.text_at(0);
-          if (!st.is_null(1)) have = st.int_at(1);
-        }
-      }
-      if (state.empty() || (have && *have >= c.rev && !(resync && *have != c.rev))) {
+      std::optional<RecordSync> info = store_.sync().get(c.entity, std::string(c.id));
+      std::optional<std::int64_t> have = info ? info->remote_version : std::nullopt;
+      if (!info || (have && *have >= c.rev && !(resync && *have != c.rev))) {
         ++stats.skipped;  // our own echo, an older change, or a tombstone of something we never had
         continue;
       }
@@ -160,7 +114,7 @@ class PageApplier {
   /// A tombstone of a record that local, unsynced records still refer to waits for the end of
   /// the pull (see settle_deferred_deletes); the record stays meanwhile, so references hold.
   bool defer_delete(const PulledChange& c) {
-    if (!has_children_table(c.entity)) return false;
+    if (children_of(c.entity).empty()) return false;
     std::string id(c.id);
     if (unsettled_descendants(db_, c.entity, id).empty()) return false;
     auto st = db_.prepare(
@@ -172,32 +126,17 @@ class PageApplier {
     return true;
   }
 
-  static bool has_children_table(Entity e) {
-    for (Entity child : kEntitiesInFkOrder)
-      for (const FieldSpec& f : fields_of(child))
-        if (f.references == e) return true;
-    return false;
-  }
-
   /// A record without local changes: upsert (or delete) it when the change is newer.
   bool fast_path(const PulledChange& c, const std::string& now) {
     int e = static_cast<int>(c.entity);
     if (c.deleted) {
-      SqliteStmt m(db_.handle(), meta_delete_);
-      m.bind_static(1, entity_name(c.entity)).bind_static(2, c.id).bind(3, c.rev);
-      m.bind(4, std::int64_t(resync_));
-      m.run();
-      if (db_.changes() == 0) return false;
+      if (!store_.sync().take_remote_delete(c.entity, c.id, c.rev, resync_)) return false;
       SqliteStmt d(db_.handle(), delete_row_[e]);
       d.bind_static(1, c.id);
       d.run();
       return true;
     }
-    SqliteStmt m(db_.handle(), meta_upsert_);
-    m.bind_static(1, entity_name(c.entity)).bind_static(2, c.id).bind(3, c.rev).bind_static(4, now);
-    m.bind(5, std::int64_t(resync_));
-    m.run();
-    if (db_.changes() == 0) return false;
+    if (!store_.sync().take_remote(c.entity, c.id, c.rev, now, resync_)) return false;
     if (has_deferred_) {  // a record deleted earlier in this pull, and since restored
       auto st = db_.prepare("DELETE FROM remote_deletes WHERE entity_type = ?1 AND entity_id = ?2");
       st.bind_static(1, entity_name(c.entity)).bind_static(2, c.id);
@@ -232,8 +171,6 @@ class PageApplier {
   // Handles owned by the connection's statement cache; kept here to skip the lookup per row.
   sqlite3_stmt* upsert_row_[3] = {};
   sqlite3_stmt* delete_row_[3] = {};
-  sqlite3_stmt* meta_upsert_ = nullptr;
-  sqlite3_stmt* meta_delete_ = nullptr;
 };
 
 std::string read_cursor(SqliteConn& db, const std::vector<Entity>& entities) {
@@ -261,18 +198,13 @@ void set_device_number(SqliteConn& db, const char* key, std::int64_t value) {
   st.run();
 }
 
-bool has_synced_data(SqliteConn& db) {
-  auto st = db.prepare("SELECT 1 FROM sync_metadata WHERE remote_version IS NOT NULL LIMIT 1");
-  return st.step();
-}
-
 /// Whether the server's history is no longer the one this client followed: its restore epoch
 /// changed (`craftsync-server after-restore`), or its head is behind a rev we know it issued
 /// (its database was put back from a backup without that command).
 bool server_rewound(SqliteConn& db, const PulledPage& page) {
   std::int64_t epoch = device_number(db, "server_epoch");
   if (page.epoch != epoch) {
-    if (!has_synced_data(db)) {
+    if (!SyncState(db).has_remote_versions()) {
       set_device_number(db, "server_epoch", page.epoch);  // a first sync: nothing to redo
       return false;
     }
@@ -307,17 +239,13 @@ void begin_resync(SqliteConn& db, const std::vector<Entity>& entities) {
 /// After a full re-snapshot: synced records the server no longer has were deleted there.
 void finish_resync(SqliteConn& db, const std::vector<Entity>& entities) {
   SqliteTxn txn(db);
+  SyncState state(db);
   for (Entity e : entities) {
-    std::string name(entity_name(e));
-    db.exec("DELETE FROM " + name +
-            " WHERE id IN (SELECT m.entity_id FROM sync_metadata m WHERE m.entity_type = '" + name +
-            "' AND m.state = 'synced' AND NOT EXISTS (SELECT 1 FROM resync_seen s WHERE "
-            "s.entity_type = '" +
-            name + "' AND s.entity_id = m.entity_id))");
-    db.exec("DELETE FROM sync_metadata WHERE entity_type = '" + name +
-            "' AND state = 'synced' AND NOT EXISTS (SELECT 1 FROM resync_seen s WHERE "
-            "s.entity_type = '" +
-            name + "' AND s.entity_id = sync_metadata.entity_id)");
+    for (const std::string& id : state.forget_synced_unseen(e)) {
+      auto st = db.prepare(delete_row_sql(e, '?'));
+      st.bind(1, std::string_view(id));
+      st.run();
+    }
   }
   db.exec("DELETE FROM resync_seen");
   db.exec("DELETE FROM device WHERE key = 'resync_entities'");

@@ -5,14 +5,12 @@
 #include <unordered_map>
 
 #include "core/cancel.hpp"
-#include "core/clock.hpp"
 #include "core/http_client.hpp"
 #include "core/protocol.hpp"
 #include "core/pull.hpp"
 #include "core/reconcile.hpp"
 #include "core/record_store.hpp"
 #include "core/sqlite_db.hpp"
-#include "core/uuid.hpp"
 
 namespace craftsync {
 namespace {
@@ -30,19 +28,13 @@ struct Blocked {
   }
 };
 
-Blocked load_blocked(SqliteConn& db) {
+Blocked load_blocked(SyncState& sync) {
   Blocked b;
-  auto st = db.prepare(
-      "SELECT entity_type, entity_id, state, remote_version FROM sync_metadata WHERE state <> "
-      "'synced'");
-  while (st.step()) {
-    auto e = parse_entity(st.view_at(0));
-    if (!e) continue;
-    RecordKey key{*e, st.text_at(1)};
-    std::string_view state = st.view_at(2);
-    if (state == "rejected" || state == "conflict") b.held.insert(key);
+  for (UnsettledRecord& r : sync.unsettled()) {
+    RecordKey key{r.entity, std::move(r.id)};
+    if (r.state == "rejected" || r.state == "conflict") b.held.insert(key);
     // A rejected record the server has (an older state of it) still exists there for children.
-    if (state == "conflict" || st.is_null(3)) b.parents.insert(key);
+    if (r.state == "conflict" || !r.remote_version) b.parents.insert(key);
   }
   return b;
 }
@@ -59,35 +51,17 @@ bool blocked_by_parent(const OutboxEntry& o, const Blocked& b) {
   return false;
 }
 
-std::int64_t last_used_seq(SqliteConn& db) {
-  auto st = db.prepare("SELECT CAST(value AS INTEGER) FROM device WHERE key = 'next_seq'");
-  return st.step() ? st.int_at(0) : 0;
-}
-
-/// Device ids are UUIDs this client made; anything else in the column is not put into SQL.
-bool is_valid_device_id(const std::string& id) {
-  return is_valid_uuid(id);
-}
-
 /// Records the server refused only because a record they refer to was missing (fk_missing)
 /// go again once every such record exists locally and on the server (it was restored, or was
 /// not yet there when they were sent).
 void requeue_refused_with_parents(SqliteConn& db, RecordStore& store) {
   std::vector<RecordKey> refused;
-  {
-    auto st = db.prepare(
-        "SELECT entity_type, entity_id, errors FROM sync_metadata WHERE state <> 'synced' AND "
-        "state = 'rejected' AND "
-        "errors IS NOT NULL");
-    while (st.step()) {
-      auto e = parse_entity(st.view_at(0));
-      json errors = json::parse(st.view_at(2), nullptr, false);
-      if (!e || !errors.is_array() || errors.empty()) continue;
-      bool only_missing = std::all_of(errors.begin(), errors.end(), [](const json& x) {
-        return x.is_object() && x.value("code", "") == "fk_missing";
-      });
-      if (only_missing) refused.emplace_back(*e, st.text_at(1));
-    }
+  for (UnsettledRecord& r : store.sync().unsettled("rejected")) {
+    if (!r.errors.is_array() || r.errors.empty()) continue;
+    bool only_missing = std::all_of(r.errors.begin(), r.errors.end(), [](const json& x) {
+      return x.is_object() && x.value("code", "") == "fk_missing";
+    });
+    if (only_missing) refused.emplace_back(r.entity, std::move(r.id));
   }
   for (const auto& [e, id] : refused) {
     auto row = store.read_row(e, id);
@@ -104,8 +78,8 @@ void requeue_refused_with_parents(SqliteConn& db, RecordStore& store) {
     }
     if (!parents_there) continue;
     SqliteTxn txn(db);
-    store.set_state(e, id, "pending");
-    store.enqueue(e, id, Op::upsert, row);
+    store.sync().mark_retry(e, id);
+    store.sync().enqueue(e, id, Op::upsert, row);
     txn.commit();
   }
 }
@@ -129,7 +103,7 @@ Mutation to_mutation(const OutboxEntry& o) {
 class BatchSender {
  public:
   BatchSender(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options)
-      : db_(db), store_(store), http_(http), options_(options) {}
+      : db_(db), store_(store), sync_(store.sync()), http_(http), options_(options) {}
 
   /// Sends entries (marking them in flight first) under the device id they were first sent
   /// with, or this database's id now, and applies the verdicts. All entries must share that id.
@@ -140,13 +114,7 @@ class BatchSender {
         entries.front().device_id.empty() ? store_.device_id() : entries.front().device_id;
     {
       SqliteTxn txn(db_);
-      for (const auto& o : entries) {
-        auto st = db_.prepare(
-            "UPDATE outbox SET state = 'inflight', attempts = attempts + 1, device_id = ?2 "
-            "WHERE seq = ?1");
-        st.bind(1, o.seq).bind(2, std::string_view(device));
-        st.run();
-      }
+      for (const auto& o : entries) sync_.mark_sent(o.seq, device);
       txn.commit();
     }
     PushRequest req;
@@ -183,10 +151,10 @@ class BatchSender {
     if (!forked.empty())
       notice = fork(forked, "seq " + std::to_string(forked.front()) +
                                 " of this device was already used for a different change");
-    else if (device == store_.device_id() && response.device_max_seq > last_used_seq(db_))
+    else if (device == store_.device_id() && response.device_max_seq > sync_.last_used_seq())
       notice = fork({}, "the server has seen seq " + std::to_string(response.device_max_seq) +
                             " from this device, but this database has used only " +
-                            std::to_string(last_used_seq(db_)));
+                            std::to_string(sync_.last_used_seq()));
     txn.commit();
     if (notice.empty()) return false;
     stats.notices.push_back(std::move(notice));
@@ -201,25 +169,9 @@ class BatchSender {
   std::string fork(const std::vector<std::int64_t>& forked, const std::string& why) {
     std::string old_id = store_.device_id();
     std::string new_id = store_.take_new_device_id(why);
-    for (std::int64_t seq : forked) {
-      auto st = db_.prepare("UPDATE outbox SET state = 'queued', device_id = NULL WHERE seq = ?1");
-      st.bind(1, seq);
-      st.run();
-    }
+    for (std::int64_t seq : forked) sync_.requeue(seq);
     return "this database was restored from a backup or copied (" + why +
            "); it now syncs as device " + new_id + " (was " + old_id + "), and nothing was lost";
-  }
-
-  void remove_entry(std::int64_t seq) {
-    auto st = db_.prepare("DELETE FROM outbox WHERE seq = ?1");
-    st.bind(1, seq);
-    st.run();
-  }
-
-  bool has_more_entries(Entity e, const std::string& id) {
-    auto st = db_.prepare("SELECT 1 FROM outbox WHERE entity_type = ?1 AND entity_id = ?2 LIMIT 1");
-    st.bind(1, entity_name(e)).bind(2, std::string_view(id));
-    return st.step();
   }
 
   void apply_verdict(const OutboxEntry& o, const MutationResult& r, PushStats& stats) {
@@ -229,7 +181,7 @@ class BatchSender {
         ++stats.pushed;
         break;
       case Verdict::conflict: {
-        remove_entry(o.seq);
+        sync_.remove_entry(o.seq);
         RecordState remote = r.server.is_object() ? RecordState{r.server} : RecordState{};
         ReconcileOutcome out =
             reconcile(db_, store_, o.entity, o.id, remote, r.rev.value_or(0), options_.policy);
@@ -238,11 +190,11 @@ class BatchSender {
         break;
       }
       case Verdict::rejected:
-        remove_entry(o.seq);
+        sync_.remove_entry(o.seq);
         if (o.op == Op::remove && r.server.is_object() && r.rev)
           put_back_refused_delete(o, r);
         else
-          store_.set_state(o.entity, o.id, "rejected", r.errors);
+          sync_.mark_rejected(o.entity, o.id, r.errors);
         ++stats.rejected;
         break;
       case Verdict::retry:
@@ -256,25 +208,14 @@ class BatchSender {
   /// as the server has it, marked rejected with the reason.
   void put_back_refused_delete(const OutboxEntry& o, const MutationResult& r) {
     store_.write_row(o.entity, o.id, r.server);
-    auto st = db_.prepare(
-        "UPDATE sync_metadata SET remote_version = ?3, last_synced_at = ?4, base = NULL, "
-        "state = 'rejected', errors = ?5, provisional_number = 0 "
-        "WHERE entity_type = ?1 AND entity_id = ?2");
-    st.bind(1, entity_name(o.entity)).bind(2, std::string_view(o.id)).bind(3, *r.rev);
-    st.bind(4, utc_now_iso()).bind(5, json(r.errors).dump());
-    st.run();
+    sync_.mark_delete_refused(o.entity, o.id, *r.rev, r.errors);
   }
 
   void applied(const OutboxEntry& o, const MutationResult& r) {
-    remove_entry(o.seq);
+    sync_.remove_entry(o.seq);
     std::int64_t rev = *r.rev;
     if (o.op == Op::remove) {
-      if (!has_more_entries(o.entity, o.id)) {
-        auto st =
-            db_.prepare("DELETE FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2");
-        st.bind(1, entity_name(o.entity)).bind(2, std::string_view(o.id));
-        st.run();
-      }
+      if (!sync_.has_entries(o.entity, o.id)) sync_.forget_metadata(o.entity, o.id);
       return;
     }
     // What the server now holds: what we sent, with the number it keeps and what it assigned.
@@ -282,7 +223,7 @@ class BatchSender {
     json server_row = o.data;
     if (auto n = number_field(o.entity); n && row) server_row[std::string(*n)] = (*row)[*n];
     for (const auto& [k, v] : r.assigned.items()) server_row[k] = v;
-    bool more = has_more_entries(o.entity, o.id);
+    bool more = sync_.has_entries(o.entity, o.id);
     if (row) {
       if (!more) {
         if (server_row != *row) store_.write_row(o.entity, o.id, server_row);
@@ -293,34 +234,19 @@ class BatchSender {
         if (updated != *row) store_.write_row(o.entity, o.id, updated);
       }
     }
-    auto st = db_.prepare(
-        "UPDATE sync_metadata SET remote_version = ?3, last_synced_at = ?4, base = ?5, state = ?6, "
-        "errors = NULL, "
-        "provisional_number = CASE WHEN ?7 THEN 0 ELSE provisional_number END "
-        "WHERE entity_type = ?1 AND entity_id = ?2");
-    st.bind(1, entity_name(o.entity))
-        .bind(2, std::string_view(o.id))
-        .bind(3, rev)
-        .bind(4, utc_now_iso());
-    if (more)
-      st.bind(5, server_row.dump());
-    else
-      st.bind_null(5);
-    st.bind(6, more ? "pending" : "synced");
-    bool numbered =
-        number_field(o.entity) && r.assigned.contains(std::string(*number_field(o.entity)));
-    st.bind(7, std::int64_t(numbered || !number_field(o.entity)));
-    st.run();
     if (more) {  // later edits of ours were made on top of this one
-      auto rb =
-          db_.prepare("UPDATE outbox SET base_rev = ?3 WHERE entity_type = ?1 AND entity_id = ?2");
-      rb.bind(1, entity_name(o.entity)).bind(2, std::string_view(o.id)).bind(3, rev);
-      rb.run();
+      sync_.mark_pending(o.entity, o.id, rev, server_row);
+      sync_.rebase_entries(o.entity, o.id, rev);
+    } else {
+      sync_.mark_synced(o.entity, o.id, rev);
     }
+    auto n = number_field(o.entity);
+    if (!n || r.assigned.contains(std::string(*n))) sync_.clear_provisional(o.entity, o.id);
   }
 
   SqliteConn& db_;
   RecordStore& store_;
+  SyncState& sync_;
   HttpClient& http_;
   const PushOptions& options_;
 };
@@ -334,22 +260,12 @@ void recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http,
     if (cancel.is_cancelled()) throw Cancelled();
     // Resent exactly as first sent, under the device id they were sent with, in FK order, so
     // that the server can replay its verdicts.
-    std::string device;
-    {
-      auto st = db.prepare(
-          "SELECT coalesce(device_id, '') FROM outbox WHERE state = 'inflight' ORDER BY seq LIMIT "
-          "1");
-      if (!st.step()) break;
-      device = st.text_at(0);
-    }
-    std::string same_device = device.empty() ? "device_id IS NULL" : "device_id = '" + device + "'";
-    if (!device.empty() && !is_valid_device_id(device)) same_device = "0";
+    std::optional<std::string> device = store.sync().oldest_inflight_device();
+    if (!device) break;
     std::vector<OutboxEntry> batch;
     for (Entity e : kEntitiesInFkOrder) {
-      auto part = select_outbox(db,
-                                "state = 'inflight' AND " + same_device + " AND entity_type = '" +
-                                    std::string(entity_name(e)) + "'",
-                                options.batch_size - static_cast<int>(batch.size()));
+      auto part = store.sync().inflight_window(
+          e, *device, options.batch_size - static_cast<std::int64_t>(batch.size()));
       batch.insert(batch.end(), part.begin(), part.end());
     }
     if (batch.empty()) break;
@@ -368,14 +284,13 @@ void push_outbox(SqliteConn& db, RecordStore& store, HttpClient& http, const Pus
   if (entities.empty()) entities.assign(kEntitiesInFkOrder.begin(), kEntitiesInFkOrder.end());
   for (Entity e : kEntitiesInFkOrder) {
     if (std::find(entities.begin(), entities.end(), e) == entities.end()) continue;
-    std::string where = "state = 'queued' AND entity_type = '" + std::string(entity_name(e)) + "'";
     std::int64_t after_seq = 0;
     std::int64_t budget = options.max_rounds;
     for (;;) {
       if (cancel.is_cancelled()) throw Cancelled();
-      Blocked blocked = load_blocked(db);
+      Blocked blocked = load_blocked(store.sync());
       std::vector<OutboxEntry> window =
-          select_outbox(db, where + " AND seq > " + std::to_string(after_seq), options.batch_size);
+          store.sync().queued_window(e, after_seq, options.batch_size);
       if (window.empty()) break;
       std::vector<OutboxEntry> batch;
       std::set<std::string> in_batch;

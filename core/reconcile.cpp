@@ -1,6 +1,5 @@
 #include "core/reconcile.hpp"
 
-#include "core/clock.hpp"
 #include "core/conflicts.hpp"
 #include "core/dependents.hpp"
 #include "core/record_store.hpp"
@@ -15,40 +14,13 @@ json state_json(const RecordState& s) {
   return s ? *s : json(nullptr);
 }
 
-void drop_queued(SqliteConn& db, Entity e, const std::string& id) {
-  auto st = db.prepare(
-      "DELETE FROM outbox WHERE entity_type = ?1 AND entity_id = ?2 AND state = 'queued'");
-  st.bind(1, entity_name(e)).bind(2, std::string_view(id));
-  st.run();
-}
-
-void set_meta(SqliteConn& db, Entity e, const std::string& id, std::int64_t rev,
-              const RecordState& base, const std::string& state) {
-  auto st = db.prepare(
-      "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, base, state, "
-      "last_synced_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (entity_id, entity_type) DO UPDATE SET "
-      "remote_version = excluded.remote_version, base = excluded.base, state = excluded.state, "
-      "last_synced_at = excluded.last_synced_at, errors = NULL");
-  st.bind(1, entity_name(e)).bind(2, std::string_view(id)).bind(3, rev);
-  if (base)
-    st.bind(4, base->dump());
-  else
-    st.bind_null(4);
-  st.bind(5, std::string_view(state)).bind(6, utc_now_iso());
-  st.run();
-}
-
-void clear_provisional_if_numbered(SqliteConn& db, Entity e, const std::string& id,
+void clear_provisional_if_numbered(SyncState& sync, Entity e, const std::string& id,
                                    const RecordState& row) {
   auto field = number_field(e);
   if (!field || !row) return;
   auto it = row->find(*field);
   if (it == row->end() || !it->is_string() || is_provisional_number(it->get<std::string>())) return;
-  auto st = db.prepare(
-      "UPDATE sync_metadata SET provisional_number = 0 WHERE entity_type = ?1 AND entity_id = ?2");
-  st.bind(1, entity_name(e)).bind(2, std::string_view(id));
-  st.run();
+  sync.clear_provisional(e, id);
 }
 
 json field_list(const MergeResult& r) {
@@ -98,7 +70,8 @@ ReconcileOutcome reconcile(SqliteConn& db, RecordStore& store, Entity e, const s
                            const RecordState& remote, std::int64_t remote_rev,
                            ConflictPolicy policy) {
   ReconcileOutcome out;
-  auto info = store.sync_info(e, id);
+  SyncState& sync = store.sync();
+  auto info = sync.get(e, id);
   RecordState local = store.read_row(e, id);
   RecordState base;
   if (info && info->base.is_object())
@@ -116,8 +89,8 @@ ReconcileOutcome reconcile(SqliteConn& db, RecordStore& store, Entity e, const s
       st.bind(1, cid).bind(2, state_json(remote).dump()).bind(3, remote_rev);
       st.bind(4, to_json(dependents).dump());
       st.run();
-      set_meta(db, e, id, remote_rev, remote, "conflict");
-      drop_queued(db, e, id);
+      sync.set_conflict(e, id, remote_rev, remote);
+      sync.drop_queued(e, id);
       out.conflict = true;
       return out;
     }
@@ -128,11 +101,11 @@ ReconcileOutcome reconcile(SqliteConn& db, RecordStore& store, Entity e, const s
     make_delete_conflict(r, local, policy);
   out.merged = !r.auto_merged.empty();
   out.conflict = r.has_conflict();
-  drop_queued(db, e, id);
+  sync.drop_queued(e, id);
 
   if (r.needs_person) {
     store_conflict(db, e, id, base, local, remote, remote_rev, r, Outcome{}, dependents);
-    set_meta(db, e, id, remote_rev, remote, "conflict");
+    sync.set_conflict(e, id, remote_rev, remote);
     return out;
   }
   if (r.has_conflict())
@@ -144,14 +117,12 @@ ReconcileOutcome reconcile(SqliteConn& db, RecordStore& store, Entity e, const s
     // Nothing of ours is left to send: the record becomes exactly the server's row.
     if (remote) {
       store.write_row(e, id, *remote);
-      set_meta(db, e, id, remote_rev, std::nullopt, "synced");
-      clear_provisional_if_numbered(db, e, id, remote);
+      sync.mark_synced(e, id, remote_rev);
+      clear_provisional_if_numbered(sync, e, id, remote);
     } else {
       discard_descendants(db, store, e, id);
       store.delete_row(e, id);
-      auto st = db.prepare("DELETE FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2");
-      st.bind(1, entity_name(e)).bind(2, std::string_view(id));
-      st.run();
+      sync.forget_metadata(e, id);
     }
     return out;
   }
@@ -159,9 +130,9 @@ ReconcileOutcome reconcile(SqliteConn& db, RecordStore& store, Entity e, const s
     store.write_row(e, id, *r.merged);
   else
     store.delete_row(e, id);
-  set_meta(db, e, id, remote_rev, remote, "pending");
-  clear_provisional_if_numbered(db, e, id, r.merged);
-  store.enqueue(e, id, r.merged ? Op::upsert : Op::remove, r.merged);
+  sync.mark_pending(e, id, remote_rev, remote);
+  clear_provisional_if_numbered(sync, e, id, r.merged);
+  sync.enqueue(e, id, r.merged ? Op::upsert : Op::remove, r.merged);
   // Restoring a record the server deleted: what it refused for want of it can go again.
   if (r.merged && !remote) requeue_refused_descendants(db, store, e, id);
   return out;

@@ -1,7 +1,7 @@
 #pragma once
 // Local records and change capture. Every create, update or delete made through the store
-// bumps local_version and records an outbox mutation (with its base rev and a per-device
-// sequence) in the same transaction as the edit.
+// is validated, written, and noted in the sync state (local_version, and an outbox mutation
+// with its base rev and a per-device sequence) in the same transaction as the edit.
 //
 // Threading: not shared between threads; it works on the engine thread's connection.
 
@@ -17,6 +17,7 @@
 #include "core/errors.hpp"
 #include "core/protocol.hpp"
 #include "core/record_types.hpp"
+#include "core/sync_state.hpp"
 
 namespace craftsync {
 
@@ -41,10 +42,8 @@ class RecordStore {
   std::optional<nlohmann::json> read_row(Entity e, const std::string& id);
   void write_row(Entity e, const std::string& id, const nlohmann::json& row);
   void delete_row(Entity e, const std::string& id);
-  /// Records a mutation for the record, coalescing with a queued (unsent) one.
-  void enqueue(Entity e, const std::string& id, Op op, const std::optional<nlohmann::json>& row);
-  void set_state(Entity e, const std::string& id, const std::string& state,
-                 const nlohmann::json& errors = nullptr);
+  /// The records' sync state and the outbox, on the same connection.
+  SyncState& sync() { return sync_; }
   std::string device_id();
   /// Replaces the device id with a new one (this database was restored or copied) and notes
   /// when and why. Returns the new id. The caller holds the transaction.
@@ -52,15 +51,10 @@ class RecordStore {
   ForkInfo fork_info();
 
  private:
-  std::int64_t next_seq();
-  void bump_version(Entity e, const std::string& id, const std::optional<nlohmann::json>& before);
   void check_references(Entity e, const nlohmann::json& row);
 
   SqliteConn& db_;
+  SyncState sync_{db_};
 };
-
-/// Outbox entries matching an SQL condition on the outbox table, in seq order.
-std::vector<OutboxEntry> select_outbox(SqliteConn& db, const std::string& where,
-                                       std::int64_t limit);
 
 }  // namespace craftsync

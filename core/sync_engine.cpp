@@ -10,6 +10,7 @@
 #include "core/protocol.hpp"
 #include "core/pull.hpp"
 #include "core/push.hpp"
+#include "core/run_journal.hpp"
 #include "core/sqlite_db.hpp"
 #include "core/sync_lock.hpp"
 
@@ -80,16 +81,8 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
                             CancelToken& cancel) {
   SyncReport report;
   auto started = std::chrono::steady_clock::now();
-  {
-    auto st = db_->prepare(
-        "INSERT INTO sync_runs (started_at, trigger, direction, entity) VALUES (?1, ?2, ?3, ?4)");
-    st.bind(1, utc_now_iso())
-        .bind(2, std::string_view(options.trigger))
-        .bind(3, direction_name(options.direction));
-    st.bind(4, entity_list(options.entities));
-    st.run();
-    report.run_id = sqlite3_last_insert_rowid(db_->handle());
-  }
+  RunJournal journal(*db_);
+  report.run_id = journal.start(options);
   ConflictPolicy policy = options.policy.value_or(settings().conflict_resolution);
   HttpClient& client = http();
   client.set_cancel(&cancel);
@@ -107,7 +100,7 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
     recover_inflight(*db_, *store_, client, push_opts, cancel, pushed);
     // Nothing is pulled while a change we sent is unanswered: its verdict decides what the
     // record is, and a pulled state must never be judged against a guess.
-    if (std::int64_t waiting = scalar(*db_, "SELECT count(*) FROM outbox WHERE state = 'inflight'"))
+    if (std::int64_t waiting = store_->sync().inflight_count())
       throw RemoteError("the server has not answered " + std::to_string(waiting) +
                         " change(s) sent earlier (it asked to retry); nothing else was synced");
     if (options.direction != Direction::push) {
@@ -164,31 +157,7 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
   if (pushed.forks > 0) http_.reset();  // its request header names the old device id
   db_->exec("PRAGMA foreign_keys = ON");
   report.duration_ms = static_cast<std::int64_t>(elapsed_s() * 1000);
-  {
-    auto st = db_->prepare(
-        "UPDATE sync_runs SET finished_at = ?2, duration_ms = ?3, ok = ?4, pulled = ?5, pushed = "
-        "?6, merged = ?7, "
-        "conflicts = ?8, rejected = ?9, retried = ?10, bytes = ?11, error = ?12, notice = ?13 "
-        "WHERE id = ?1");
-    st.bind(1, report.run_id)
-        .bind(2, utc_now_iso())
-        .bind(3, report.duration_ms)
-        .bind(4, std::int64_t(report.ok));
-    st.bind(5, report.pulled)
-        .bind(6, report.pushed)
-        .bind(7, report.merged)
-        .bind(8, report.conflicts);
-    st.bind(9, report.rejected).bind(10, report.retried).bind(11, report.bytes);
-    if (report.error.empty())
-      st.bind_null(12);
-    else
-      st.bind(12, std::string_view(report.error));
-    if (report.notice.empty())
-      st.bind_null(13);
-    else
-      st.bind(13, std::string_view(report.notice));
-    st.run();
-  }
+  journal.finish(report);
   if (progress)
     progress({SyncPhase::done, report.pages, report.pulled, report.bytes, 0, 0, report.pushed, 0});
   return report;
@@ -233,81 +202,28 @@ ConnectionReport SyncEngine::test_connection(CancelToken& cancel) {
 StatusReport SyncEngine::status() {
   StatusReport s;
   s.device_id = device_id();
-  {
-    auto st = db_->prepare(
-        "SELECT coalesce(finished_at, started_at) FROM sync_runs WHERE ok = 1 ORDER BY id DESC "
-        "LIMIT 1");
-    if (st.step()) s.last_sync_at = st.text_at(0);
-  }
-  {
-    auto st = db_->prepare(
-        "SELECT started_at, ok, coalesce(error, '') FROM sync_runs ORDER BY id DESC LIMIT 1");
-    if (st.step()) {
-      s.last_attempt_at = st.text_at(0);
-      if (st.int_at(1) == 0) s.last_error = st.text_at(2);
-    }
-  }
-  s.pending = scalar(
-      *db_, "SELECT count(*) FROM sync_metadata WHERE state <> 'synced' AND state = 'pending'");
-  s.rejected = scalar(
-      *db_, "SELECT count(*) FROM sync_metadata WHERE state <> 'synced' AND state = 'rejected'");
-  s.outbox = scalar(*db_, "SELECT count(*) FROM outbox");
+  LastRuns last = RunJournal(*db_).last_runs();
+  s.last_sync_at = last.last_sync_at;
+  s.last_attempt_at = last.last_attempt_at;
+  s.last_error = last.last_error;
+  SyncState& sync = store_->sync();
+  s.pending = sync.count_in_state("pending");
+  s.rejected = sync.count_in_state("rejected");
+  s.outbox = sync.outbox_size();
   s.open_conflicts = open_conflict_count(*db_);
   s.fork = store_->fork_info();
-  {
-    auto st = db_->prepare(
-        "SELECT entity_type, entity_id, coalesce(errors, '[]') FROM sync_metadata "
-        "WHERE state <> 'synced' AND state = 'rejected' ORDER BY entity_type, entity_id LIMIT 100");
-    while (st.step())
-      if (auto e = parse_entity(st.view_at(0)))
-        s.rejected_records.push_back(
-            {*e, st.text_at(1), json::parse(st.view_at(2), nullptr, false)});
-  }
+  for (UnsettledRecord& r : sync.unsettled("rejected", 100))
+    s.rejected_records.push_back(
+        {r.entity, std::move(r.id), r.errors.is_null() ? json::array() : std::move(r.errors)});
   for (Entity e : kEntitiesInFkOrder)
     s.records[static_cast<int>(e)] =
         scalar(*db_, "SELECT count(*) FROM " + std::string(entity_name(e)));
-  auto st = db_->prepare(
-      "SELECT count(*), coalesce(sum(ok), 0), coalesce(sum(pushed), 0), coalesce(sum(pulled), 0), "
-      "coalesce(sum(merged), 0), coalesce(sum(conflicts), 0) FROM sync_runs WHERE finished_at IS "
-      "NOT NULL");
-  st.step();
-  s.stats.total = st.int_at(0);
-  s.stats.success = st.int_at(1);
-  s.stats.failed = s.stats.total - s.stats.success;
-  s.stats.pushed = st.int_at(2);
-  s.stats.pulled = st.int_at(3);
-  s.stats.merged = st.int_at(4);
-  s.stats.conflicts = st.int_at(5);
+  s.stats = RunJournal(*db_).statistics();
   return s;
 }
 
 std::vector<RunRecord> SyncEngine::runs(int limit) {
-  auto st = db_->prepare(
-      "SELECT id, started_at, trigger, direction, entity, coalesce(error, ''), "
-      "coalesce(duration_ms, 0), pulled, "
-      "pushed, merged, conflicts, rejected, ok, coalesce(notice, '') FROM sync_runs ORDER BY id "
-      "DESC LIMIT ?1");
-  st.bind(1, static_cast<std::int64_t>(limit));
-  std::vector<RunRecord> out;
-  while (st.step()) {
-    RunRecord r;
-    r.id = st.int_at(0);
-    r.started_at = st.text_at(1);
-    r.trigger = st.text_at(2);
-    r.direction = st.text_at(3);
-    r.entity = st.text_at(4);
-    r.error = st.text_at(5);
-    r.duration_ms = st.int_at(6);
-    r.pulled = st.int_at(7);
-    r.pushed = st.int_at(8);
-    r.merged = st.int_at(9);
-    r.conflicts = st.int_at(10);
-    r.rejected = st.int_at(11);
-    r.ok = st.int_at(12) != 0;
-    r.notice = st.text_at(13);
-    out.push_back(r);
-  }
-  return out;
+  return RunJournal(*db_).recent(limit);
 }
 
 Settings SyncEngine::settings() {

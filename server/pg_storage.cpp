@@ -9,7 +9,7 @@
 #include <stdexcept>
 
 #include "core/clock.hpp"
-#include "server/entity_sql.hpp"
+#include "core/entity_sql.hpp"
 #include "server/pg_conn.hpp"
 #include "server/pg_schema.hpp"
 
@@ -77,15 +77,8 @@ class PgWriteTxn final : public WriteTxn {
   }
 
   bool has_children(Entity e, const std::string& id) override {
-    const char* sql = nullptr;
-    if (e == Entity::customers)
-      sql =
-          "SELECT 1 WHERE EXISTS (SELECT 1 FROM quotes WHERE customer_id = $1) "
-          "OR EXISTS (SELECT 1 FROM orders WHERE customer_id = $1)";
-    else if (e == Entity::quotes)
-      sql = "SELECT 1 FROM orders WHERE quote_id = $1 LIMIT 1";
-    if (!sql) return false;
-    return c_->query(sql, {id}).rows() > 0;
+    std::string sql = has_children_sql(e, '$');
+    return !sql.empty() && c_->query(sql, {id}).rows() > 0;
   }
 
   void insert(Entity e, const std::string& id, const json& row) override {
@@ -96,9 +89,7 @@ class PgWriteTxn final : public WriteTxn {
     c_->query(update_row_sql(e, '$'), row_params(e, id, row));
   }
 
-  void remove(Entity e, const std::string& id) override {
-    c_->query("DELETE FROM " + std::string(entity_name(e)) + " WHERE id = $1", {id});
-  }
+  void remove(Entity e, const std::string& id) override { c_->query(delete_row_sql(e, '$'), {id}); }
 
   std::int64_t rev_of(Entity e, const std::string& id) override {
     auto r = c_->query("SELECT rev FROM change_log WHERE entity = $1 AND entity_id = $2",

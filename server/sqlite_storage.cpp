@@ -6,8 +6,8 @@
 #include <stdexcept>
 
 #include "core/clock.hpp"
+#include "core/entity_sql.hpp"
 #include "core/sqlite_db.hpp"
-#include "server/entity_sql.hpp"
 #include "server/sqlite_schema.hpp"
 #include "server/storage.hpp"
 
@@ -75,14 +75,8 @@ class SqliteWriteTxn final : public WriteTxn {
   }
 
   bool has_children(Entity e, const std::string& id) override {
-    const char* sql = nullptr;
-    if (e == Entity::customers)
-      sql =
-          "SELECT 1 WHERE EXISTS (SELECT 1 FROM quotes WHERE customer_id = ?1) "
-          "OR EXISTS (SELECT 1 FROM orders WHERE customer_id = ?1)";
-    else if (e == Entity::quotes)
-      sql = "SELECT 1 FROM orders WHERE quote_id = ?1 LIMIT 1";
-    if (!sql) return false;
+    std::string sql = has_children_sql(e, '?');
+    if (sql.empty()) return false;
     auto st = c_->prepare(sql);
     st.bind(1, std::string_view(id));
     return st.step();
@@ -101,7 +95,7 @@ class SqliteWriteTxn final : public WriteTxn {
   }
 
   void remove(Entity e, const std::string& id) override {
-    auto st = c_->prepare("DELETE FROM " + std::string(entity_name(e)) + " WHERE id = ?1");
+    auto st = c_->prepare(delete_row_sql(e, '?'));
     st.bind(1, std::string_view(id));
     st.run();
   }

@@ -5,6 +5,7 @@
 // Threading: a LocalDb belongs to one thread.
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -36,29 +37,20 @@ struct LocalDb {
   /// Puts `row` in as the server's rev `rev` of it, with no local work: the row and a synced
   /// bookkeeping row, as pull's fast path writes them.
   nlohmann::json seed_synced(Entity e, const nlohmann::json& row, std::int64_t rev) {
-    store.write_row(e, row["id"].get<std::string>(), row);
-    auto st = db.prepare(
-        "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, last_synced_at, "
-        "state) VALUES (?1, ?2, ?3, '2026-01-01T00:00:00Z', 'synced')");
-    st.bind(1, entity_name(e)).bind(2, row["id"].get<std::string>()).bind(3, rev);
-    st.run();
-    return *store.read_row(e, row["id"].get<std::string>());
+    std::string id = row["id"].get<std::string>();
+    store.write_row(e, id, row);
+    if (!store.sync().take_remote(e, id, rev, "2026-01-01T00:00:00Z", false))
+      throw std::logic_error("seed_synced: " + id + " has local work");
+    return *store.read_row(e, id);
   }
 
   /// Marks a record's outbox entries as sent (push does this before the request goes out).
   void mark_inflight(Entity e, const std::string& id) {
-    auto st = db.prepare(
-        "UPDATE outbox SET state = 'inflight', attempts = attempts + 1 WHERE entity_type = ?1 "
-        "AND entity_id = ?2");
-    st.bind(1, entity_name(e)).bind(2, id);
-    st.run();
+    for (const OutboxEntry& o : store.outbox_for(e, id))
+      store.sync().mark_sent(o.seq, store.device_id());
   }
 
-  std::int64_t outbox_size() {
-    auto st = db.prepare("SELECT count(*) FROM outbox");
-    st.step();
-    return st.int_at(0);
-  }
+  std::int64_t outbox_size() { return store.sync().outbox_size(); }
 };
 
 /// A complete customer row (every field present) with a fixed id.

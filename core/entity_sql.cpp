@@ -1,0 +1,80 @@
+#include "core/entity_sql.hpp"
+
+namespace craftsync {
+namespace {
+
+std::string param(char mark, int i) {
+  return std::string(1, mark) + std::to_string(i);
+}
+
+std::string table(Entity e) {
+  return std::string(entity_name(e));
+}
+
+}  // namespace
+
+std::string column_list(Entity e, std::string_view prefix) {
+  std::string cols = std::string(prefix) + "id";
+  for (const FieldSpec& f : fields_of(e)) cols += ", " + std::string(prefix) + std::string(f.name);
+  return cols;
+}
+
+std::string select_row_sql(Entity e, char mark) {
+  return "SELECT " + column_list(e) + " FROM " + table(e) + " WHERE id = " + param(mark, 1);
+}
+
+std::string insert_row_sql(Entity e, char mark) {
+  std::string marks = param(mark, 1);
+  for (std::size_t i = 0; i < fields_of(e).size(); ++i)
+    marks += ", " + param(mark, static_cast<int>(i) + 2);
+  return "INSERT INTO " + table(e) + " (" + column_list(e) + ") VALUES (" + marks + ")";
+}
+
+std::string update_row_sql(Entity e, char mark) {
+  std::string sets;
+  int i = 2;
+  for (const FieldSpec& f : fields_of(e)) {
+    if (!sets.empty()) sets += ", ";
+    sets += std::string(f.name) + " = " + param(mark, i++);
+  }
+  return "UPDATE " + table(e) + " SET " + sets + " WHERE id = " + param(mark, 1);
+}
+
+std::string upsert_row_sql(Entity e, char mark) {
+  std::string sets;
+  for (const FieldSpec& f : fields_of(e)) {
+    if (!sets.empty()) sets += ", ";
+    sets += std::string(f.name) + " = excluded." + std::string(f.name);
+  }
+  return insert_row_sql(e, mark) + " ON CONFLICT (id) DO UPDATE SET " + sets;
+}
+
+std::string delete_row_sql(Entity e, char mark) {
+  return "DELETE FROM " + table(e) + " WHERE id = " + param(mark, 1);
+}
+
+std::vector<ChildLink> children_of(Entity parent) {
+  std::vector<ChildLink> links;
+  for (Entity child : kEntitiesInFkOrder)
+    for (const FieldSpec& f : fields_of(child))
+      if (f.kind == FieldKind::reference && f.references == parent)
+        links.push_back({child, f.name});
+  return links;
+}
+
+std::string child_ids_sql(const ChildLink& link, char mark) {
+  return "SELECT id FROM " + table(link.child) + " WHERE " + std::string(link.field) + " = " +
+         param(mark, 1);
+}
+
+std::string has_children_sql(Entity parent, char mark) {
+  std::string sql;
+  for (const ChildLink& link : children_of(parent)) {
+    sql += sql.empty() ? "SELECT 1 WHERE " : " OR ";
+    sql += "EXISTS (SELECT 1 FROM " + table(link.child) + " WHERE " + std::string(link.field) +
+           " = " + param(mark, 1) + ")";
+  }
+  return sql;
+}
+
+}  // namespace craftsync

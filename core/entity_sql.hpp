@@ -1,0 +1,41 @@
+#pragma once
+// SQL text for entity rows, built from the data model (fields_of, FieldSpec::references), for
+// the client's local database, the server's SQLite and PostgreSQL backends, and the bench.
+// `mark` is the placeholder prefix: '?' for SQLite (?1, ?2, ...) and '$' for PostgreSQL
+// ($1, $2, ...). Row statements take the id as parameter 1, then the entity's fields in
+// fields_of() order; the rest take the id alone.
+//
+// Threading: pure functions, any thread.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/entity.hpp"
+
+namespace craftsync {
+
+/// "id, name, email, ..." (with `prefix`, e.g. "t.": "t.id, t.name, ...").
+std::string column_list(Entity e, std::string_view prefix = "");
+
+std::string select_row_sql(Entity e, char mark);
+std::string insert_row_sql(Entity e, char mark);
+std::string update_row_sql(Entity e, char mark);
+/// Insert, or overwrite every field of the row with that id.
+std::string upsert_row_sql(Entity e, char mark);
+std::string delete_row_sql(Entity e, char mark);
+
+/// A reference from a child entity's field to its parent: quotes.customer_id -> customers.
+struct ChildLink {
+  Entity child;
+  std::string_view field;
+};
+/// Every field of any entity that refers to `parent`, in foreign-key order.
+std::vector<ChildLink> children_of(Entity parent);
+
+/// "SELECT id FROM <child> WHERE <field> = <mark>1": the child rows that refer to an id.
+std::string child_ids_sql(const ChildLink& link, char mark);
+/// A query that returns a row when any record refers to the id; empty when no entity can.
+std::string has_children_sql(Entity parent, char mark);
+
+}  // namespace craftsync
