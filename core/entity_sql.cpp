@@ -53,6 +53,29 @@ std::string delete_row_sql(Entity e, char mark) {
   return "DELETE FROM " + table(e) + " WHERE id = " + param(mark, 1);
 }
 
+std::string create_entity_tables_sql(const EntityTableOptions& options) {
+  std::string sql;
+  for (Entity e : kEntitiesInFkOrder) {
+    std::string indexes;
+    sql += "CREATE TABLE " + table(e) + " (\n  id TEXT PRIMARY KEY NOT NULL";
+    for (const FieldSpec& f : fields_of(e)) {
+      std::string name(f.name);
+      sql += ",\n  " + name + " TEXT";
+      if (f.required) sql += " NOT NULL";
+      if (f.kind == FieldKind::server_number && options.unique_numbers) sql += " UNIQUE";
+      if (f.kind == FieldKind::reference && f.references) {
+        sql += " REFERENCES " + table(*f.references) + "(id)";
+        std::string parent = name.substr(0, name.rfind("_id"));
+        indexes +=
+            "CREATE INDEX " + table(e) + "_" + parent + " ON " + table(e) + "(" + name + ");\n";
+      }
+    }
+    sql += options.without_rowid ? "\n) WITHOUT ROWID;\n" : "\n);\n";
+    sql += indexes;
+  }
+  return sql;
+}
+
 std::vector<ChildLink> children_of(Entity parent) {
   std::vector<ChildLink> links;
   for (Entity child : kEntitiesInFkOrder)

@@ -33,6 +33,17 @@ struct ChildLink {
 /// Every field of any entity that refers to `parent`, in foreign-key order.
 std::vector<ChildLink> children_of(Entity parent);
 
+/// How a database keeps entity tables: WITHOUT ROWID (SQLite), UNIQUE server numbers (the
+/// server, which assigns them).
+struct EntityTableOptions {
+  bool without_rowid = false;
+  bool unique_numbers = false;
+};
+/// CREATE TABLE for every entity in foreign-key order, from the data model: text columns, NOT
+/// NULL for required fields, REFERENCES and an index (`<table>_<parent>`) for each reference.
+/// The same text works on SQLite and PostgreSQL.
+std::string create_entity_tables_sql(const EntityTableOptions& options);
+
 /// "SELECT id FROM <child> WHERE <field> = <mark>1": the child rows that refer to an id.
 std::string child_ids_sql(const ChildLink& link, char mark);
 /// A query that returns a row when any record refers to the id; empty when no entity can.

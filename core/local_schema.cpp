@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/entity_sql.hpp"
 #include "core/run_journal.hpp"
 #include "core/sqlite_db.hpp"
 #include "core/sync_state.hpp"
@@ -13,28 +14,10 @@ namespace {
 // The sync state (sync_metadata, the outbox) and the run journal (sync_runs) define their own
 // tables, version by version: see sync_state.cpp and run_journal.cpp.
 //
-// Version 1. Entity tables mirror the server's columns. Foreign keys are enforced for the
-// user's own edits; pulls switch them off because pages may arrive child-first.
+// Version 1. Entity tables mirror the server's columns (core/entity_sql.cpp builds them from the
+// data model). Foreign keys are enforced for the user's own edits; pulls switch them off
+// because pages may arrive child-first.
 constexpr const char* kV1 = R"sql(
-CREATE TABLE customers (
-  id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, email TEXT, phone TEXT, address TEXT,
-  city TEXT, state TEXT, zip TEXT, created_at TEXT, updated_at TEXT
-) WITHOUT ROWID;
-CREATE TABLE quotes (
-  id TEXT PRIMARY KEY NOT NULL, quote_number TEXT,
-  customer_id TEXT NOT NULL REFERENCES customers(id),
-  total_amount TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT, updated_at TEXT
-) WITHOUT ROWID;
-CREATE INDEX quotes_customer ON quotes(customer_id);
-CREATE TABLE orders (
-  id TEXT PRIMARY KEY NOT NULL, order_number TEXT,
-  quote_id TEXT NOT NULL REFERENCES quotes(id),
-  customer_id TEXT NOT NULL REFERENCES customers(id),
-  created_at TEXT, updated_at TEXT
-) WITHOUT ROWID;
-CREATE INDEX orders_quote ON orders(quote_id);
-CREATE INDEX orders_customer ON orders(customer_id);
-
 -- One row per conflict, resolved or not: every losing value stays here and can be restored.
 CREATE TABLE sync_conflicts (
   id INTEGER PRIMARY KEY,
@@ -88,6 +71,7 @@ void migrate_local_schema(SqliteConn& db) {
                              ", newer than this build understands (" +
                              std::to_string(kLocalSchemaVersion) + ")");
   if (version < 1) {
+    db.exec(create_entity_tables_sql({.without_rowid = true, .unique_numbers = false}));
     db.exec(kV1);
     db.exec(sync_state_schema(1));
     db.exec(run_journal_schema(1));

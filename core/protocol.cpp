@@ -14,6 +14,12 @@ using nlohmann::json;
   throw ProtocolError("invalid_request", message);
 }
 
+/// Fails unless `j` is an object; returns `what`, the name errors about its fields start with.
+const char* require_object(const json& j, const char* what) {
+  if (!j.is_object()) fail(std::string(what) + " must be a JSON object");
+  return what;
+}
+
 const json& member(const json& j, const char* key, const char* where) {
   auto it = j.find(key);
   if (it == j.end()) fail(std::string(where) + ": missing field '" + key + "'");
@@ -79,7 +85,7 @@ json to_json(const Mutation& m) {
 
 Mutation parse_mutation(const json& j) {
   const char* where = "mutation";
-  if (!j.is_object()) fail("each mutation must be a JSON object");
+  require_object(j, "each mutation");
   reject_unknown_keys(j, {"seq", "entity", "id", "op", "base_rev", "data"}, where);
   Mutation m;
   m.seq = get_int(j, "seq", where);
@@ -125,7 +131,7 @@ json to_json(const PushRequest& r) {
 }
 
 PushRequest parse_push_request(const json& j) {
-  if (!j.is_object()) fail("push body must be a JSON object");
+  require_object(j, "push body");
   reject_unknown_keys(j, {"device_id", "mutations"}, "push");
   PushRequest r;
   r.device_id = get_string(j, "device_id", "push");
@@ -161,8 +167,7 @@ json to_json(const MutationResult& r) {
 }
 
 MutationResult parse_mutation_result(const json& j) {
-  const char* where = "push result";
-  if (!j.is_object()) fail("push result must be an object");
+  const char* where = require_object(j, "push result");
   MutationResult r;
   r.seq = get_int(j, "seq", where);
   std::string status = get_string(j, "status", where);
@@ -208,7 +213,7 @@ MutationResult parse_mutation_result(const json& j) {
 }
 
 PushResponse parse_push_response(const json& j) {
-  if (!j.is_object()) fail("push response must be a JSON object");
+  require_object(j, "push response");
   const json& results = member(j, "results", "push response");
   if (!results.is_array()) fail("push response: 'results' must be an array");
   PushResponse out;
@@ -232,7 +237,7 @@ json to_json(const Change& c) {
 
 Change parse_change(const json& j) {
   const char* where = "change";
-  if (!j.is_object()) fail("each change must be a JSON object");
+  require_object(j, "each change");
   Change c;
   c.entity = get_entity(j, where);
   c.id = get_string(j, "id", where);
@@ -251,7 +256,7 @@ Change parse_change(const json& j) {
 }
 
 ChangePage parse_change_page(const json& j) {
-  if (!j.is_object()) fail("changes response must be a JSON object");
+  require_object(j, "changes response");
   ChangePage p;
   const json& changes = member(j, "changes", "changes response");
   if (!changes.is_array()) fail("changes response: 'changes' must be an array");
@@ -274,8 +279,7 @@ ChangePage parse_change_page(const json& j) {
 }
 
 SessionInfo parse_session(const json& j) {
-  const char* where = "session response";
-  if (!j.is_object()) fail("session response must be a JSON object");
+  const char* where = require_object(j, "session response");
   SessionInfo s;
   s.server_version = get_string(j, "server_version", where);
   s.protocol = static_cast<int>(get_int(j, "protocol", where));

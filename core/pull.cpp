@@ -270,9 +270,9 @@ void note_rev_seen(SqliteConn& db, std::int64_t rev) {
   st.run();
 }
 
-void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const PullOptions& options,
-                  const CancelToken& cancel, PullStats& stats,
+void pull_changes(const SyncStep& step, const PullOptions& options, PullStats& stats,
                   const std::function<void(const PullProgress&)>& progress) {
+  auto& [db, store, http, cancel] = step;
   std::vector<Entity> entities = options.entities;
   if (entities.empty()) entities.assign(kEntitiesInFkOrder.begin(), kEntitiesInFkOrder.end());
   bool filtered = entities.size() < kEntitiesInFkOrder.size();

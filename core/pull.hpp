@@ -13,13 +13,11 @@
 
 #include "core/entity.hpp"
 #include "core/merge.hpp"
+#include "core/sync_step.hpp"
 
 namespace craftsync {
 
 class SqliteConn;
-class RecordStore;
-class HttpClient;
-class CancelToken;
 
 struct PullProgress {
   std::int64_t pages = 0, records = 0, bytes = 0;
@@ -46,8 +44,7 @@ struct PullOptions {
 void note_rev_seen(SqliteConn& db, std::int64_t rev);
 
 /// `stats` accumulates page by page, so it is right even when a later page fails.
-void pull_changes(SqliteConn& db, RecordStore& store, HttpClient& http, const PullOptions& options,
-                  const CancelToken& cancel, PullStats& stats,
+void pull_changes(const SyncStep& step, const PullOptions& options, PullStats& stats,
                   const std::function<void(const PullProgress&)>& progress);
 
 }  // namespace craftsync

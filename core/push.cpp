@@ -253,8 +253,8 @@ class BatchSender {
 
 }  // namespace
 
-void recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http,
-                      const PushOptions& options, const CancelToken& cancel, PushStats& stats) {
+void recover_inflight(const SyncStep& step, const PushOptions& options, PushStats& stats) {
+  auto& [db, store, http, cancel] = step;
   BatchSender sender(db, store, http, options);
   for (int round = 0; round < options.max_rounds; ++round) {
     if (cancel.is_cancelled()) throw Cancelled();
@@ -275,9 +275,9 @@ void recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http,
   }
 }
 
-void push_outbox(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
-                 const CancelToken& cancel, PushStats& stats,
+void push_outbox(const SyncStep& step, const PushOptions& options, PushStats& stats,
                  const std::function<void(const PushStats&)>& progress) {
+  auto& [db, store, http, cancel] = step;
   BatchSender sender(db, store, http, options);
   requeue_refused_with_parents(db, store);
   std::vector<Entity> entities = options.entities;

@@ -16,13 +16,9 @@
 
 #include "core/entity.hpp"
 #include "core/merge.hpp"
+#include "core/sync_step.hpp"
 
 namespace craftsync {
-
-class SqliteConn;
-class RecordStore;
-class HttpClient;
-class CancelToken;
 
 struct PushStats {
   std::int64_t pushed = 0;  // applied verdicts
@@ -41,11 +37,9 @@ struct PushOptions {
 
 /// Sends entries already in flight (a previous run's unanswered batch) before anything else.
 /// `stats` accumulates as batches complete, so it is right even when a later batch throws.
-void recover_inflight(SqliteConn& db, RecordStore& store, HttpClient& http,
-                      const PushOptions& options, const CancelToken& cancel, PushStats& stats);
+void recover_inflight(const SyncStep& step, const PushOptions& options, PushStats& stats);
 
-void push_outbox(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options,
-                 const CancelToken& cancel, PushStats& stats,
+void push_outbox(const SyncStep& step, const PushOptions& options, PushStats& stats,
                  const std::function<void(const PushStats&)>& progress);
 
 }  // namespace craftsync

@@ -108,20 +108,15 @@ std::vector<RunRecord> RunJournal::recent(int limit) {
   std::vector<RunRecord> out;
   while (st.step()) {
     RunRecord r;
-    r.id = st.int_at(0);
-    r.started_at = st.text_at(1);
-    r.trigger = st.text_at(2);
-    r.direction = st.text_at(3);
-    r.entity = st.text_at(4);
-    r.error = st.text_at(5);
-    r.duration_ms = st.int_at(6);
-    r.pulled = st.int_at(7);
-    r.pushed = st.int_at(8);
-    r.merged = st.int_at(9);
-    r.conflicts = st.int_at(10);
-    r.rejected = st.int_at(11);
-    r.ok = st.int_at(12) != 0;
-    r.notice = st.text_at(13);
+    int col = 0;
+    r.id = st.int_at(col++);
+    for (std::string* text : {&r.started_at, &r.trigger, &r.direction, &r.entity, &r.error})
+      *text = st.text_at(col++);
+    for (std::int64_t* n :
+         {&r.duration_ms, &r.pulled, &r.pushed, &r.merged, &r.conflicts, &r.rejected})
+      *n = st.int_at(col++);
+    r.ok = st.int_at(col++) != 0;
+    r.notice = st.text_at(col);
     out.push_back(r);
   }
   return out;

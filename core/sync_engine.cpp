@@ -97,7 +97,8 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
     SyncLock lock(db_path_);  // one sync at a time per database, across processes
     PushOptions push_opts{options.entities, policy, 500, 20};
     if (progress) progress({SyncPhase::recovering, 0, 0, 0, 0, 0, 0, 0});
-    recover_inflight(*db_, *store_, client, push_opts, cancel, pushed);
+    SyncStep step{*db_, *store_, client, cancel};
+    recover_inflight(step, push_opts, pushed);
     // Nothing is pulled while a change we sent is unanswered: its verdict decides what the
     // record is, and a pulled state must never be judged against a guess.
     if (std::int64_t waiting = store_->sync().inflight_count())
@@ -105,7 +106,7 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
                         " change(s) sent earlier (it asked to retry); nothing else was synced");
     if (options.direction != Direction::push) {
       PullOptions pull_opts{options.entities, policy, options.page_limit};
-      pull_changes(*db_, *store_, client, pull_opts, cancel, pulled, [&](const PullProgress& p) {
+      pull_changes(step, pull_opts, pulled, [&](const PullProgress& p) {
         if (!progress) return;
         SyncProgress sp;
         sp.phase = SyncPhase::pulling;
@@ -120,7 +121,7 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
       });
     }
     if (options.direction != Direction::pull) {
-      push_outbox(*db_, *store_, client, push_opts, cancel, pushed, [&](const PushStats& s) {
+      push_outbox(step, push_opts, pushed, [&](const PushStats& s) {
         if (!progress) return;
         SyncProgress sp;
         sp.phase = SyncPhase::pushing;

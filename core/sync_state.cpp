@@ -58,7 +58,7 @@ constexpr const char* kTakeRemote =
 constexpr const char* kTakeRemoteDelete =
     "DELETE FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2 AND (state = 'synced' "
     "OR (state = 'rejected' AND base IS NULL AND remote_version IS NOT NULL)) "
-    "AND (coalesce(remote_version, 0) < ?3 OR ?4)";
+    "AND (coalesce(remote_version, 0) < ?3 OR ?5)";  // ?4 (the time) is not needed here
 
 constexpr const char* kOutboxColumns =
     "SELECT seq, entity_type, entity_id, op, base_rev, data, state, attempts, "
@@ -231,15 +231,18 @@ std::int64_t SyncState::last_used_seq() {
 // --- what the server said, or what was decided ---
 
 void SyncState::set_meta(Entity e, const std::string& id, std::int64_t rev,
-                         const std::optional<json>& base, std::string_view state) {
+                         const std::optional<json>& base, std::string_view state, bool by_person) {
+  // A person's decision is a local change (local_version goes up); it syncs nothing yet.
   auto st = db_.prepare(
       "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, base, state, "
-      "last_synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (entity_id, entity_type) DO "
-      "UPDATE SET remote_version = excluded.remote_version, base = excluded.base, "
-      "state = excluded.state, last_synced_at = excluded.last_synced_at, errors = NULL");
+      "last_synced_at) VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?7 THEN NULL ELSE ?6 END) "
+      "ON CONFLICT (entity_id, entity_type) DO UPDATE SET "
+      "remote_version = excluded.remote_version, base = excluded.base, state = excluded.state, "
+      "last_synced_at = CASE WHEN ?7 THEN sync_metadata.last_synced_at ELSE "
+      "excluded.last_synced_at END, errors = NULL, local_version = local_version + ?7");
   st.bind(1, entity_name(e)).bind(2, std::string_view(id)).bind(3, rev);
   bind_json_or_null(st, 4, base);
-  st.bind(5, state).bind(6, utc_now_iso());
+  st.bind(5, state).bind(6, utc_now_iso()).bind(7, std::int64_t(by_person));
   st.run();
 }
 
@@ -259,15 +262,7 @@ void SyncState::set_conflict(Entity e, const std::string& id, std::int64_t rev,
 
 void SyncState::mark_resolved(Entity e, const std::string& id, std::int64_t rev,
                               const std::optional<json>& base, bool to_push) {
-  auto st = db_.prepare(
-      "INSERT INTO sync_metadata (entity_type, entity_id, remote_version, base, state) VALUES "
-      "(?1, ?2, ?3, ?4, ?5) ON CONFLICT (entity_id, entity_type) DO UPDATE SET "
-      "remote_version = excluded.remote_version, base = excluded.base, state = excluded.state, "
-      "errors = NULL, local_version = local_version + 1");
-  st.bind(1, entity_name(e)).bind(2, std::string_view(id)).bind(3, rev);
-  bind_json_or_null(st, 4, to_push ? base : std::nullopt);
-  st.bind(5, to_push ? "pending" : "synced");
-  st.run();
+  set_meta(e, id, rev, to_push ? base : std::nullopt, to_push ? "pending" : "synced", true);
 }
 
 void SyncState::mark_rejected(Entity e, const std::string& id, const json& errors) {
@@ -322,23 +317,23 @@ void SyncState::forget(Entity e, const std::string& id) {
 
 // --- pull's fast path ---
 
-bool SyncState::take_remote(Entity e, std::string_view id, std::int64_t rev, std::string_view now,
-                            bool resync) {
-  if (!take_remote_) take_remote_ = db_.cached(kTakeRemote);
-  SqliteStmt m(db_.handle(), take_remote_);
+bool SyncState::take(sqlite3_stmt*& slot, const char* sql, Entity e, std::string_view id,
+                     std::int64_t rev, std::string_view now, bool resync) {
+  if (!slot) slot = db_.cached(sql);
+  SqliteStmt m(db_.handle(), slot);
   m.bind_static(1, entity_name(e)).bind_static(2, id).bind(3, rev).bind_static(4, now);
   m.bind(5, std::int64_t(resync));
   m.run();
   return db_.changes() > 0;
 }
 
+bool SyncState::take_remote(Entity e, std::string_view id, std::int64_t rev, std::string_view now,
+                            bool resync) {
+  return take(take_remote_, kTakeRemote, e, id, rev, now, resync);
+}
+
 bool SyncState::take_remote_delete(Entity e, std::string_view id, std::int64_t rev, bool resync) {
-  if (!take_remote_delete_) take_remote_delete_ = db_.cached(kTakeRemoteDelete);
-  SqliteStmt m(db_.handle(), take_remote_delete_);
-  m.bind_static(1, entity_name(e)).bind_static(2, id).bind(3, rev);
-  m.bind(4, std::int64_t(resync));
-  m.run();
-  return db_.changes() > 0;
+  return take(take_remote_delete_, kTakeRemoteDelete, e, id, rev, "", resync);
 }
 
 std::vector<std::string> SyncState::forget_synced_unseen(Entity e) {

@@ -140,7 +140,11 @@ class SyncState {
  private:
   std::int64_t next_seq();
   void set_meta(Entity e, const std::string& id, std::int64_t rev,
-                const std::optional<nlohmann::json>& base, std::string_view state);
+                const std::optional<nlohmann::json>& base, std::string_view state,
+                bool by_person = false);
+  /// Runs one of the fast path's statements (?1 entity, ?2 id, ?3 rev, ?4 now, ?5 resync).
+  bool take(sqlite3_stmt*& slot, const char* sql, Entity e, std::string_view id, std::int64_t rev,
+            std::string_view now, bool resync);
   static std::vector<OutboxEntry> collect(SqliteStmt& st);
 
   SqliteConn& db_;

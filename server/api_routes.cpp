@@ -9,9 +9,8 @@
 #include <httplib.h>
 
 #include "core/protocol.hpp"
-#include "server/entity_routes.hpp"
 #include "server/http_util.hpp"
-#include "server/sync_routes.hpp"
+#include "server/route_groups.hpp"
 
 namespace craftsync::server {
 namespace {

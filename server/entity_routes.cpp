@@ -1,4 +1,4 @@
-#include "server/entity_routes.hpp"
+#include "server/route_groups.hpp"
 
 #include <charconv>
 

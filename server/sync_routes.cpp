@@ -1,4 +1,4 @@
-#include "server/sync_routes.hpp"
+#include "server/route_groups.hpp"
 
 #include <charconv>
 

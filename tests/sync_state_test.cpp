@@ -210,6 +210,16 @@ TEST_CASE("entity sql: statements and children come from the data model", "[enti
   CHECK(has_children_sql(Entity::quotes, '$') ==
         "SELECT 1 WHERE EXISTS (SELECT 1 FROM orders WHERE quote_id = $1)");
 
+  std::string server_tables =
+      create_entity_tables_sql({.without_rowid = false, .unique_numbers = true});
+  CHECK(server_tables.find("quote_number TEXT UNIQUE") != std::string::npos);
+  CHECK(server_tables.find("customer_id TEXT NOT NULL REFERENCES customers(id)") !=
+        std::string::npos);
+  CHECK(server_tables.find("CREATE INDEX orders_quote ON orders(quote_id);") != std::string::npos);
+  CHECK(server_tables.find("WITHOUT ROWID") == std::string::npos);
+  CHECK(create_entity_tables_sql({.without_rowid = true, .unique_numbers = false}).find("UNIQUE") ==
+        std::string::npos);
+
   // The statements run on the engine's own schema.
   LocalDb l;
   l.store.write_row(kCustomers, kAda, customer_row(kAda, "Ada", "Paris"));

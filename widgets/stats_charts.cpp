@@ -90,16 +90,8 @@ std::vector<RunPoint> chart_points(const std::vector<RunRecord>& newest_first, s
   std::size_t n = std::min(max, newest_first.size());
   for (std::size_t i = n; i-- > 0;) {
     const RunRecord& r = newest_first[i];
-    RunPoint p;
-    p.id = r.id;
-    p.at_ms = unix_ms_from_iso(r.started_at).value_or(0);
-    p.pushed = r.pushed;
-    p.pulled = r.pulled;
-    p.duration_ms = r.duration_ms;
-    p.ok = r.ok;
-    p.trigger = r.trigger;
-    p.error = r.error;
-    out.push_back(std::move(p));
+    out.push_back(RunPoint{r.id, unix_ms_from_iso(r.started_at).value_or(0), r.pushed, r.pulled,
+                           r.duration_ms, r.ok, r.trigger, r.error});
   }
   return out;
 }

@@ -57,12 +57,9 @@ void apply_theme(const Theme& theme, float scale, ImFont* mono) {
   ImGui::StyleColorsDark();
   ImGuiStyle& style = ImGui::GetStyle();
   style.WindowRounding = 0;
-  style.ChildRounding = theme.rounding;
-  style.FrameRounding = theme.rounding;
-  style.PopupRounding = theme.rounding;
-  style.GrabRounding = theme.rounding;
-  style.TabRounding = theme.rounding;
-  style.ScrollbarRounding = theme.rounding;
+  for (float* r : {&style.ChildRounding, &style.FrameRounding, &style.PopupRounding,
+                   &style.GrabRounding, &style.TabRounding, &style.ScrollbarRounding})
+    *r = theme.rounding;
   style.WindowPadding = ImVec2(10, 8);
   style.FramePadding = ImVec2(7, 4);
   style.ItemSpacing = ImVec2(8, 6);
