@@ -10,7 +10,9 @@
 #include <fstream>
 
 #include "app/console/worker.hpp"
+#include "app/console/worker_clock.hpp"
 #include "core/client_config.hpp"
+#include "core/clock.hpp"
 #include "tests/support/http.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/sync_client.hpp"
@@ -251,19 +253,39 @@ TEST_CASE("worker: an unreachable server is offline and retried, a refused key i
     SnapshotWaiter waiter;
     WorkerOptions o = options_for(dir.file("client.db"), "http://127.0.0.1:1", "k", waiter);
     o.remote.max_attempts = 1;
-    o.offline_retry = std::chrono::seconds(1);
+    o.offline_retry = std::chrono::seconds(30);
+    auto clock = std::make_shared<ManualClock>(unix_now_ms());
+    o.clock = clock;  // the retry fires when the test moves time on, not after a real wait
+    const std::int64_t start = clock->now_ms();
     Worker worker(o);
     worker.start();
     SnapshotPtr s = waiter.wait(
         worker, [](const Snapshot& s) { return idle(s) && s.connection.link == Link::offline; });
     REQUIRE(s);
     CHECK(s->connection.link == Link::offline);
-    CHECK(s->connection.retry_at_ms > 0);
+    CHECK(s->connection.retry_at_ms == start + 30000);
     CHECK(has_event(*s, "Offline"));
+
+    // Not before its time: a command wakes the worker, which looks at its timers after it; once
+    // a second command is done, that look is over, and there is still only the launch sync.
+    clock->advance(std::chrono::seconds(29));
+    worker.send(Refresh{});
+    s = waiter.wait(worker, [](const Snapshot& s) { return s.commands_done == 1; });
+    worker.send(Refresh{});
+    s = waiter.wait(worker, [](const Snapshot& s) { return idle(s) && s.commands_done == 2; });
+    REQUIRE(s->commands_done == 2);
+    CHECK(s->runs->size() == 1);
+
+    // Due: a command wakes the worker, and the retry runs after it, and fails offline again,
+    // now with twice the delay.
+    clock->advance(std::chrono::seconds(1));
+    worker.send(Refresh{});
     s = waiter.wait(worker,
                     [](const Snapshot& s) { return idle(s) && s.runs && s.runs->size() >= 2; });
-    REQUIRE(s->runs->size() >= 2);
+    REQUIRE(s->runs->size() == 2);
     CHECK(s->runs->front().trigger == "auto");
+    CHECK(s->connection.link == Link::offline);
+    CHECK(s->connection.retry_at_ms == start + 30000 + 60000);
   }
   SECTION("refused key") {
     ServerProcess server(server_args({"--quiet"}));

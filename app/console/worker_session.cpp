@@ -1,8 +1,8 @@
 #include "app/console/worker_session.hpp"
 
-#include <algorithm>
+#include <array>
+#include <cstdio>
 
-#include "app/console/snapshot_reader.hpp"
 #include "core/client_config.hpp"
 #include "core/clock.hpp"
 #include "core/conflicts.hpp"
@@ -14,23 +14,38 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kMaxEvents = 300;
-constexpr std::size_t kResolvedHistory = 200;
-constexpr int kRunHistory = 200;
-constexpr std::chrono::seconds kMaxOfflineBackoff{300};
-constexpr std::chrono::milliseconds kIdleWait{60000};
 
 bool is_read(const Command& c) {
   return std::holds_alternative<BrowseTable>(c) || std::holds_alternative<ShowRecord>(c) ||
          std::holds_alternative<Refresh>(c) || std::holds_alternative<CancelSync>(c);
 }
 
+// "Synced: 120 pulled, 3 pushed, 1 merged, 2 conflicts in 1.2 s" and the like.
+std::string describe_report(const SyncReport& r) {
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1f s", static_cast<double>(r.duration_ms) / 1000.0);
+  if (r.cancelled) return std::string("Sync cancelled after ") + secs;
+  if (!r.ok) return "Sync failed: " + r.error;
+  std::string s =
+      "Synced: " + std::to_string(r.pulled) + " pulled, " + std::to_string(r.pushed) + " pushed";
+  if (r.merged) s += ", " + std::to_string(r.merged) + " merged";
+  if (r.conflicts) s += ", " + std::to_string(r.conflicts) + " conflicts";
+  if (r.rejected) s += ", " + std::to_string(r.rejected) + " rejected";
+  return s + " in " + secs;
+}
+
 }  // namespace
 
 WorkerSession::WorkerSession(const WorkerOptions& options, WorkerChannel& channel)
-    : options_(options), channel_(channel) {
+    : options_(options),
+      channel_(channel),
+      clock_(options.clock ? *options.clock : system_clock()),
+      schedule_(clock_,
+                {options.offline_retry, options.progress_interval, options.page_refresh_interval}) {
   snap_.db_path = options_.db_path;
   snap_.remote = options_.remote_view;
   snap_.connection.link = snap_.remote.configured() ? Link::unknown : Link::unconfigured;
+  snap_.data_generation = ReadModel::kFirstGeneration;
 }
 
 WorkerSession::~WorkerSession() = default;
@@ -40,22 +55,15 @@ void WorkerSession::run() {
     publish();
     Command c;
     while (!channel_.stopping())
-      if (channel_.wait_command(c, kIdleWait)) finish_command();
+      if (channel_.wait_command(c, SyncSchedule::kMaxWait)) finish_command();
     return;
   }
-  refresh_all();
-  bool launch =
-      snap_.remote.configured() && options_.allow_launch_sync && snap_.settings.sync_on_launch;
-  snap_.launch_sync_pending = launch;
+  reads_->refresh_all(snap_);
+  schedule_.plan_launch_sync(snap_.remote.configured() && options_.allow_launch_sync &&
+                             snap_.settings.sync_on_launch);
   schedule_auto();
   publish();
-  if (launch) {
-    SyncOptions o;
-    o.trigger = "launch";
-    run_sync(o);
-    snap_.launch_sync_pending = false;
-    publish();
-  }
+  run_due_sync();  // the launch sync, when there is one
   while (!channel_.stopping()) {
     std::vector<Command> batch;
     while (!deferred_.empty()) {
@@ -63,7 +71,7 @@ void WorkerSession::run() {
       deferred_.pop_front();
     }
     Command c;
-    if (batch.empty() && channel_.wait_command(c, time_to_next_timer()))
+    if (batch.empty() && channel_.wait_command(c, schedule_.time_to_next()))
       batch.push_back(std::move(c));
     while (channel_.try_command(c)) batch.push_back(std::move(c));
     if (channel_.stopping()) break;
@@ -71,7 +79,7 @@ void WorkerSession::run() {
       handle_batch(batch);
       publish();
     }
-    fire_due_timers();
+    run_due_sync();
   }
 }
 
@@ -79,6 +87,7 @@ bool WorkerSession::open() {
   try {
     engine_ = std::make_unique<SyncEngine>(options_.db_path);
     engine_->set_remote(options_.remote);
+    reads_.emplace(*engine_);
     snap_.loaded = true;
     return true;
   } catch (const std::exception& e) {
@@ -104,8 +113,8 @@ void WorkerSession::handle_batch(std::vector<Command>& batch) {
     }
   }
   for (auto& w : windows)
-    if (w) browse(*w);
-  if (show_cmd) show(show_cmd->entity, show_cmd->id);
+    if (w) reads_->browse(*w, snap_);
+  if (show_cmd) reads_->show(show_cmd->entity, show_cmd->id, snap_);
 }
 
 void WorkerSession::handle(Command& c) {
@@ -127,15 +136,15 @@ void WorkerSession::handle(Command& c) {
           } else if constexpr (std::is_same_v<T, SaveSettings>) {
             save_settings(cmd);
           } else if constexpr (std::is_same_v<T, BrowseTable>) {
-            browse(cmd.query);
+            reads_->browse(cmd.query, snap_);
           } else if constexpr (std::is_same_v<T, ShowRecord>) {
-            show(cmd.entity, cmd.id);
+            reads_->show(cmd.entity, cmd.id, snap_);
           } else if constexpr (std::is_same_v<T, ResolveConflict>) {
             resolve(cmd);
           } else if constexpr (std::is_same_v<T, RestoreValue>) {
             restore(cmd);
           } else if constexpr (std::is_same_v<T, Refresh>) {
-            refresh_all();
+            reads_->refresh_all(snap_);
           } else {
             edit(c);
           }
@@ -145,82 +154,6 @@ void WorkerSession::handle(Command& c) {
       },
       c);
   finish_command();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sync
-
-void WorkerSession::run_sync(SyncOptions options) {
-  if (!snap_.remote.configured()) {
-    event(Event::Level::error,
-          "No server configured: enter the server URL and API key in Settings");
-    return;
-  }
-  if (!channel_.begin_sync()) return;
-  options.page_limit = options_.page_limit;
-  snap_.sync = SyncActivity{};
-  snap_.sync.running = true;
-  snap_.sync.trigger = options.trigger;
-  snap_.sync.entity = entity_list(options.entities);
-  snap_.sync.direction = std::string(direction_name(options.direction));
-  snap_.sync.started_ms = unix_now_ms();
-  retry_at_ms_ = 0;
-  snap_.connection.retry_at_ms = 0;
-  publish();
-  last_progress_publish_ = Clock::now();
-  last_page_refresh_ =
-      Clock::now() - options_.page_refresh_interval;  // the first progress refreshes
-
-  SyncReport report;
-  try {
-    report = engine_->sync(
-        options, [this](const SyncProgress& p) { on_progress(p); }, channel_.sync_token());
-  } catch (const std::exception& e) {
-    report.error = e.what();
-  }
-  channel_.end_sync();
-  snap_.sync.running = false;
-  snap_.sync.cancelling = false;
-
-  if (report.ok) {
-    snap_.connection = {Link::online, "", 0};
-    offline_backoff_ = std::chrono::seconds(0);
-    event(Event::Level::info, describe_report(report));
-  } else if (report.cancelled) {
-    event(Event::Level::info, describe_report(report));
-  } else {
-    classify_failure(report);
-  }
-  ++generation_;
-  refresh_all();
-  schedule_auto();
-}
-
-void WorkerSession::on_progress(const SyncProgress& p) {
-  if (p.phase == SyncPhase::pushing && snap_.sync.progress.phase == SyncPhase::pulling) {
-    // keep the pull's figures visible while the push reports only its count
-    SyncProgress merged = snap_.sync.progress;
-    merged.phase = p.phase;
-    merged.pushed = p.pushed;
-    snap_.sync.progress = merged;
-  } else if (p.phase == SyncPhase::pushing) {
-    snap_.sync.progress.phase = p.phase;
-    snap_.sync.progress.pushed = p.pushed;
-  } else {
-    snap_.sync.progress = p;
-  }
-  auto now = Clock::now();
-  if (now - last_progress_publish_ < options_.progress_interval && p.phase != SyncPhase::done)
-    return;
-  last_progress_publish_ = now;
-  serve_reads_during_sync();
-  if (now - last_page_refresh_ >= options_.page_refresh_interval) {
-    last_page_refresh_ = now;
-    ++generation_;
-    snap_.status = engine_->status();
-    if (active_table_) refresh_page(*active_table_);
-  }
-  publish();
 }
 
 // Between pages the connection is free, so reads are served at once; writes wait for the end.
@@ -246,20 +179,92 @@ void WorkerSession::serve_reads_during_sync() {
   if (!refreshes.empty()) handle_batch(refreshes);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Sync
+
+void WorkerSession::run_due_sync() {
+  SyncSchedule::Due due = schedule_.due();
+  if (due == SyncSchedule::Due::nothing) return;
+  SyncOptions o;
+  o.trigger = due == SyncSchedule::Due::launch ? "launch" : "auto";
+  run_sync(o);
+  if (due == SyncSchedule::Due::launch) schedule_.launch_sync_done();
+  publish();
+}
+
+void WorkerSession::run_sync(SyncOptions options) {
+  if (!snap_.remote.configured()) {
+    event(Event::Level::error,
+          "No server configured: enter the server URL and API key in Settings");
+    return;
+  }
+  if (!channel_.begin_sync()) return;
+  options.page_limit = options_.page_limit;
+  snap_.sync = SyncActivity{};
+  snap_.sync.running = true;
+  snap_.sync.trigger = options.trigger;
+  snap_.sync.entity = entity_list(options.entities);
+  snap_.sync.direction = std::string(direction_name(options.direction));
+  snap_.sync.started_ms = clock_.now_ms();
+  schedule_.sync_started();
+  snap_.connection.retry_at_ms = 0;
+  publish();
+
+  SyncReport report;
+  try {
+    report = engine_->sync(
+        options, [this](const SyncProgress& p) { on_progress(p); }, channel_.sync_token());
+  } catch (const std::exception& e) {
+    report.error = e.what();
+  }
+  channel_.end_sync();
+  snap_.sync.running = false;
+  snap_.sync.cancelling = false;
+
+  if (report.ok) {
+    snap_.connection = {Link::online, "", 0};
+    schedule_.sync_succeeded();
+    event(Event::Level::info, describe_report(report));
+  } else if (report.cancelled) {
+    event(Event::Level::info, describe_report(report));
+  } else {
+    classify_failure(report);
+  }
+  reads_->data_changed();
+  reads_->refresh_all(snap_);
+  schedule_auto();
+}
+
+void WorkerSession::on_progress(const SyncProgress& p) {
+  if (p.phase == SyncPhase::pushing && snap_.sync.progress.phase == SyncPhase::pulling) {
+    // keep the pull's figures visible while the push reports only its count
+    SyncProgress merged = snap_.sync.progress;
+    merged.phase = p.phase;
+    merged.pushed = p.pushed;
+    snap_.sync.progress = merged;
+  } else if (p.phase == SyncPhase::pushing) {
+    snap_.sync.progress.phase = p.phase;
+    snap_.sync.progress.pushed = p.pushed;
+  } else {
+    snap_.sync.progress = p;
+  }
+  SyncSchedule::ProgressTick tick = schedule_.progress_tick(p.phase == SyncPhase::done);
+  if (!tick.publish) return;
+  serve_reads_during_sync();
+  if (tick.refresh_page) reads_->refresh_during_sync(snap_);
+  publish();
+}
+
 void WorkerSession::classify_failure(const SyncReport& r) {
   ConnectionReport probe;
   if (channel_.begin_probe()) probe = engine_->test_connection(channel_.probe_token());
   if (!probe.reachable) {
-    offline_backoff_ = offline_backoff_.count() == 0
-                           ? options_.offline_retry
-                           : std::min(offline_backoff_ * 2, kMaxOfflineBackoff);
-    retry_at_ms_ = unix_now_ms() +
-                   std::chrono::duration_cast<std::chrono::milliseconds>(offline_backoff_).count();
-    snap_.connection = {Link::offline, r.error, retry_at_ms_};
+    schedule_.sync_failed_offline();
+    snap_.connection = {Link::offline, r.error, schedule_.retry_at_ms()};
     event(Event::Level::error, "Offline: " + r.error);
     return;
   }
-  offline_backoff_ = std::chrono::seconds(0);
+  schedule_.sync_failed_online();
   snap_.connection = {probe.authenticated ? Link::error : Link::auth_error, r.error, 0};
   event(Event::Level::error, "Sync failed: " + r.error);
 }
@@ -287,10 +292,17 @@ void WorkerSession::test_connection(const TestConnection& t) {
                 : !r.reachable     ? Link::offline
                 : !r.authenticated ? Link::auth_error
                                    : Link::error;
-    snap_.connection = {link, r.error, retry_at_ms_};
+    snap_.connection = {link, r.error, schedule_.retry_at_ms()};
   }
   event(ok ? Event::Level::info : Event::Level::error,
         ok ? "Connection test passed: " + t.url : "Connection test failed: " + r.error);
+}
+
+void WorkerSession::schedule_auto() {
+  schedule_.set_auto_sync(snap_.settings.auto_sync_enabled && snap_.remote.configured(),
+                          snap_.settings.sync_interval_minutes,
+                          unix_ms_from_iso(snap_.status.last_attempt_at));
+  snap_.next_auto_sync_ms = schedule_.next_auto_ms();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,7 +330,7 @@ void WorkerSession::save_settings(const SaveSettings& s) {
     snap_.remote.api_key = s.api_key;
     snap_.remote.source = "config file";
     snap_.connection = {snap_.remote.configured() ? Link::unknown : Link::unconfigured, "", 0};
-    retry_at_ms_ = 0;
+    schedule_.cancel_retry();
     note = " and server saved to " + config_file_path();
     if (old_source == "command line" || old_source == "environment")
       note += " (the " + old_source + " still takes precedence at the next start)";
@@ -350,15 +362,10 @@ void WorkerSession::edit(const Command& c) {
   } else {
     return;
   }
-  ++generation_;
+  reads_->data_changed();
   event(Event::Level::info,
         what + " " + std::string(entity_name(e)) + " " + id + " (pushed at the next sync)");
-  snap_.status = engine_->status();
-  refresh_page(e);
-  if (what == "Created")
-    show(e, id);
-  else
-    refresh_detail();
+  reads_->after_edit(e, what == "Created" ? std::optional(id) : std::nullopt, snap_);
 }
 
 void WorkerSession::resolve(const ResolveConflict& r) {
@@ -368,8 +375,8 @@ void WorkerSession::resolve(const ResolveConflict& r) {
                         : "picked per field";
   event(Event::Level::info, "Conflict " + std::to_string(r.conflict_id) + " resolved (" + how +
                                 "); the result is pushed at the next sync");
-  ++generation_;
-  refresh_all();
+  reads_->data_changed();
+  reads_->refresh_all(snap_);
 }
 
 void WorkerSession::restore(const RestoreValue& r) {
@@ -378,103 +385,14 @@ void WorkerSession::restore(const RestoreValue& r) {
   restore_value(engine_->records(), *c, r.side, r.field);
   event(Event::Level::info, "Restored " + r.field + " of " + std::string(entity_name(c->entity)) +
                                 " " + c->entity_id + " (pushed at the next sync)");
-  ++generation_;
-  refresh_all();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reads
-
-void WorkerSession::browse(const TableQuery& q) {
-  browsed_[entity_index(q.entity)] = q;
-  active_table_ = q.entity;
-  refresh_page(q.entity);
-}
-
-void WorkerSession::refresh_page(Entity e) {
-  auto& q = browsed_[entity_index(e)];
-  if (!q) return;
-  CountCache& cc = counts_[entity_index(e)];
-  if (!cc.filter || !cc.filter->same_filter(*q) || cc.generation != generation_) {
-    cc.total = engine_->records().count(e, ListQuery{q->search, q->state, 0, 0});
-    cc.filter = *q;
-    cc.generation = generation_;
-  }
-  snap_.pages[entity_index(e)] = read_page(*engine_, *q, cc.total, generation_);
-}
-
-void WorkerSession::refresh_pages() {
-  for (Entity e : kEntitiesInFkOrder) refresh_page(e);
-}
-
-void WorkerSession::show(Entity e, const std::string& id) {
-  if (id.empty()) {
-    shown_.reset();
-    snap_.detail.reset();
-    return;
-  }
-  shown_ = std::make_pair(e, id);
-  snap_.detail = read_detail(*engine_, e, id);
-}
-
-void WorkerSession::refresh_detail() {
-  if (shown_) snap_.detail = read_detail(*engine_, shown_->first, shown_->second);
-}
-
-void WorkerSession::refresh_status() {
-  snap_.status = engine_->status();
-  snap_.settings = engine_->settings();
-  snap_.runs = std::make_shared<const std::vector<RunRecord>>(engine_->runs(kRunHistory));
-  ConflictLists lists = read_conflicts(*engine_, kResolvedHistory);
-  snap_.open_conflicts = std::move(lists.open);
-  snap_.resolved_conflicts = std::move(lists.resolved);
-}
-
-void WorkerSession::refresh_all() {
-  refresh_status();
-  refresh_pages();
-  refresh_detail();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Timers
-
-void WorkerSession::schedule_auto() {
-  next_auto_ms_ = 0;
-  if (snap_.settings.auto_sync_enabled && snap_.remote.configured()) {
-    std::int64_t now = unix_now_ms(),
-                 interval = std::int64_t(snap_.settings.sync_interval_minutes) * 60000;
-    std::int64_t base = unix_ms_from_iso(snap_.status.last_attempt_at).value_or(now);
-    next_auto_ms_ = base + interval;
-    if (next_auto_ms_ < now) next_auto_ms_ = now + 60000;  // long overdue: soon, not mid-start-up
-  }
-  snap_.next_auto_sync_ms = next_auto_ms_;
-}
-
-std::chrono::milliseconds WorkerSession::time_to_next_timer() const {
-  std::int64_t next = 0;
-  for (std::int64_t t : {next_auto_ms_, retry_at_ms_})
-    if (t > 0 && (next == 0 || t < next)) next = t;
-  if (next == 0) return kIdleWait;
-  return std::chrono::milliseconds(
-      std::clamp<std::int64_t>(next - unix_now_ms(), 0, kIdleWait.count()));
-}
-
-void WorkerSession::fire_due_timers() {
-  std::int64_t now = unix_now_ms();
-  bool retry_due = retry_at_ms_ > 0 && now >= retry_at_ms_;
-  bool auto_due = next_auto_ms_ > 0 && now >= next_auto_ms_;
-  if (!retry_due && !auto_due) return;
-  SyncOptions o;
-  o.trigger = "auto";
-  run_sync(o);
-  publish();
+  reads_->data_changed();
+  reads_->refresh_all(snap_);
 }
 
 // ---------------------------------------------------------------------------------------------
 
 void WorkerSession::event(Event::Level level, std::string text) {
-  events_.push_back(Event{next_event_id_++, unix_now_ms(), level, std::move(text)});
+  events_.push_back(Event{next_event_id_++, clock_.now_ms(), level, std::move(text)});
   if (events_.size() > kMaxEvents) events_.erase(events_.begin());
   snap_.events = std::make_shared<const std::vector<Event>>(events_);
 }
@@ -482,7 +400,8 @@ void WorkerSession::event(Event::Level level, std::string text) {
 void WorkerSession::publish() {
   ++snap_.version;
   snap_.commands_done = done_;
-  snap_.data_generation = generation_;
+  if (reads_) snap_.data_generation = reads_->generation();
+  snap_.launch_sync_pending = schedule_.launch_pending();
   channel_.publish(std::make_shared<const Snapshot>(snap_));
 }
 

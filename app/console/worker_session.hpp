@@ -1,19 +1,23 @@
 #pragma once
-// The worker thread's side of the console: it owns the SyncEngine, runs commands, keeps the
-// timers (auto-sync, offline retry, sync on launch) and publishes snapshots.
+// The worker thread's side of the console: it owns the SyncEngine, takes the UI's commands
+// (coalescing reads, deferring writes that arrive during a sync), runs syncs, connection tests
+// and writes, and publishes snapshots. When to sync on its own is the SyncSchedule's to say;
+// what to read into the snapshot, the ReadModel's.
 //
 // Threading: created, run and destroyed on the worker thread; nothing in here is shared. It
 // talks to the UI only through the WorkerChannel.
 
-#include <array>
-#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "app/console/read_model.hpp"
+#include "app/console/sync_schedule.hpp"
 #include "app/console/worker_channel.hpp"
+#include "app/console/worker_clock.hpp"
 #include "app/console/worker_options.hpp"
 #include "core/sync_engine.hpp"
 #include "widgets/model/commands.hpp"
@@ -31,12 +35,11 @@ class WorkerSession {
   void run();
 
  private:
-  using Clock = std::chrono::steady_clock;
-
   bool open();
   void handle_batch(std::vector<Command>& batch);
   void handle(Command& c);
   void serve_reads_during_sync();
+  void run_due_sync();
 
   void run_sync(SyncOptions options);
   void on_progress(const SyncProgress& p);
@@ -46,17 +49,7 @@ class WorkerSession {
   void edit(const Command& c);
   void resolve(const ResolveConflict& r);
   void restore(const RestoreValue& r);
-
-  void browse(const TableQuery& q);
-  void refresh_page(Entity e);
-  void refresh_pages();
-  void show(Entity e, const std::string& id);
-  void refresh_detail();
-  void refresh_status();
-  void refresh_all();
   void schedule_auto();
-  std::chrono::milliseconds time_to_next_timer() const;
-  void fire_due_timers();
 
   void event(Event::Level level, std::string text);
   void finish_command() { ++done_; }
@@ -64,29 +57,15 @@ class WorkerSession {
 
   const WorkerOptions& options_;
   WorkerChannel& channel_;
+  const Clock& clock_;
+  SyncSchedule schedule_;
   std::unique_ptr<SyncEngine> engine_;
+  std::optional<ReadModel> reads_;  // once the engine is open
   Snapshot snap_;
   std::deque<Command> deferred_;  // writes that arrived during a sync, run after it
   std::vector<Event> events_;
   std::uint64_t next_event_id_ = 1;
   std::uint64_t done_ = 0;
-  std::uint64_t generation_ = 1;
-
-  std::array<std::optional<TableQuery>, 3> browsed_;  // the last window asked for, per table
-  std::optional<Entity> active_table_;
-  struct CountCache {
-    std::optional<TableQuery> filter;
-    std::uint64_t generation = 0;
-    std::int64_t total = 0;
-  };
-  std::array<CountCache, 3> counts_;
-  std::optional<std::pair<Entity, std::string>> shown_;
-
-  std::int64_t next_auto_ms_ = 0;
-  std::int64_t retry_at_ms_ = 0;
-  std::chrono::seconds offline_backoff_{0};
-  Clock::time_point last_progress_publish_{};
-  Clock::time_point last_page_refresh_{};
 };
 
 }  // namespace craftsync::console
