@@ -47,7 +47,7 @@ struct OpenConflict : LocalDb {
 };
 }  // namespace
 
-TEST_CASE("conflicts: stored, listed and found", "[conflicts]") {
+TEST_CASE("conflicts: stored, listed and found", "[conflict]") {
   LocalDb l;
   std::int64_t open, done;
   {
@@ -93,7 +93,7 @@ TEST_CASE("conflicts: stored, listed and found", "[conflicts]") {
   CHECK_FALSE(find_conflict(l.db, done + 100));
 }
 
-TEST_CASE("conflicts: closing a record's open conflicts leaves the others alone", "[conflicts]") {
+TEST_CASE("conflicts: closing a record's open conflicts leaves the others alone", "[conflict]") {
   LocalDb l;
   std::int64_t ada1 = insert_conflict(l.db, city_conflict(kAda));
   std::int64_t ada2 = insert_conflict(l.db, city_conflict(kAda));
@@ -111,7 +111,7 @@ TEST_CASE("conflicts: closing a record's open conflicts leaves the others alone"
   CHECK_FALSE(find_conflict(l.db, bob)->resolved);  // another entity, same id
 }
 
-TEST_CASE("conflicts: resolving keeps one side, or a pick per field", "[conflicts][conflict]") {
+TEST_CASE("conflicts: resolving keeps one side, or a pick per field", "[conflict]") {
   OpenConflict a;
   REQUIRE(find_conflict(a.db, a.id)->fields == std::vector<std::string>{"name", "city"});
   Resolution res;
@@ -156,8 +156,7 @@ TEST_CASE("conflicts: resolving keeps one side, or a pick per field", "[conflict
   CHECK(open_conflict_count(a.db) == 0);
 }
 
-TEST_CASE("conflicts: a decision that cannot apply is refused and changes nothing",
-          "[conflicts][conflict]") {
+TEST_CASE("conflicts: a decision that cannot apply is refused and changes nothing", "[conflict]") {
   OpenConflict a;
   json before = a.row();
   Resolution only_name, stray, keep;
@@ -181,8 +180,7 @@ TEST_CASE("conflicts: a decision that cannot apply is refused and changes nothin
                     Catch::Contains("already resolved (local)"));
 }
 
-TEST_CASE("conflicts: a delete conflict keeps the record or lets the delete stand",
-          "[conflicts][conflict]") {
+TEST_CASE("conflicts: a delete conflict keeps the record or lets the delete stand", "[conflict]") {
   LocalDb l;
   l.seed_synced(kCustomers, customer_row(kAda, "Ada", "Paris"), 3);
   l.store.update(kCustomers, kAda, {{"city", "Rome"}});

@@ -53,7 +53,7 @@ int run_console(const std::vector<std::string>& args, std::string* output) {
 }  // namespace
 
 TEST_CASE("console e2e: launch sync under Xvfb, the data is in the database and in the picture",
-          "[console][e2e][Pull]") {
+          "[console][e2e][pull]") {
   REQUIRE(std::filesystem::exists("/usr/bin/xvfb-run"));
   ServerProcess server(server_args({"--seed-demo", "150", "--quiet"}));
   TempDir dir;

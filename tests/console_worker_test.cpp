@@ -62,7 +62,7 @@ TableQuery customers(std::int64_t offset, std::int64_t limit) {
 }  // namespace
 
 TEST_CASE("worker: the launch sync pulls the server's data, tables page in off the UI thread",
-          "[console][worker][Pull]") {
+          "[console][worker][pull]") {
   ServerProcess server(server_args({"--seed-demo", "40", "--quiet"}));
   TempDir dir;
   SnapshotWaiter waiter;
@@ -97,7 +97,7 @@ TEST_CASE("worker: the launch sync pulls the server's data, tables page in off t
   CHECK(s->commands_done == worker.commands_sent());
 }
 
-TEST_CASE("worker: an edit waits in the outbox and Sync Now pushes it", "[console][worker][Push]") {
+TEST_CASE("worker: an edit waits in the outbox and Sync Now pushes it", "[console][worker][push]") {
   ServerProcess server(server_args({"--quiet"}));
   TempDir dir;
   SnapshotWaiter waiter;
@@ -196,7 +196,7 @@ TEST_CASE(
 }
 
 TEST_CASE("worker: pages are served while a long sync runs, and Cancel stops it",
-          "[console][worker][Pull]") {
+          "[console][worker][pull]") {
   ServerProcess server(server_args({"--seed-demo", "1500", "--quiet"}));
   TempDir dir;
   SnapshotWaiter waiter;

@@ -24,7 +24,7 @@ using namespace craftsync::test;
 using nlohmann::json;
 
 TEST_CASE("children pulled before their parents are kept, and the parents complete them",
-          "[sync][Pull]") {
+          "[sync][pull]") {
   ServerProcess server(server_args({"--seed-demo", "30", "--quiet"}));
   TestClient a(server);
   SyncOptions quotes_only;
@@ -44,7 +44,7 @@ TEST_CASE("children pulled before their parents are kept, and the parents comple
 }
 
 TEST_CASE("a retry verdict leaves the change queued, and the next run sends it",
-          "[sync][Push][retry]") {
+          "[sync][push][retry]") {
   ServerProcess server(server_args({"--busy-timeout-ms", "100", "--quiet"}));
   TestClient a(server);
   std::string id = a.records().create(Entity::customers, {{"name", "Patient"}})["id"];

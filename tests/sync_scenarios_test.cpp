@@ -31,7 +31,7 @@ std::string create_synced_customer(TestClient& a, TestClient& b, const std::stri
 
 TEST_CASE(
     "scenario 1: an offline customer and quote get the server's number and reach the other client",
-    "[sync][Push][Pull]") {
+    "[sync][push][pull]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient rep(server), office(server);
   std::string c = rep.records().create(Entity::customers,
@@ -66,7 +66,7 @@ TEST_CASE(
 }
 
 TEST_CASE("scenario 2: a customer changed on the server with direct SQL reaches both clients",
-          "[sync][Pull]") {
+          "[sync][pull]") {
   ServerProcess server(server_args({"--seed-demo", "25", "--quiet"}));
   TestClient a(server), b(server);
   require_ok(a.sync());
@@ -236,7 +236,7 @@ TEST_CASE("delete versus edit is a conflict, not a silent win", "[sync][conflict
 }
 
 TEST_CASE("a customer, quote and order created offline go up in one run, in FK order",
-          "[sync][Push]") {
+          "[sync][push]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient a(server), b(server);
   std::string c = a.records().create(Entity::customers, {{"name", "Fk Order"}})["id"];
@@ -255,7 +255,7 @@ TEST_CASE("a customer, quote and order created offline go up in one run, in FK o
 }
 
 TEST_CASE("concurrent offline quote creates on two clients all get unique numbers",
-          "[sync][Push]") {
+          "[sync][push]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient a(server), b(server);
   std::string c = create_synced_customer(a, b, "Shared Customer");
@@ -287,7 +287,7 @@ TEST_CASE("concurrent offline quote creates on two clients all get unique number
 }
 
 TEST_CASE("a rejected record stays visible with its errors and holds back only its children",
-          "[sync][Push]") {
+          "[sync][push]") {
   ServerProcess server(server_args({"--quiet"}));
   TestClient a(server), b(server);
   std::string ok_id = a.records().create(Entity::customers, {{"name", "Fine"}})["id"];
@@ -321,7 +321,7 @@ TEST_CASE("a rejected record stays visible with its errors and holds back only i
   CHECK_FALSE(server_row(server, "quotes", child).is_null());
 }
 
-TEST_CASE("resync_required re-snapshots and keeps the outbox", "[sync][Pull]") {
+TEST_CASE("resync_required re-snapshots and keeps the outbox", "[sync][pull]") {
   ServerProcess server(server_args({"--seed-demo", "10", "--quiet"}));
   TestClient a(server);
   require_ok(a.sync());

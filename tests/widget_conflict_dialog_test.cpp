@@ -25,7 +25,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("conflicts: Keep Local resolves the conflict on screen with the local side",
-          "[widgets][conflicts][conflict]") {
+          "[widgets][conflict]") {
   Fixture f;
   REQUIRE(f.ui.click("Keep Local", f.draw));
   const ResolveConflict* c = f.out.last<ResolveConflict>();
@@ -36,8 +36,7 @@ TEST_CASE("conflicts: Keep Local resolves the conflict on screen with the local 
   CHECK(c->resolution.fields.empty());
 }
 
-TEST_CASE("conflicts: Next then Keep Remote resolves the second one",
-          "[widgets][conflicts][conflict]") {
+TEST_CASE("conflicts: Next then Keep Remote resolves the second one", "[widgets][conflict]") {
   Fixture f;
   REQUIRE(f.ui.click("Next >", f.draw));
   CHECK(f.dialog.index == 1);
@@ -51,7 +50,7 @@ TEST_CASE("conflicts: Next then Keep Remote resolves the second one",
   CHECK(f.dialog.index == 2);  // wraps round
 }
 
-TEST_CASE("conflicts: a pick per field, then Apply", "[widgets][conflicts][conflict]") {
+TEST_CASE("conflicts: a pick per field, then Apply", "[widgets][conflict]") {
   Fixture f;
   f.ui.frame(f.draw);
   CHECK_FALSE(f.ui.item("Apply picks")->enabled);  // nothing picked yet
@@ -68,7 +67,7 @@ TEST_CASE("conflicts: a pick per field, then Apply", "[widgets][conflicts][confl
         std::map<std::string, Side>{{"email", Side::local}, {"phone", Side::remote}});
 }
 
-TEST_CASE("conflicts: picks belong to one conflict", "[widgets][conflicts][conflict]") {
+TEST_CASE("conflicts: picks belong to one conflict", "[widgets][conflict]") {
   Fixture f;
   REQUIRE(f.ui.click("Remote##pick_phone", f.draw));
   CHECK(f.dialog.picks.size() == 1);
@@ -77,7 +76,7 @@ TEST_CASE("conflicts: picks belong to one conflict", "[widgets][conflicts][confl
 }
 
 TEST_CASE("conflicts: when the one on screen is resolved, the next takes its place",
-          "[widgets][conflicts][conflict]") {
+          "[widgets][conflict]") {
   Fixture f;
   REQUIRE(f.ui.click("Next >", f.draw));
   f.ui.frame(f.draw);
@@ -93,8 +92,7 @@ TEST_CASE("conflicts: when the one on screen is resolved, the next takes its pla
   CHECK(c->conflict_id == (*fewer)[1].id);
 }
 
-TEST_CASE("conflicts: delete versus edit is decided for the whole record",
-          "[widgets][conflicts][conflict]") {
+TEST_CASE("conflicts: delete versus edit is decided for the whole record", "[widgets][conflict]") {
   Fixture f;
   ConflictRecord d = customer_conflict(77, fixture_uuid(77));
   d.fields = {"_deleted"};
@@ -111,8 +109,7 @@ TEST_CASE("conflicts: delete versus edit is decided for the whole record",
   CHECK(*c->resolution.keep == Side::remote);
 }
 
-TEST_CASE("conflicts: the history offers the overwritten value back",
-          "[widgets][conflicts][conflict]") {
+TEST_CASE("conflicts: the history offers the overwritten value back", "[widgets][conflict]") {
   Fixture f;
   const ConflictRecord& done = f.snap.resolved_conflicts->front();
   // "local" was kept, so the remote values lost.
@@ -126,8 +123,7 @@ TEST_CASE("conflicts: the history offers the overwritten value back",
   CHECK(r->field == "phone");
 }
 
-TEST_CASE("conflicts: losing sides of per-field and automatic resolutions",
-          "[widgets][conflicts][conflict]") {
+TEST_CASE("conflicts: losing sides of per-field and automatic resolutions", "[widgets][conflict]") {
   ConflictRecord c = customer_conflict(9, fixture_uuid(9));
   c.resolved = true;
   c.resolution = Outcome::parse(R"(fields:{"email":"local","phone":"remote"})");
@@ -140,8 +136,7 @@ TEST_CASE("conflicts: losing sides of per-field and automatic resolutions",
   CHECK(losing_sides(c).empty());
 }
 
-TEST_CASE("conflicts: no conflicts draws a calm message and emits nothing",
-          "[widgets][conflicts]") {
+TEST_CASE("conflicts: no conflicts draws a calm message and emits nothing", "[widgets][conflict]") {
   Fixture f;
   f.snap = synced_snapshot();
   f.ui.frame(f.draw);
@@ -149,8 +144,7 @@ TEST_CASE("conflicts: no conflicts draws a calm message and emits nothing",
   CHECK(f.out.empty());
 }
 
-TEST_CASE("conflicts: apply_picks needs every conflicting field",
-          "[widgets][conflicts][conflict]") {
+TEST_CASE("conflicts: apply_picks needs every conflicting field", "[widgets][conflict]") {
   ConflictRecord c = customer_conflict(3, fixture_uuid(3));
   CHECK_FALSE(apply_picks(c, {{"phone", Side::local}}).has_value());
   auto r = apply_picks(c, {{"phone", Side::local}, {"email", Side::remote}});
@@ -160,7 +154,7 @@ TEST_CASE("conflicts: apply_picks needs every conflicting field",
 }
 
 TEST_CASE("conflicts: a record deleted on the server offers Restore it or Keep the delete",
-          "[widgets][conflicts][conflict]") {
+          "[widgets][conflict]") {
   HeadlessUi ui;
   ConflictDialog dialog;
   Snapshot snap = conflicts_snapshot(1);
