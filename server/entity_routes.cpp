@@ -1,8 +1,7 @@
 #include "server/route_groups.hpp"
+#include "server/router.hpp"
 
 #include <charconv>
-
-#include <httplib.h>
 
 #include "core/protocol.hpp"
 #include "core/uuid.hpp"
@@ -17,12 +16,12 @@ using nlohmann::json;
 constexpr const char* kCollection = R"(/api/v1/(customers|quotes|orders))";
 constexpr const char* kItem = R"(/api/v1/(customers|quotes|orders)/([^/]+))";
 
-Entity entity_of(const httplib::Request& req) {
-  return *parse_entity(req.matches[1].str());
+Entity entity_of(const HttpRequest& req) {
+  return *parse_entity(req.captures.at(0));
 }
 
-std::string checked_id(const httplib::Request& req) {
-  std::string id = req.matches[2].str();
+std::string checked_id(const HttpRequest& req) {
+  std::string id = req.captures.at(1);
   if (!is_valid_uuid(id)) throw ProtocolError("invalid_id", "record id must be a UUID");
   return id;
 }
@@ -34,7 +33,7 @@ json with_rev(const StoredRow& row) {
 }
 
 /// Runs an admin write as a mutation and answers with the stored record or the verdict.
-void answer_write(Storage& storage, const Mutation& m, httplib::Response& res, int ok_status) {
+void answer_write(Storage& storage, const Mutation& m, HttpResponse& res, int ok_status) {
   auto txn = storage.begin_write();
   MutationResult r = apply_mutation(*txn, m);
   if (r.status == Verdict::applied) {
@@ -82,8 +81,8 @@ json checked_data(Entity e, const json& body) {
   return body;
 }
 
-std::optional<std::int64_t> if_match_rev(const httplib::Request& req) {
-  std::string v = req.get_header_value("If-Match");
+std::optional<std::int64_t> if_match_rev(const HttpRequest& req) {
+  std::string v = req.header("If-Match");
   if (v.empty()) return std::nullopt;
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
   std::int64_t rev = -1;
@@ -95,11 +94,10 @@ std::optional<std::int64_t> if_match_rev(const httplib::Request& req) {
 
 }  // namespace
 
-void install_entity_routes(httplib::Server& svr, Storage& storage) {
-  svr.Get(kCollection, [&storage](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(storage, req, res, Role::read)) return;
+void install_entity_routes(Router& svr, Storage& storage) {
+  svr.add("GET", kCollection, Role::read, [&storage](HttpRequest& req, HttpResponse& res) {
     Entity e = entity_of(req);
-    std::string after = req.has_param("after_id") ? req.get_param_value("after_id") : "";
+    std::string after = req.param("after_id");
     int limit = limit_param(req, 100);
     auto rows = storage.list(e, after, limit);
     json records = json::array();
@@ -109,8 +107,7 @@ void install_entity_routes(httplib::Server& svr, Storage& storage) {
     send_json(res, 200, {{"records", std::move(records)}, {"next_after_id", next}});
   });
 
-  svr.Get(kItem, [&storage](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(storage, req, res, Role::read)) return;
+  svr.add("GET", kItem, Role::read, [&storage](HttpRequest& req, HttpResponse& res) {
     Entity e = entity_of(req);
     std::string id = checked_id(req);
     auto row = storage.get(e, id);
@@ -123,8 +120,7 @@ void install_entity_routes(httplib::Server& svr, Storage& storage) {
     send_json(res, 200, with_rev(*row));
   });
 
-  svr.Post(kCollection, [&storage](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(storage, req, res, Role::admin)) return;
+  svr.add("POST", kCollection, Role::admin, [&storage](HttpRequest& req, HttpResponse& res) {
     Entity e = entity_of(req);
     auto body = parse_body(req, res);
     if (!body) return;
@@ -141,8 +137,7 @@ void install_entity_routes(httplib::Server& svr, Storage& storage) {
                  201);
   });
 
-  svr.Put(kItem, [&storage](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(storage, req, res, Role::admin)) return;
+  svr.add("PUT", kItem, Role::admin, [&storage](HttpRequest& req, HttpResponse& res) {
     Entity e = entity_of(req);
     std::string id = checked_id(req);
     auto body = parse_body(req, res);
@@ -158,8 +153,7 @@ void install_entity_routes(httplib::Server& svr, Storage& storage) {
     answer_write(storage, admin_mutation(e, id, Op::upsert, base, std::move(data)), res, status);
   });
 
-  svr.Delete(kItem, [&storage](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(storage, req, res, Role::admin)) return;
+  svr.add("DELETE", kItem, Role::admin, [&storage](HttpRequest& req, HttpResponse& res) {
     Entity e = entity_of(req);
     std::string id = checked_id(req);
     auto current = storage.get(e, id);
@@ -173,8 +167,8 @@ void install_entity_routes(httplib::Server& svr, Storage& storage) {
   });
 
   // Anything else under /api/v1/ that looks like an entity route names an unknown entity.
-  auto unknown = [](const httplib::Request& req, httplib::Response& res) {
-    std::string name = req.matches[1].str();
+  auto unknown = [](HttpRequest& req, HttpResponse& res) {
+    std::string name = req.captures.at(0);
     if (name == "health" || name == "session" || name == "changes" || name == "push" ||
         parse_entity(name))
       send_error(res, 405, "method_not_allowed", req.method + " is not allowed on this route");
@@ -182,10 +176,8 @@ void install_entity_routes(httplib::Server& svr, Storage& storage) {
       send_error(res, 404, "unknown_entity", "unknown entity '" + name + "'");
   };
   const char* other = R"(/api/v1/([^/]+)(/[^/]*)?)";
-  svr.Get(other, unknown);
-  svr.Post(other, unknown);
-  svr.Put(other, unknown);
-  svr.Delete(other, unknown);
+  for (const char* method : {"GET", "POST", "PUT", "DELETE"})
+    svr.add(method, other, std::nullopt, unknown);
 }
 
 }  // namespace craftsync::server

@@ -7,23 +7,23 @@
 
 namespace craftsync::server {
 
-void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
+void send_json(HttpResponse& res, int status, const nlohmann::json& body) {
   send_raw_json(res, status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-void send_raw_json(httplib::Response& res, int status, std::string body) {
+void send_raw_json(HttpResponse& res, int status, std::string body) {
   res.status = status;
-  res.set_content(std::move(body), "application/json");
+  res.content_type = "application/json";
+  res.body = std::move(body);
 }
 
-void send_error(httplib::Response& res, int status, std::string_view code,
-                std::string_view message) {
+void send_error(HttpResponse& res, int status, std::string_view code, std::string_view message) {
   send_json(res, status, error_body(code, message));
 }
 
-std::optional<Role> authorize(Storage& storage, const httplib::Request& req, httplib::Response& res,
+std::optional<Role> authorize(Storage& storage, const HttpRequest& req, HttpResponse& res,
                               Role need) {
-  auto token = bearer_token(req.get_header_value("Authorization"));
+  auto token = bearer_token(req.header("Authorization"));
   std::optional<Role> role;
   if (token) {
     std::string hash = hash_api_key(*token);
@@ -42,7 +42,7 @@ std::optional<Role> authorize(Storage& storage, const httplib::Request& req, htt
   return role;
 }
 
-std::optional<nlohmann::json> parse_body(const httplib::Request& req, httplib::Response& res) {
+std::optional<nlohmann::json> parse_body(const HttpRequest& req, HttpResponse& res) {
   try {
     return nlohmann::json::parse(req.body);
   } catch (const nlohmann::json::parse_error& e) {
@@ -53,9 +53,9 @@ std::optional<nlohmann::json> parse_body(const httplib::Request& req, httplib::R
   }
 }
 
-int limit_param(const httplib::Request& req, int fallback) {
+int limit_param(const HttpRequest& req, int fallback) {
   if (!req.has_param("limit")) return fallback;
-  std::string text = req.get_param_value("limit");
+  std::string text = req.param("limit");
   long long value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec == std::errc::result_out_of_range && !text.empty() && text[0] != '-') return kMaxPageLimit;

@@ -7,15 +7,12 @@
 // Threading: installed once before the server listens; handlers run on httplib's pool and
 // share only the thread-safe Storage.
 
-namespace httplib {
-class Server;
-}
-
 namespace craftsync::server {
 
 class Storage;
+class Router;
 
-void install_sync_routes(httplib::Server& svr, Storage& storage);
-void install_entity_routes(httplib::Server& svr, Storage& storage);
+void install_sync_routes(Router& svr, Storage& storage);
+void install_entity_routes(Router& svr, Storage& storage);
 
 }  // namespace craftsync::server

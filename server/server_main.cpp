@@ -8,13 +8,13 @@
 #include <memory>
 #include <thread>
 
-#include <httplib.h>
 #include <CLI/CLI.hpp>
 
 #include "core/clock.hpp"
 #include "server/api_routes.hpp"
 #include "server/auth.hpp"
 #include "server/demo_seed.hpp"
+#include "server/http_core.hpp"
 #include "server/pg_storage.hpp"
 #include "server/storage.hpp"
 
@@ -30,6 +30,9 @@ struct ServeOptions {
   std::uint64_t seed = 42;
   std::size_t max_body = 8u << 20;
   int threads = 16;
+  int io_threads = 0;
+  std::size_t max_connections = 10000;
+  int idle_timeout_s = 120, header_timeout_s = 10, body_timeout_s = 60;
   std::string tls_cert, tls_key;
   int tombstone_days = 30;
   int busy_timeout_ms = 5000;
@@ -63,7 +66,7 @@ std::pair<std::string, int> split_listen(const std::string& listen) {
 }
 
 int serve(const ServeOptions& o) {
-  // Signals go to one waiting thread, so that no handler runs inside httplib or SQLite.
+  // Signals go to one waiting thread, so that no handler runs inside the HTTP core or SQLite.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -91,58 +94,42 @@ int serve(const ServeOptions& o) {
                    static_cast<long long>(stats.orders));
   }
 
-  std::unique_ptr<httplib::Server> svr;
+  cs::Api api(*storage, {o.max_body, !o.quiet});
+  cs::HttpCoreConfig core;
+  core.host = host;
+  core.port = port;
+  core.io_threads = o.io_threads;
+  core.worker_threads = o.threads;
+  core.max_connections = o.max_connections;
+  core.idle_timeout = std::chrono::seconds(o.idle_timeout_s);
+  core.header_timeout = std::chrono::seconds(o.header_timeout_s);
+  core.body_timeout = std::chrono::seconds(o.body_timeout_s);
+  core.tls_cert = o.tls_cert;
+  core.tls_key = o.tls_key;
   bool tls = !o.tls_cert.empty();
-  if (tls) {
-    auto ssl = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
-    if (!ssl->is_valid()) throw std::runtime_error("cannot load TLS certificate or key");
-    svr = std::move(ssl);
-  } else {
-    svr = std::make_unique<httplib::Server>();
+  std::unique_ptr<cs::HttpCore> server;
+  try {
+    server = std::make_unique<cs::HttpCore>(api, core);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot load TLS certificate or key: ") + e.what());
   }
-  int threads = o.threads;
-  svr->new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
-  };
-  svr->set_keep_alive_max_count(100000);
-  svr->set_tcp_nodelay(true);
-  svr->set_keep_alive_timeout(2);
-  svr->set_read_timeout(30);
-  svr->set_write_timeout(30);
-  cs::install_api_routes(*svr, *storage, {o.max_body, !o.quiet});
-
-  // httplib listens with a backlog of 5: when dozens of clients connect at once the kernel
-  // drops SYNs and each dropped client stalls a second before retrying. Widen it after bind.
-  int listen_fd = -1;
-  svr->set_socket_options([&listen_fd](socket_t s) {
-    httplib::default_socket_options(s);
-    listen_fd = static_cast<int>(s);
-  });
-  int bound = port == 0 ? svr->bind_to_any_port(host) : (svr->bind_to_port(host, port) ? port : -1);
-  if (bound < 0)
-    throw std::runtime_error("cannot listen on " + o.listen + " (address in use or not local)");
-  if (listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
+  int bound = server->bind();
   std::string ready_line = std::string("listening on ") + (tls ? "https" : "http") + "://" +
                            (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                            std::to_string(bound) + "\n";
+  // The socket listens from here on: connections wait in the backlog until run() accepts them.
+  std::fputs(ready_line.c_str(), stdout);
+  std::fflush(stdout);
 
   std::atomic<bool> stopping{false};
   std::thread waiter([&] {
-    // "listening on" is printed once the accept loop runs, so that whoever waits for the line
-    // can rely on the server (and on a SIGTERM stopping it) from then on.
-    while (!stopping && !svr->is_running())
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    if (svr->is_running()) {
-      std::fputs(ready_line.c_str(), stdout);
-      std::fflush(stdout);
-    }
     timespec tick{0, 200 * 1000 * 1000};
     auto last_purge = std::chrono::steady_clock::now();
     while (!stopping) {
       int sig = sigtimedwait(&signals, nullptr, &tick);
       if (sig == SIGINT || sig == SIGTERM) {
         if (!o.quiet) std::fprintf(stderr, "signal %d: draining in-flight requests\n", sig);
-        svr->stop();  // the accept loop is running (see above), so this takes effect
+        server->stop();
         return;
       }
       if (o.tombstone_days > 0 &&
@@ -157,11 +144,11 @@ int serve(const ServeOptions& o) {
       }
     }
   });
-  bool ok = svr->listen_after_bind();
+  server->run();
   stopping = true;
   waiter.join();
   if (!o.quiet) std::fprintf(stderr, "stopped\n");
-  return ok || !svr->is_running() ? 0 : 1;
+  return 0;
 }
 
 }  // namespace
@@ -182,9 +169,29 @@ int main(int argc, char** argv) {
   app.add_option("--max-body", o.max_body, "largest request body in bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t(1024), std::size_t(1) << 30));
-  app.add_option("--threads", o.threads, "HTTP worker threads (and database connections)")
+  app.add_option("--threads", o.threads,
+                 "worker threads that run requests (and database connections)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  app.add_option("--io-threads", o.io_threads, "network threads (0: one per core)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
+  app.add_option("--max-connections", o.max_connections,
+                 "open connections at most; beyond it a new one gets 503 and is closed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--idle-timeout", o.idle_timeout_s,
+                 "seconds a keep-alive connection may wait between requests")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  app.add_option("--header-timeout", o.header_timeout_s,
+                 "seconds from a request's first byte to the end of its headers")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  app.add_option("--body-timeout", o.body_timeout_s,
+                 "seconds to receive a request's body (and to send the answer)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   app.add_option("--tls-cert", o.tls_cert, "serve HTTPS with this PEM certificate")
       ->check(CLI::ExistingFile);
   app.add_option("--tls-key", o.tls_key, "PEM private key for --tls-cert")

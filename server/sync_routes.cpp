@@ -1,8 +1,7 @@
 #include "server/route_groups.hpp"
+#include "server/router.hpp"
 
 #include <charconv>
-
-#include <httplib.h>
 
 #include "core/clock.hpp"
 #include "core/protocol.hpp"
@@ -14,10 +13,10 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<Entity> parse_entities(const httplib::Request& req) {
+std::vector<Entity> parse_entities(const HttpRequest& req) {
   std::vector<Entity> out;
   if (!req.has_param("entities")) return out;
-  const std::string param = req.get_param_value("entities");
+  const std::string param = req.param("entities");
   std::string_view list = param;
   while (!list.empty()) {
     auto comma = list.find(',');
@@ -63,15 +62,14 @@ std::string render_page(const ChangeSlice& slice, std::int64_t after) {
 
 }  // namespace
 
-void install_sync_routes(httplib::Server& svr, Storage& storage) {
-  svr.Get("/api/v1/health", [](const httplib::Request&, httplib::Response& res) {
+void install_sync_routes(Router& svr, Storage& storage) {
+  svr.add("GET", "/api/v1/health", std::nullopt, [](HttpRequest&, HttpResponse& res) {
     send_json(res, 200,
               {{"status", "ok"}, {"version", CRAFTSYNC_VERSION}, {"protocol", kProtocolVersion}});
   });
 
-  svr.Get("/api/v1/session", [&storage](const httplib::Request& req, httplib::Response& res) {
-    auto role = authorize(storage, req, res, Role::read);
-    if (!role) return;
+  svr.add("GET", "/api/v1/session", Role::read, [&storage](HttpRequest& req, HttpResponse& res) {
+    auto role = req.role;
     send_json(res, 200,
               {{"server_version", CRAFTSYNC_VERSION},
                {"protocol", kProtocolVersion},
@@ -81,17 +79,15 @@ void install_sync_routes(httplib::Server& svr, Storage& storage) {
                {"head", storage.head_rev()}});
   });
 
-  svr.Get("/api/v1/changes", [&storage](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(storage, req, res, Role::read)) return;
-    std::int64_t after = parse_cursor(req.has_param("after") ? req.get_param_value("after") : "0");
+  svr.add("GET", "/api/v1/changes", Role::read, [&storage](HttpRequest& req, HttpResponse& res) {
+    std::int64_t after = parse_cursor(req.has_param("after") ? req.param("after") : "0");
     int limit = limit_param(req, kDefaultPageLimit);
     auto entities = parse_entities(req);
     ChangeSlice slice = storage.changes(after, limit, entities);
     send_raw_json(res, 200, render_page(slice, after));
   });
 
-  svr.Post("/api/v1/push", [&storage](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(storage, req, res, Role::sync)) return;
+  svr.add("POST", "/api/v1/push", Role::sync, [&storage](HttpRequest& req, HttpResponse& res) {
     auto body = parse_body(req, res);
     if (!body) return;
     PushRequest push = parse_push_request(*body);

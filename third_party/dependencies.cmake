@@ -6,6 +6,8 @@ find_package(OpenSSL REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(simdjson REQUIRED)
+# Boost.Beast and Asio (header-only) carry the server's HTTP: libboost-dev.
+find_package(Boost 1.74 REQUIRED)
 find_package(PkgConfig REQUIRED)
 
 # cpp-httplib is a compiled library in Debian; its pkg-config flags select the ABI

@@ -1,0 +1,27 @@
+#include "server/router.hpp"
+
+namespace craftsync::server {
+
+void Router::add(std::string method, const std::string& pattern, std::optional<Role> need,
+                 Handler h) {
+  routes_.push_back({std::move(method), std::regex(pattern), need, std::move(h)});
+}
+
+Router::Match Router::match(HttpRequest& req) const {
+  Match m;
+  std::smatch groups;
+  for (const Route& r : routes_) {
+    if (!std::regex_match(req.path, groups, r.pattern)) continue;
+    if (r.method != req.method) {
+      m.path_known = true;
+      continue;
+    }
+    req.captures.clear();
+    for (std::size_t i = 1; i < groups.size(); ++i) req.captures.push_back(groups[i].str());
+    m.route = &r;
+    return m;
+  }
+  return m;
+}
+
+}  // namespace craftsync::server
