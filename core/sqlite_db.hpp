@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <sqlite3.h>
@@ -107,6 +108,12 @@ class SqlitePool {
   };
 
   Lease acquire();
+  /// Connections open, and how many of them are leased now.
+  std::pair<int, int> use() {
+    std::lock_guard lock(mu_);
+    return {created_, created_ - static_cast<int>(idle_.size())};
+  }
+  int size() const { return size_; }
 
  private:
   void give_back(std::unique_ptr<SqliteConn> c);

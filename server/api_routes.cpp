@@ -37,8 +37,13 @@ std::pair<const char*, const char*> describe_status(int status) {
 }  // namespace
 
 Api::Api(Storage& storage, ApiConfig config) : storage_(storage), config_(config) {
-  install_sync_routes(router_, storage);
+  install_sync_routes(router_, storage, metrics_);
   install_entity_routes(router_, storage);
+  // Prometheus scrapes with the admin key (bearer_token_file); see docs/operations.md.
+  router_.add("GET", "/metrics", Role::admin, [this](HttpRequest&, HttpResponse& res) {
+    res.content_type = "text/plain; version=0.0.4";
+    res.body = metrics_.render(storage_, connections_());
+  });
 }
 
 const Route* Api::admit(HttpRequest& req, HttpResponse& res) {
@@ -50,6 +55,7 @@ const Route* Api::admit(HttpRequest& req, HttpResponse& res) {
     return nullptr;
   }
   Router::Match m = router_.match(req);
+  if (m.route) req.route = m.route->name;
   if (!m.route) {
     if (m.path_known)
       send_error(res, 405, "method_not_allowed",
@@ -103,8 +109,10 @@ void Api::http_error(HttpResponse& res, int status) const {
   send_error(res, status, code, msg);
 }
 
-void Api::log(const HttpRequest& req, const HttpResponse& res, long ms) const {
+void Api::finished(const HttpRequest& req, const HttpResponse& res, std::chrono::nanoseconds took) {
+  metrics_.request(req.route.empty() ? "unmatched" : req.route, res.status, took);
   if (!config_.log_requests) return;
+  long ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
   std::string device = req.header(kDeviceHeader);
   std::fprintf(stderr, "%s %s %d %ldms device=%s\n", escape_for_log(req.method, 16).c_str(),
                escape_for_log(req.target).c_str(), res.status, ms,

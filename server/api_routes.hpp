@@ -6,9 +6,12 @@
 // Threading: built before the server starts; then admit() and run() are called from any
 // thread at once. They share only the thread-safe Storage.
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 
+#include "server/metrics.hpp"
 #include "server/router.hpp"
 
 namespace craftsync::server {
@@ -32,14 +35,19 @@ class Api {
   void run(const Route& route, HttpRequest& req, HttpResponse& res);
   /// An HTTP-level failure (400, 408, 413, 431, 503, ...) as the API's JSON error.
   void http_error(HttpResponse& res, int status) const;
-  /// "METHOD target status 3ms device=..." on stderr, control characters escaped.
-  void log(const HttpRequest& req, const HttpResponse& res, long ms) const;
+  /// An answer was written: counted in the metrics under its route (or "unmatched"), and
+  /// logged as "METHOD target status 3ms device=..." on stderr, control characters escaped.
+  void finished(const HttpRequest& req, const HttpResponse& res, std::chrono::nanoseconds took);
+  /// Where GET /metrics reads the number of open connections (the HTTP core sets it).
+  void count_connections_with(std::function<std::size_t()> fn) { connections_ = std::move(fn); }
 
   const ApiConfig& config() const { return config_; }
 
  private:
   Storage& storage_;
   ApiConfig config_;
+  Metrics metrics_;
+  std::function<std::size_t()> connections_ = [] { return std::size_t{0}; };
   Router router_;
 };
 

@@ -174,10 +174,7 @@ struct HttpCore::Impl {
     beast::get_lowest_layer(stream).expires_after(config.body_timeout);
     beast::error_code ec;
     co_await http::async_write(stream, out, asio::redirect_error(use_awaitable, ec));
-    api.log(
-        req, res,
-        static_cast<long>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()));
+    api.finished(req, res, Clock::now() - started);
     co_return !ec && out.keep_alive();
   }
 
@@ -268,7 +265,9 @@ struct HttpCore::Impl {
 };
 
 HttpCore::HttpCore(Api& api, HttpCoreConfig config)
-    : impl_(std::make_unique<Impl>(api, std::move(config))) {}
+    : impl_(std::make_unique<Impl>(api, std::move(config))) {
+  api.count_connections_with([impl = impl_.get()] { return impl->connections.load(); });
+}
 
 HttpCore::~HttpCore() = default;
 

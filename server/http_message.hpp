@@ -22,6 +22,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> query;    // decoded, split on the first '='
   std::vector<std::pair<std::string, std::string>> headers;  // as sent
   std::vector<std::string> captures;  // the route pattern's groups, [0] the first group
+  std::string route;                  // the matched route's name (for metrics), or ""
   std::optional<Role> role;           // set once the key was checked (routes that need one)
   std::string body;
 

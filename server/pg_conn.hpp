@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -133,6 +134,12 @@ class PgPool {
 
   /// Closes every idle connection (they are all suspect once one was found dead).
   void drop_idle();
+  /// Connections open, and how many of them are leased now.
+  std::pair<int, int> use() {
+    std::lock_guard lock(mu_);
+    return {created_, created_ - static_cast<int>(idle_.size())};
+  }
+  int size() const { return size_; }
 
  private:
   void give_back(std::unique_ptr<PgConn> c);

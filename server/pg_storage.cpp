@@ -268,6 +268,11 @@ class PgStorage final : public Storage {
     });
   }
 
+  PoolUse pool_use() override {
+    auto [open, in_use] = pool_.use();
+    return {pool_.size(), open, in_use};
+  }
+
   std::int64_t head_rev() override {
     return pool_.run([](PgPool::Lease& c) {
       return c->query("SELECT rev FROM rev_counter WHERE id = 1").int_at(0, 0);

@@ -1,6 +1,7 @@
 #pragma once
 // The two groups of routes that install_api_routes puts behind its checks:
-// - sync routes: health, session, changes and push (server/sync_routes.cpp);
+// - sync routes: health, session, changes and push (server/sync_routes.cpp), which also
+//   count verdicts and devices' cursors for the metrics;
 // - entity routes: list, get (any role); create, update, delete (admin)
 //   (server/entity_routes.cpp).
 //
@@ -11,8 +12,9 @@ namespace craftsync::server {
 
 class Storage;
 class Router;
+class Metrics;
 
-void install_sync_routes(Router& svr, Storage& storage);
+void install_sync_routes(Router& svr, Storage& storage, Metrics& metrics);
 void install_entity_routes(Router& svr, Storage& storage);
 
 }  // namespace craftsync::server

@@ -4,7 +4,7 @@ namespace craftsync::server {
 
 void Router::add(std::string method, const std::string& pattern, std::optional<Role> need,
                  Handler h) {
-  routes_.push_back({std::move(method), std::regex(pattern), need, std::move(h)});
+  routes_.push_back({pattern, std::move(method), std::regex(pattern), need, std::move(h)});
 }
 
 Router::Match Router::match(HttpRequest& req) const {

@@ -18,6 +18,7 @@ namespace craftsync::server {
 using Handler = std::function<void(HttpRequest&, HttpResponse&)>;
 
 struct Route {
+  std::string name;  // the pattern as written: the route's label in metrics
   std::string method;
   std::regex pattern;
   std::optional<Role> need;  // nullopt: no key needed

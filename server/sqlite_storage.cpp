@@ -281,6 +281,11 @@ class SqliteStorage final : public Storage {
     return rows;
   }
 
+  PoolUse pool_use() override {
+    auto [open, in_use] = pool_.use();
+    return {pool_.size(), open, in_use};
+  }
+
   std::int64_t head_rev() override {
     auto c = pool_.acquire();
     auto st = c->prepare("SELECT rev FROM rev_counter WHERE id = 1");

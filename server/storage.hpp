@@ -138,6 +138,11 @@ class Storage {
   /// Live rows with id > after_id, in id order.
   virtual std::vector<StoredRow> list(Entity e, const std::string& after_id, int limit) = 0;
   virtual std::int64_t head_rev() = 0;
+  /// The database connection pool: its size, connections open, and how many are in use.
+  struct PoolUse {
+    int size = 0, open = 0, in_use = 0;
+  };
+  virtual PoolUse pool_use() = 0;
   virtual std::int64_t count_rows(Entity e) = 0;
 
   /// The stored (hash, role) of the key whose hash is `key_hash`, if any. The caller compares

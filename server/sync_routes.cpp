@@ -6,6 +6,7 @@
 #include "core/clock.hpp"
 #include "core/protocol.hpp"
 #include "server/http_util.hpp"
+#include "server/metrics.hpp"
 #include "server/mutation_apply.hpp"
 
 namespace craftsync::server {
@@ -62,7 +63,7 @@ std::string render_page(const ChangeSlice& slice, std::int64_t after) {
 
 }  // namespace
 
-void install_sync_routes(Router& svr, Storage& storage) {
+void install_sync_routes(Router& svr, Storage& storage, Metrics& metrics) {
   svr.add("GET", "/api/v1/health", std::nullopt, [](HttpRequest&, HttpResponse& res) {
     send_json(res, 200,
               {{"status", "ok"}, {"version", CRAFTSYNC_VERSION}, {"protocol", kProtocolVersion}});
@@ -79,25 +80,31 @@ void install_sync_routes(Router& svr, Storage& storage) {
                {"head", storage.head_rev()}});
   });
 
-  svr.add("GET", "/api/v1/changes", Role::read, [&storage](HttpRequest& req, HttpResponse& res) {
-    std::int64_t after = parse_cursor(req.has_param("after") ? req.param("after") : "0");
-    int limit = limit_param(req, kDefaultPageLimit);
-    auto entities = parse_entities(req);
-    ChangeSlice slice = storage.changes(after, limit, entities);
-    send_raw_json(res, 200, render_page(slice, after));
-  });
+  svr.add("GET", "/api/v1/changes", Role::read,
+          [&storage, &metrics](HttpRequest& req, HttpResponse& res) {
+            std::int64_t after = parse_cursor(req.has_param("after") ? req.param("after") : "0");
+            int limit = limit_param(req, kDefaultPageLimit);
+            auto entities = parse_entities(req);
+            ChangeSlice slice = storage.changes(after, limit, entities);
+            metrics.pulled_from(req.header(kDeviceHeader), after);
+            send_raw_json(res, 200, render_page(slice, after));
+          });
 
-  svr.add("POST", "/api/v1/push", Role::sync, [&storage](HttpRequest& req, HttpResponse& res) {
-    auto body = parse_body(req, res);
-    if (!body) return;
-    PushRequest push = parse_push_request(*body);
-    PushResponse outcome = apply_push(storage, push);
-    json out = json::array();
-    for (const auto& r : outcome.results) out.push_back(to_json(r));
-    json answer = {{"results", std::move(out)}};
-    if (outcome.device_max_seq > 0) answer["device_max_seq"] = outcome.device_max_seq;
-    send_json(res, 200, answer);
-  });
+  svr.add("POST", "/api/v1/push", Role::sync,
+          [&storage, &metrics](HttpRequest& req, HttpResponse& res) {
+            auto body = parse_body(req, res);
+            if (!body) return;
+            PushRequest push = parse_push_request(*body);
+            PushResponse outcome = apply_push(storage, push);
+            json out = json::array();
+            for (const auto& r : outcome.results) {
+              metrics.verdict(r.status);
+              out.push_back(to_json(r));
+            }
+            json answer = {{"results", std::move(out)}};
+            if (outcome.device_max_seq > 0) answer["device_max_seq"] = outcome.device_max_seq;
+            send_json(res, 200, answer);
+          });
 }
 
 }  // namespace craftsync::server
