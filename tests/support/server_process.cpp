@@ -99,7 +99,8 @@ ServerProcess::ServerProcess(ServerOptions options) : options_(std::move(options
     db_ = dir_.file("server.db");
   }
   log_ = dir_.file("server.log");
-  std::vector<std::string> args = {server_binary(), "--db", db_, "--listen", "127.0.0.1:0"};
+  std::vector<std::string> args = {options_.binary.empty() ? server_binary() : options_.binary,
+                                   "--db", db_, "--listen", "127.0.0.1:0"};
   if (!options_.api_key.empty()) {
     args.push_back("--api-key");
     args.push_back(options_.api_key);

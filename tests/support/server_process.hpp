@@ -31,6 +31,7 @@ struct ServerOptions {
   std::string db;  // default: a fresh TestDatabase (SQLite file or PostgreSQL)
   std::string api_key = "test-admin-key";
   std::vector<std::string> extra_args;
+  std::string binary;  // default: the craftsync-server this build made (a bench may compare)
 };
 
 inline ServerOptions server_args(std::vector<std::string> extra_args) {
