@@ -47,7 +47,7 @@ struct Options {
 
 struct Figures {
   int idle_open = 0;
-  double push_p50 = 0, push_p99 = 0, push_max = 0;
+  double push_p50 = 0, push_p99 = 0, push_max = 0, pushes_per_s = 0;
   int push_failed = 0;
   double health_p50 = 0, health_p99 = 0, health_max = 0;
   int health_failed = 0;
@@ -135,6 +135,7 @@ Figures measure(const std::string& binary, const Options& o) {
   std::vector<std::vector<double>> push_ms(static_cast<std::size_t>(o.pushers));
   std::atomic<int> push_failed{0};
   std::vector<std::thread> pushers;
+  auto push_start = Clock::now();
   for (int p = 0; p < o.pushers; ++p)
     pushers.emplace_back([&, p] {
       std::string device = "load-" + std::to_string(p) + "-" + new_uuid_v7();
@@ -156,6 +157,7 @@ Figures measure(const std::string& binary, const Options& o) {
       }
     });
   for (auto& t : pushers) t.join();
+  double push_s = ms_since(push_start) / 1000.0;
   pushing = false;
   probe.join();
   std::vector<double> all;
@@ -164,6 +166,7 @@ Figures measure(const std::string& binary, const Options& o) {
   f.push_p99 = percentile(all, 0.99);
   f.push_max = all.empty() ? 0 : *std::max_element(all.begin(), all.end());
   f.push_failed = push_failed;
+  f.pushes_per_s = static_cast<double>(all.size()) / push_s;
   f.health_p50 = percentile(health, 0.5);
   f.health_p99 = percentile(health, 0.99);
   f.health_max = health.empty() ? 0 : *std::max_element(health.begin(), health.end());
@@ -223,6 +226,7 @@ void print(const char* label, const Figures& f, const Options& o) {
   std::printf("  idle keep-alive connections open     %d of %d\n", f.idle_open, o.idle);
   std::printf("  push latency ms p50 / p99 / max      %.1f / %.1f / %.1f  (%d failed)\n",
               f.push_p50, f.push_p99, f.push_max, f.push_failed);
+  std::printf("  pushes/s (10 mutations each)         %.0f\n", f.pushes_per_s);
   std::printf("  /health latency ms p50 / p99 / max   %.1f / %.1f / %.1f  (%d failed)\n",
               f.health_p50, f.health_p99, f.health_max, f.health_failed);
   std::printf("  pull, 8 clients, records/s           %.0f\n", f.pulled_per_s);

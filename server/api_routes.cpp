@@ -46,7 +46,7 @@ Api::Api(Storage& storage, ApiConfig config) : storage_(storage), config_(config
   });
 }
 
-const Route* Api::admit(HttpRequest& req, HttpResponse& res) {
+const Route* Api::route_for(HttpRequest& req, HttpResponse& res) {
   std::string proto = req.header(kProtocolHeader);
   if (!proto.empty() && proto != std::to_string(kProtocolVersion)) {
     send_error(res, 426, "incompatible_protocol",
@@ -64,17 +64,19 @@ const Route* Api::admit(HttpRequest& req, HttpResponse& res) {
       http_error(res, 404);
     return nullptr;
   }
-  if (m.route->need) {
-    try {
-      req.role = authorize(storage_, req, res, *m.route->need);
-    } catch (const StorageUnavailable&) {
-      res.set_header("Retry-After", "1");
-      send_error(res, 503, "unavailable", "storage is busy or unreachable; retry shortly");
-      return nullptr;
-    }
-    if (!req.role) return nullptr;
-  }
   return m.route;
+}
+
+bool Api::authorize(const Route& route, HttpRequest& req, HttpResponse& res) {
+  if (!route.need) return true;
+  try {
+    req.role = server::authorize(storage_, req, res, *route.need);
+  } catch (const StorageUnavailable&) {
+    res.set_header("Retry-After", "1");
+    send_error(res, 503, "unavailable", "storage is busy or unreachable; retry shortly");
+    return false;
+  }
+  return req.role.has_value();
 }
 
 void Api::run(const Route& route, HttpRequest& req, HttpResponse& res) {

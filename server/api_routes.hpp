@@ -27,10 +27,12 @@ class Api {
  public:
   Api(Storage& storage, ApiConfig config);
 
-  /// With the request's headers in (no body yet): finds its route and checks the protocol
-  /// version and the key (this reads the database). Returns the route, or null when `res`
-  /// already holds the answer.
-  const Route* admit(HttpRequest& req, HttpResponse& res);
+  /// With the request's headers in (no body yet): checks the protocol version and finds the
+  /// route. Returns it, or null when `res` already holds the answer. No database work.
+  const Route* route_for(HttpRequest& req, HttpResponse& res);
+  /// Checks the key for a route that needs one (this reads the database), still before the
+  /// body. False when `res` holds the 401, 403 or 503.
+  bool authorize(const Route& route, HttpRequest& req, HttpResponse& res);
   /// Runs the route on the complete request, mapping exceptions to error bodies.
   void run(const Route& route, HttpRequest& req, HttpResponse& res);
   /// An HTTP-level failure (400, 408, 413, 431, 503, ...) as the API's JSON error.

@@ -177,7 +177,7 @@ void install_entity_routes(Router& svr, Storage& storage) {
   };
   const char* other = R"(/api/v1/([^/]+)(/[^/]*)?)";
   for (const char* method : {"GET", "POST", "PUT", "DELETE"})
-    svr.add(method, other, std::nullopt, unknown);
+    svr.add(method, other, std::nullopt, unknown, /*uses_storage=*/false);
 }
 
 }  // namespace craftsync::server

@@ -222,14 +222,19 @@ struct HttpCore::Impl {
       if (auto split = split_target(req.target)) {
         req.path = std::move(split->first);
         req.query = std::move(split->second);
-        // The key is checked on a worker (it reads the database), before any body byte.
-        co_await asio::co_spawn(
-            workers,
-            [&]() -> awaitable<void> {
-              route = api.admit(req, res);
-              co_return;
-            },
-            use_awaitable);
+        route = api.route_for(req, res);
+        if (route && route->need) {
+          // The key is checked on a worker (it reads the database), before any body byte.
+          bool allowed = false;
+          co_await asio::co_spawn(
+              workers,
+              [&]() -> awaitable<void> {
+                allowed = api.authorize(*route, req, res);
+                co_return;
+              },
+              use_awaitable);
+          if (!allowed) route = nullptr;
+        }
       } else {
         api.http_error(res, 400);
       }
@@ -252,13 +257,16 @@ struct HttpCore::Impl {
         }
       }
       req.body = std::move(parser.get().body());
-      co_await asio::co_spawn(
-          workers,
-          [&]() -> awaitable<void> {
-            api.run(*route, req, res);
-            co_return;
-          },
-          use_awaitable);
+      if (route->uses_storage)
+        co_await asio::co_spawn(
+            workers,
+            [&]() -> awaitable<void> {
+              api.run(*route, req, res);
+              co_return;
+            },
+            use_awaitable);
+      else
+        api.run(*route, req, res);
       if (!co_await answer(stream, req, res, version, keep_alive, started)) co_return;
     }
   }

@@ -3,8 +3,9 @@
 namespace craftsync::server {
 
 void Router::add(std::string method, const std::string& pattern, std::optional<Role> need,
-                 Handler h) {
-  routes_.push_back({pattern, std::move(method), std::regex(pattern), need, std::move(h)});
+                 Handler h, bool uses_storage) {
+  routes_.push_back(
+      {pattern, std::move(method), std::regex(pattern), need, std::move(h), uses_storage});
 }
 
 Router::Match Router::match(HttpRequest& req) const {

@@ -23,11 +23,13 @@ struct Route {
   std::regex pattern;
   std::optional<Role> need;  // nullopt: no key needed
   Handler handler;
+  bool uses_storage = true;  // false: cheap and database-free, run on the network thread
 };
 
 class Router {
  public:
-  void add(std::string method, const std::string& pattern, std::optional<Role> need, Handler h);
+  void add(std::string method, const std::string& pattern, std::optional<Role> need, Handler h,
+           bool uses_storage = true);
 
   struct Match {
     const Route* route = nullptr;  // null: no route for this method and path

@@ -64,10 +64,14 @@ std::string render_page(const ChangeSlice& slice, std::int64_t after) {
 }  // namespace
 
 void install_sync_routes(Router& svr, Storage& storage, Metrics& metrics) {
-  svr.add("GET", "/api/v1/health", std::nullopt, [](HttpRequest&, HttpResponse& res) {
-    send_json(res, 200,
-              {{"status", "ok"}, {"version", CRAFTSYNC_VERSION}, {"protocol", kProtocolVersion}});
-  });
+  svr.add(
+      "GET", "/api/v1/health", std::nullopt,
+      [](HttpRequest&, HttpResponse& res) {
+        send_json(
+            res, 200,
+            {{"status", "ok"}, {"version", CRAFTSYNC_VERSION}, {"protocol", kProtocolVersion}});
+      },
+      /*uses_storage=*/false);
 
   svr.add("GET", "/api/v1/session", Role::read, [&storage](HttpRequest& req, HttpResponse& res) {
     auto role = req.role;
