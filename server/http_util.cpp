@@ -43,6 +43,13 @@ std::optional<Role> authorize(Storage& storage, const HttpRequest& req, HttpResp
 }
 
 std::optional<nlohmann::json> parse_body(const HttpRequest& req, HttpResponse& res) {
+  // The JSON parser stops at a NUL byte as at the end of input, so whatever followed it would
+  // be ignored silently: a body with one is refused instead.
+  if (auto nul = req.body.find('\0'); nul != std::string::npos) {
+    send_error(res, 400, "malformed_json",
+               "request body is not valid JSON: a NUL byte at offset " + std::to_string(nul));
+    return std::nullopt;
+  }
   try {
     return nlohmann::json::parse(req.body);
   } catch (const nlohmann::json::parse_error& e) {

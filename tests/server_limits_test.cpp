@@ -224,6 +224,17 @@ TEST_CASE("limits: framing and queries are parsed strictly", "[limits]") {
     CHECK(a->status == 400);
     CHECK(error_code(*a) == "invalid_cursor");
   }
+  SECTION("a JSON body with a NUL byte is refused, not cut short") {
+    std::string body = std::string(R"({"device_id":"dev-nul","mutations":[]})") + '\0' + "junk";
+    RawConnection c(server.port());
+    c.send("POST /api/v1/push HTTP/1.1\r\nHost: t\r\n" + kKey +
+           "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body);
+    auto a = c.read_answer();
+    REQUIRE(a);
+    CHECK(a->status == 400);
+    CHECK(error_code(*a) == "malformed_json");
+  }
   SECTION("a malformed percent escape is a 400") {
     RawConnection c(server.port());
     c.send(get("/api/v1/changes?after=%zz", kKey));
