@@ -12,9 +12,6 @@ using namespace craftsync::test;
 using nlohmann::json;
 
 namespace {
-const std::string kAda = "019b76da-a800-73f1-956e-eb2f2632d7bd";
-const std::string kBob = "019b76da-a800-73f1-956e-eb2f2632d7be";
-constexpr Entity kCustomers = Entity::customers;
 
 NewConflict city_conflict(const std::string& id, Outcome resolution = {}) {
   NewConflict c;

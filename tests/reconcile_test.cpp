@@ -11,8 +11,6 @@ using namespace craftsync::test;
 using nlohmann::json;
 
 namespace {
-const std::string kAda = "019b76da-a800-73f1-956e-eb2f2632d7bd";
-constexpr Entity kCustomers = Entity::customers;
 
 /// Ada is on the server at rev 3 (Paris); this client then moved her to Rome, unsent.
 struct EditedAda : LocalDb {

@@ -10,11 +10,6 @@ using namespace craftsync;
 using namespace craftsync::test;
 using nlohmann::json;
 
-namespace {
-const std::string kAda = "019b76da-a800-73f1-956e-eb2f2632d7bd";
-const std::string kGone = "019b76da-a800-73f1-956e-000000000000";
-}  // namespace
-
 TEST_CASE("record store: a create is captured as a new upsert", "[record_store]") {
   LocalDb l;
   json ada = l.store.create(Entity::customers, {{"name", "Ada"}, {"city", "Paris"}});

@@ -57,6 +57,15 @@ std::string chunked(const std::string& body) {
   return out.str();
 }
 
+/// A push with a chunked body of `pad` bytes of name, over a fresh connection; its answer.
+std::optional<RawAnswer> chunked_push(int port, std::size_t pad) {
+  RawConnection c(port);
+  c.send("POST /api/v1/push HTTP/1.1\r\nHost: t\r\n" + kKey +
+         "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+         chunked(push_body(pad)));
+  return c.read_answer();
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
@@ -95,22 +104,14 @@ TEST_CASE("limits: --max-body holds for declared, chunked and keyless bodies", "
     CHECK(head_rev(server) == head);
   }
   SECTION("a chunked body over the limit is refused and not applied") {
-    RawConnection c(server.port());
-    c.send("POST /api/v1/push HTTP/1.1\r\nHost: t\r\n" + kKey +
-           "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
-           chunked(push_body(4000)));
-    auto a = c.read_answer();
+    auto a = chunked_push(server.port(), 4000);
     REQUIRE(a);
     CHECK(a->status == 413);
     CHECK(error_code(*a) == "payload_too_large");
     CHECK(head_rev(server) == head);
   }
   SECTION("a chunked body under the limit is applied") {
-    RawConnection c(server.port());
-    c.send("POST /api/v1/push HTTP/1.1\r\nHost: t\r\n" + kKey +
-           "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
-           chunked(push_body(100)));
-    auto a = c.read_answer();
+    auto a = chunked_push(server.port(), 100);
     REQUIRE(a);
     CHECK(a->status == 200);
     CHECK(json::parse(a->body)["results"][0]["status"] == "applied");

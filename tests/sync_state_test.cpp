@@ -12,12 +12,6 @@ using namespace craftsync;
 using namespace craftsync::test;
 using nlohmann::json;
 
-namespace {
-const std::string kAda = "019b76da-a800-73f1-956e-eb2f2632d7bd";
-const std::string kBob = "019b76da-a800-73f1-956e-eb2f2632d7be";
-constexpr Entity kCustomers = Entity::customers;
-}  // namespace
-
 TEST_CASE("sync state: the pull's fast path takes only records with no local work",
           "[sync_state]") {
   LocalDb l;

@@ -17,6 +17,12 @@
 
 namespace craftsync::test {
 
+/// Fixed record ids the engine's unit tests share.
+inline const std::string kAda = "019b76da-a800-73f1-956e-eb2f2632d7bd";
+inline const std::string kBob = "019b76da-a800-73f1-956e-eb2f2632d7be";
+inline const std::string kGone = "019b76da-a800-73f1-956e-000000000000";
+inline constexpr Entity kCustomers = Entity::customers;
+
 /// A list query without designated initializers (which -Wextra flags for the members left out).
 inline ListQuery list_query(std::string search, std::string state, std::int64_t offset = 0,
                             std::int64_t limit = 100) {
