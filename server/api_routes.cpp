@@ -1,6 +1,7 @@
 #include "server/api_routes.hpp"
 
 #include <cstdio>
+#include <regex>
 
 #include "core/protocol.hpp"
 #include "server/http_util.hpp"
@@ -9,29 +10,30 @@
 namespace craftsync::server {
 namespace {
 
+// A path of the API's shape, /api/v1/<name>[/<id>], whose name is no route's: an unknown entity.
+const std::regex kEntityLike(R"(/api/v1/([^/]+)(/[^/]*)?)");
+
+bool is_route_name(const std::string& name) {
+  return name == "health" || name == "session" || name == "changes" || name == "push" ||
+         parse_entity(name).has_value();
+}
+
+/// The errors the HTTP core answers by status alone (docs/openapi.yaml lists each).
 std::pair<const char*, const char*> describe_status(int status) {
   switch (status) {
     case 400:
       return {"bad_request", "the request is malformed"};
     case 404:
       return {"not_found", "no such route"};
-    case 405:
-      return {"method_not_allowed", "method not allowed on this route"};
-    case 408:
-      return {"request_timeout", "the request did not arrive in time"};
     case 413:
       return {"payload_too_large", "request body is larger than the server accepts"};
-    case 414:
-      return {"uri_too_long", "request URI is too long"};
     case 431:
       return {"headers_too_large", "request headers are larger than the server accepts"};
     case 503:
       return {"unavailable", "the server is at its connection limit; retry shortly"};
     default:
-      break;
+      return {"internal", "internal server error"};
   }
-  if (status >= 500) return {"internal", "internal server error"};
-  return {"error", "request failed"};
 }
 
 }  // namespace
@@ -57,11 +59,17 @@ const Route* Api::route_for(HttpRequest& req, HttpResponse& res) {
   Router::Match m = router_.match(req);
   if (m.route) req.route = m.route->name;
   if (!m.route) {
-    if (m.path_known)
+    if (m.path_known) {
+      res.set_header("Allow", m.allow);
       send_error(res, 405, "method_not_allowed",
                  escape_for_log(req.method, 16) + " is not allowed on this route");
-    else
+    } else if (std::smatch name;
+               std::regex_match(req.path, name, kEntityLike) && !is_route_name(name[1].str())) {
+      send_error(res, 404, "unknown_entity",
+                 "unknown entity '" + escape_for_log(name[1].str(), 64) + "'");
+    } else {
       http_error(res, 404);
+    }
     return nullptr;
   }
   return m.route;

@@ -165,19 +165,6 @@ void install_entity_routes(Router& svr, Storage& storage) {
     if (!base) base = current->rev;
     answer_write(storage, admin_mutation(e, id, Op::remove, base, json::object()), res, 200);
   });
-
-  // Anything else under /api/v1/ that looks like an entity route names an unknown entity.
-  auto unknown = [](HttpRequest& req, HttpResponse& res) {
-    std::string name = req.captures.at(0);
-    if (name == "health" || name == "session" || name == "changes" || name == "push" ||
-        parse_entity(name))
-      send_error(res, 405, "method_not_allowed", req.method + " is not allowed on this route");
-    else
-      send_error(res, 404, "unknown_entity", "unknown entity '" + name + "'");
-  };
-  const char* other = R"(/api/v1/([^/]+)(/[^/]*)?)";
-  for (const char* method : {"GET", "POST", "PUT", "DELETE"})
-    svr.add(method, other, std::nullopt, unknown, /*uses_storage=*/false);
 }
 
 }  // namespace craftsync::server

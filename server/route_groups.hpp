@@ -5,8 +5,8 @@
 // - entity routes: list, get (any role); create, update, delete (admin)
 //   (server/entity_routes.cpp).
 //
-// Threading: installed once before the server listens; handlers run on httplib's pool and
-// share only the thread-safe Storage.
+// Threading: installed once before the server listens; handlers run on the HTTP core's worker
+// pool and share only the thread-safe Storage.
 
 namespace craftsync::server {
 

@@ -15,6 +15,8 @@ Router::Match Router::match(HttpRequest& req) const {
     if (!std::regex_match(req.path, groups, r.pattern)) continue;
     if (r.method != req.method) {
       m.path_known = true;
+      if (!m.allow.empty()) m.allow += ", ";
+      m.allow += r.method;
       continue;
     }
     req.captures.clear();

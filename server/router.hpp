@@ -34,6 +34,7 @@ class Router {
   struct Match {
     const Route* route = nullptr;  // null: no route for this method and path
     bool path_known = false;       // another method has a route for the path (405, not 404)
+    std::string allow;             // those methods, for the 405's Allow header: "GET, PUT"
   };
   /// The first route that matches; its groups go into `req.captures`.
   Match match(HttpRequest& req) const;

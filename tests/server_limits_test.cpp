@@ -206,6 +206,40 @@ TEST_CASE("limits: pipelined requests are all answered, in order", "[limits]") {
   CHECK(json::parse(third->body).contains("role"));
 }
 
+TEST_CASE("limits: a HEAD answer has no body, so the next answer stays intact", "[limits]") {
+  // The 405 to a HEAD used to carry its JSON body, which a client reads as the next answer.
+  ServerProcess server(server_args({"--quiet"}));
+  RawConnection c(server.port());
+  c.send("HEAD /api/v1/health HTTP/1.1\r\nHost: t\r\n\r\n" + get("/api/v1/health"));
+  auto head = c.read_answer(10s, /*head_only=*/true);
+  REQUIRE(head);
+  CHECK(head->status == 405);
+  CHECK(head->head.find("Allow: GET\r\n") != std::string::npos);
+  auto next = c.read_answer();
+  REQUIRE(next);
+  CHECK(next->head.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(json::parse(next->body)["status"] == "ok");
+}
+
+TEST_CASE("limits: a 405 names the methods the path allows", "[limits]") {
+  ServerProcess server(server_args({"--quiet"}));
+  RawConnection c(server.port());
+  c.send(
+      "PATCH /api/v1/customers/0193a1b2-4c5d-7e6f-8a9b-0c1d2e3f4a5b HTTP/1.1\r\nHost: t\r\n"
+      "Content-Length: 0\r\n\r\n" +
+      get("/api/v1/push") + get("/api/v1/widgets"));
+  auto patch = c.read_answer(), push = c.read_answer(), widgets = c.read_answer();
+  REQUIRE(patch);
+  REQUIRE(push);
+  REQUIRE(widgets);
+  CHECK(patch->status == 405);
+  CHECK(patch->head.find("Allow: GET, PUT, DELETE\r\n") != std::string::npos);
+  CHECK(json::parse(patch->body)["error"]["code"] == "method_not_allowed");
+  CHECK(push->head.find("Allow: POST\r\n") != std::string::npos);
+  CHECK(widgets->status == 404);
+  CHECK(json::parse(widgets->body)["error"]["code"] == "unknown_entity");
+}
+
 TEST_CASE("limits: framing and queries are parsed strictly", "[limits]") {
   ServerProcess server(server_args({"--quiet"}));
   SECTION("Content-Length with Transfer-Encoding is refused and the connection closed") {

@@ -56,7 +56,8 @@ bool RawConnection::fill(std::chrono::steady_clock::time_point deadline) {
   return true;
 }
 
-std::optional<RawAnswer> RawConnection::read_answer(std::chrono::milliseconds wait) {
+std::optional<RawAnswer> RawConnection::read_answer(std::chrono::milliseconds wait,
+                                                    bool head_only) {
   auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
     auto end = in_.find("\r\n\r\n");
@@ -66,7 +67,7 @@ std::optional<RawAnswer> RawConnection::read_answer(std::chrono::milliseconds wa
       std::size_t length = 0;
       std::string lower;
       for (char c : a.head) lower.push_back(static_cast<char>(std::tolower(c)));
-      if (auto cl = lower.find("content-length:"); cl != std::string::npos)
+      if (auto cl = lower.find("content-length:"); cl != std::string::npos && !head_only)
         length = std::stoul(a.head.substr(cl + 15));
       if (in_.size() >= end + 4 + length) {
         a.status = std::stoi(a.head.substr(9, 3));

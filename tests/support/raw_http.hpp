@@ -27,7 +27,9 @@ class RawConnection {
   bool send(const std::string& bytes);
   /// Reads one answer (Content-Length framed), waiting at most `wait`; nullopt when the
   /// connection closed or nothing complete arrived in time.
-  std::optional<RawAnswer> read_answer(std::chrono::milliseconds wait = std::chrono::seconds(10));
+  /// `head_only`: the answer to a HEAD request, which has no body whatever Content-Length says.
+  std::optional<RawAnswer> read_answer(std::chrono::milliseconds wait = std::chrono::seconds(10),
+                                       bool head_only = false);
   /// Waits at most `wait` for the server to close the connection; true when it did.
   bool wait_closed(std::chrono::milliseconds wait);
 
