@@ -88,8 +88,8 @@ TEST_CASE("demo seeding is deterministic and runs only on an empty database", "[
 }
 
 TEST_CASE("the listen backlog admits many clients connecting at once", "[process]") {
-  // httplib's own backlog of 5 made the kernel drop SYNs from a burst of clients, each then
-  // stalling a second; the server widens it after binding.
+  // The old cpp-httplib core's backlog of 5 made the kernel drop SYNs from a burst of
+  // clients, each then stalling a second; the Beast core listens with the system's maximum.
   ServerProcess server(server_args({"--quiet"}));
   int code = -1;
   std::string out =

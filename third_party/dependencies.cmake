@@ -10,12 +10,5 @@ find_package(simdjson REQUIRED)
 find_package(Boost 1.74 REQUIRED)
 find_package(PkgConfig REQUIRED)
 
-# cpp-httplib is a compiled library in Debian; its pkg-config flags select the ABI
-# (OpenSSL, zlib, brotli), so they must be used as-is.
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
-add_library(craftsync_httplib INTERFACE)
-target_link_libraries(craftsync_httplib INTERFACE PkgConfig::HTTPLIB)
-add_library(craftsync::httplib ALIAS craftsync_httplib)
-
 # libpq (Debian libpq-dev), for the server's PostgreSQL backend and its tests.
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)

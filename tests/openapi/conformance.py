@@ -77,7 +77,10 @@ class Recorder:
 
     def raw(self, port, method, path, data, note):
         with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
-            s.sendall(data)
+            try:
+                s.sendall(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # refused part way (e.g. a body over --max-body): the answer is waiting
             status, headers, body = answer_of(s, method)
         return self.keep(method, path, status, headers, body, note)
 
