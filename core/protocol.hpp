@@ -23,6 +23,8 @@ inline constexpr const char* kProtocolHeader = "X-CraftSync-Protocol";
 inline constexpr const char* kDeviceHeader = "X-CraftSync-Device";
 inline constexpr int kDefaultPageLimit = 1000;
 inline constexpr int kMaxPageLimit = 5000;
+/// `GET /changes?wait=S` holds an empty answer at most this long (larger values are capped).
+inline constexpr int kMaxWaitSeconds = 60;
 inline constexpr std::size_t kMaxMutationsPerPush = 5000;
 inline constexpr std::size_t kMaxDeviceIdLength = 128;
 

@@ -39,12 +39,14 @@ std::pair<const char*, const char*> describe_status(int status) {
 }  // namespace
 
 Api::Api(Storage& storage, ApiConfig config) : storage_(storage), config_(config) {
-  install_sync_routes(router_, storage, metrics_);
-  install_entity_routes(router_, storage);
+  install_sync_routes(router_, storage, metrics_, feed_);
+  install_entity_routes(router_, storage, feed_);
+  watch_ = storage.watch_head([this](std::int64_t head) { feed_.advanced(head); },
+                              [this] { return feed_.waiting() > 0; });
   // Prometheus scrapes with the admin key (bearer_token_file); see docs/operations.md.
   router_.add("GET", "/metrics", Role::admin, [this](HttpRequest&, HttpResponse& res) {
     res.content_type = "text/plain; version=0.0.4";
-    res.body = metrics_.render(storage_, connections_());
+    res.body = metrics_.render(storage_, connections_(), feed_.waiting());
   });
 }
 

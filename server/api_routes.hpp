@@ -11,6 +11,9 @@
 #include <functional>
 #include <string>
 
+#include <memory>
+
+#include "server/change_feed.hpp"
 #include "server/metrics.hpp"
 #include "server/router.hpp"
 
@@ -44,11 +47,16 @@ class Api {
   void count_connections_with(std::function<std::size_t()> fn) { connections_ = std::move(fn); }
 
   const ApiConfig& config() const { return config_; }
+  /// Held pulls wait here; writes through the routes and the storage's watch advance it.
+  ChangeFeed& feed() { return feed_; }
+  Metrics& metrics() { return metrics_; }
 
  private:
   Storage& storage_;
   ApiConfig config_;
   Metrics metrics_;
+  ChangeFeed feed_;
+  std::unique_ptr<HeadWatch> watch_;  // started by the constructor, stopped with the Api
   std::function<std::size_t()> connections_ = [] { return std::size_t{0}; };
   Router router_;
 };

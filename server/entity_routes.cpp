@@ -5,6 +5,7 @@
 
 #include "core/protocol.hpp"
 #include "core/uuid.hpp"
+#include "server/change_feed.hpp"
 #include "server/http_util.hpp"
 #include "server/mutation_apply.hpp"
 
@@ -33,12 +34,14 @@ json with_rev(const StoredRow& row) {
 }
 
 /// Runs an admin write as a mutation and answers with the stored record or the verdict.
-void answer_write(Storage& storage, const Mutation& m, HttpResponse& res, int ok_status) {
+void answer_write(Storage& storage, ChangeFeed& feed, const Mutation& m, HttpResponse& res,
+                  int ok_status) {
   auto txn = storage.begin_write();
   MutationResult r = apply_mutation(*txn, m);
   if (r.status == Verdict::applied) {
     auto row = txn->current(m.entity, m.id);
     txn->commit();
+    if (r.rev) feed.advanced(*r.rev);
     if (m.op == Op::remove)
       send_json(res, 200, {{"id", m.id}, {"deleted", true}, {"rev", *r.rev}});
     else
@@ -94,7 +97,7 @@ std::optional<std::int64_t> if_match_rev(const HttpRequest& req) {
 
 }  // namespace
 
-void install_entity_routes(Router& svr, Storage& storage) {
+void install_entity_routes(Router& svr, Storage& storage, ChangeFeed& feed) {
   svr.add("GET", kCollection, Role::read, [&storage](HttpRequest& req, HttpResponse& res) {
     Entity e = entity_of(req);
     std::string after = req.param("after_id");
@@ -120,7 +123,7 @@ void install_entity_routes(Router& svr, Storage& storage) {
     send_json(res, 200, with_rev(*row));
   });
 
-  svr.add("POST", kCollection, Role::admin, [&storage](HttpRequest& req, HttpResponse& res) {
+  svr.add("POST", kCollection, Role::admin, [&storage, &feed](HttpRequest& req, HttpResponse& res) {
     Entity e = entity_of(req);
     auto body = parse_body(req, res);
     if (!body) return;
@@ -133,11 +136,11 @@ void install_entity_routes(Router& svr, Storage& storage) {
                  std::string(entity_name(e)) + " " + id + " already exists");
       return;
     }
-    answer_write(storage, admin_mutation(e, id, Op::upsert, std::nullopt, std::move(data)), res,
-                 201);
+    answer_write(storage, feed, admin_mutation(e, id, Op::upsert, std::nullopt, std::move(data)),
+                 res, 201);
   });
 
-  svr.add("PUT", kItem, Role::admin, [&storage](HttpRequest& req, HttpResponse& res) {
+  svr.add("PUT", kItem, Role::admin, [&storage, &feed](HttpRequest& req, HttpResponse& res) {
     Entity e = entity_of(req);
     std::string id = checked_id(req);
     auto body = parse_body(req, res);
@@ -150,10 +153,11 @@ void install_entity_routes(Router& svr, Storage& storage) {
     std::optional<std::int64_t> base = if_match_rev(req);
     if (!base && current) base = current->rev;
     int status = current ? 200 : 201;
-    answer_write(storage, admin_mutation(e, id, Op::upsert, base, std::move(data)), res, status);
+    answer_write(storage, feed, admin_mutation(e, id, Op::upsert, base, std::move(data)), res,
+                 status);
   });
 
-  svr.add("DELETE", kItem, Role::admin, [&storage](HttpRequest& req, HttpResponse& res) {
+  svr.add("DELETE", kItem, Role::admin, [&storage, &feed](HttpRequest& req, HttpResponse& res) {
     Entity e = entity_of(req);
     std::string id = checked_id(req);
     auto current = storage.get(e, id);
@@ -163,7 +167,7 @@ void install_entity_routes(Router& svr, Storage& storage) {
     }
     std::optional<std::int64_t> base = if_match_rev(req);
     if (!base) base = current->rev;
-    answer_write(storage, admin_mutation(e, id, Op::remove, base, json::object()), res, 200);
+    answer_write(storage, feed, admin_mutation(e, id, Op::remove, base, json::object()), res, 200);
   });
 }
 

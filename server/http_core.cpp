@@ -10,8 +10,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -181,6 +183,34 @@ struct HttpCore::Impl {
     co_return !ec && out.keep_alive();
   }
 
+  /// Runs the route on a worker (or here, for routes that never touch the database).
+  awaitable<void> run_route(const Route& route, HttpRequest& req, HttpResponse& res) {
+    if (!route.uses_storage) {
+      api.run(route, req, res);
+      co_return;
+    }
+    co_await asio::co_spawn(
+        workers,
+        [&]() -> awaitable<void> {
+          api.run(route, req, res);
+          co_return;
+        },
+        use_awaitable);
+  }
+
+  /// Until the change log passes `hold.seen` or `hold.until` comes. The feed's wake may come
+  /// from any thread: it is posted to this connection's strand, so it cannot run before the
+  /// wait has begun, and it only cancels the timer.
+  awaitable<void> wait_for_change(const Hold& hold) {
+    auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+    timer->expires_at(hold.until);
+    auto ticket = api.feed().subscribe(
+        hold.seen, [timer] { asio::post(timer->get_executor(), [timer] { timer->cancel(); }); });
+    beast::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));
+    api.metrics().hold_ended(ec == asio::error::operation_aborted);
+  }
+
   /// Requests on one connection, in order, until it closes.
   template <class Stream>
   awaitable<void> serve(Stream& stream) {
@@ -260,16 +290,15 @@ struct HttpCore::Impl {
         }
       }
       req.body = std::move(parser.get().body());
-      if (route->uses_storage)
-        co_await asio::co_spawn(
-            workers,
-            [&]() -> awaitable<void> {
-              api.run(*route, req, res);
-              co_return;
-            },
-            use_awaitable);
-      else
-        api.run(*route, req, res);
+      co_await run_route(*route, req, res);
+      // A held pull waits here, on this connection's strand: no thread is held.
+      while (res.hold) {
+        Hold hold = *res.hold;
+        req.held_until = stopping ? Clock::now() : hold.until;  // stopping: answer at once
+        if (!stopping) co_await wait_for_change(hold);
+        res = HttpResponse{};
+        co_await run_route(*route, req, res);
+      }
       if (!co_await answer(stream, req, res, version, keep_alive, started)) co_return;
     }
   }
@@ -314,6 +343,7 @@ void HttpCore::run() {
 void HttpCore::stop(std::chrono::milliseconds grace) {
   auto& i = *impl_;
   if (i.stopping.exchange(true)) return;
+  i.api.feed().close();  // held pulls answer now
   asio::post(i.acceptor.get_executor(), [&i] {
     beast::error_code ec;
     i.acceptor.close(ec);

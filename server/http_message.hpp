@@ -5,6 +5,8 @@
 //
 // Threading: plain values; one request is handled on one thread at a time.
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +27,8 @@ struct HttpRequest {
   std::string route;                  // the matched route's name (for metrics), or ""
   std::optional<Role> role;           // set once the key was checked (routes that need one)
   std::string body;
+  /// Set when the route runs again after a hold (see HttpResponse::hold): the hold's deadline.
+  std::optional<std::chrono::steady_clock::time_point> held_until;
 
   /// The first header of that name (case-insensitive), or "".
   std::string header(std::string_view name) const;
@@ -33,11 +37,20 @@ struct HttpRequest {
   std::string param(std::string_view key) const;
 };
 
+/// A route's "nothing yet; run me again when the change log passes `seen`, or at `until`".
+/// The HTTP core waits without holding a thread, then runs the route again with
+/// `held_until` set; the route answers, or holds again until the same deadline.
+struct Hold {
+  std::int64_t seen = 0;
+  std::chrono::steady_clock::time_point until;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::optional<Hold> hold;  // set instead of an answer (only GET /changes with wait)
 
   void set_header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

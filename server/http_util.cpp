@@ -71,6 +71,18 @@ int limit_param(const HttpRequest& req, int fallback) {
   return static_cast<int>(std::min<long long>(value, kMaxPageLimit));
 }
 
+int wait_param(const HttpRequest& req) {
+  if (!req.has_param("wait")) return 0;
+  std::string text = req.param("wait");
+  long long value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range && !text.empty() && text[0] != '-')
+    return kMaxWaitSeconds;
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < 0)
+    throw ProtocolError("invalid_wait", "wait must be a whole number of seconds (0 to 60)");
+  return static_cast<int>(std::min<long long>(value, kMaxWaitSeconds));
+}
+
 void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
   for (char ch : s) {

@@ -30,6 +30,10 @@ std::optional<nlohmann::json> parse_body(const HttpRequest& req, HttpResponse& r
 /// positive integer throws ProtocolError("invalid_limit").
 int limit_param(const HttpRequest& req, int fallback);
 
+/// The `wait` query parameter of /changes, in seconds: 0 when absent, capped at
+/// kMaxWaitSeconds; anything but a non-negative integer throws ProtocolError("invalid_wait").
+int wait_param(const HttpRequest& req);
+
 /// Appends `s` as a JSON string literal.
 void append_json_string(std::string& out, std::string_view s);
 

@@ -65,7 +65,7 @@ void Metrics::pulled_from(const std::string& device, std::int64_t cursor) {
   devices_[device] = {cursor, ++device_clock_};
 }
 
-std::string Metrics::render(Storage& storage, std::size_t open_connections) {
+std::string Metrics::render(Storage& storage, std::size_t open_connections, std::size_t held_now) {
   std::int64_t head = storage.head_rev();
   Storage::PoolUse pool = storage.pool_use();
   std::string out;
@@ -105,6 +105,14 @@ std::string Metrics::render(Storage& storage, std::size_t open_connections) {
            std::to_string(verdicts_[static_cast<std::size_t>(v)].load()) + "\n";
   header(out, "craftsync_open_connections", "gauge", "HTTP connections open now.");
   out += "craftsync_open_connections " + std::to_string(open_connections) + "\n";
+  header(out, "craftsync_held_pulls", "gauge", "Pulls held now, waiting for a change.");
+  out += "craftsync_held_pulls " + std::to_string(held_now) + "\n";
+  header(out, "craftsync_held_pulls_total", "counter",
+         "Held pulls that ended, woken by a change or at their deadline.");
+  out +=
+      "craftsync_held_pulls_total{outcome=\"woken\"} " + std::to_string(held_woken_.load()) + "\n";
+  out += "craftsync_held_pulls_total{outcome=\"deadline\"} " +
+         std::to_string(held_timed_out_.load()) + "\n";
   header(out, "craftsync_change_log_head", "gauge", "The newest rev in the change log.");
   out += "craftsync_change_log_head " + std::to_string(head) + "\n";
   header(out, "craftsync_db_pool_connections", "gauge",

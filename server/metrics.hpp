@@ -2,7 +2,8 @@
 // The server's Prometheus metrics, served as text at GET /metrics (admin role): requests by
 // route and status, latency histograms by route, open connections, mutations by verdict, the
 // change-log head, per-device lag (the head minus the cursor a device last pulled from), and
-// database pool use. Counters live in memory and start at zero with the process.
+// database pool use, and held pulls (`/changes?wait=`). Counters live in memory and start at zero
+// with the process.
 //
 // Threading: every method may be called from any thread at once.
 
@@ -34,8 +35,11 @@ class Metrics {
   /// A device pulled from `cursor` (its X-CraftSync-Device header, when it sent one).
   void pulled_from(const std::string& device, std::int64_t cursor);
 
-  /// The exposition text; `open_connections` and the storage are read now.
-  std::string render(Storage& storage, std::size_t open_connections);
+  /// A held pull ended: woken by a change, or at its deadline.
+  void hold_ended(bool woken) { (woken ? held_woken_ : held_timed_out_)++; }
+
+  /// The exposition text; `open_connections`, `held_now` and the storage are read now.
+  std::string render(Storage& storage, std::size_t open_connections, std::size_t held_now = 0);
 
  private:
   struct RouteStats {
@@ -48,6 +52,7 @@ class Metrics {
   std::mutex mu_;
   std::map<std::string, RouteStats> routes_;
   std::array<std::atomic<std::uint64_t>, 5> verdicts_{};
+  std::atomic<std::uint64_t> held_woken_{0}, held_timed_out_{0};
   struct DeviceCursor {
     std::int64_t cursor = 0;
     std::uint64_t seen = 0;  // an order, for dropping the stalest

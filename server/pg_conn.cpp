@@ -80,6 +80,17 @@ PgConn::~PgConn() {
   PQfinish(c_);
 }
 
+int PgConn::take_notifications() {
+  if (PQconsumeInput(c_) == 0 || broken())
+    throw PgConnectionLost("PostgreSQL connection lost: " + trimmed(PQerrorMessage(c_)));
+  int n = 0;
+  while (PGnotify* note = PQnotifies(c_)) {
+    PQfreemem(note);
+    ++n;
+  }
+  return n;
+}
+
 PgResult PgConn::checked(PGresult* r, std::string_view sql) {
   PgResult result(r);
   auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;

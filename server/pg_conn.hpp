@@ -73,6 +73,10 @@ class PgConn {
   PgResult query(const std::string& sql, const std::vector<PgParam>& params);
 
   bool broken() const { return PQstatus(c_) != CONNECTION_OK; }
+  /// For LISTEN: the socket to wait on, and how many notifications have arrived (it reads
+  /// what the socket holds; throws PgConnectionLost when the connection broke).
+  int socket() const { return PQsocket(c_); }
+  int take_notifications();
   bool in_transaction() const { return PQtransactionStatus(c_) != PQTRANS_IDLE; }
 
  private:

@@ -82,9 +82,30 @@ std::string pg_schema_v2_sql() {
   return "ALTER TABLE device_results ADD COLUMN fingerprint text;";
 }
 
+// 3: every transaction that logs a change NOTIFYs craftsync_changes, for held pulls on every
+// instance. The payload is empty so that PostgreSQL folds a transaction's notifications into
+// one (it drops duplicates), however many rows it wrote.
+std::string pg_schema_v3_sql() {
+  return R"sql(
+CREATE OR REPLACE FUNCTION craftsync_log_change(p_entity text, p_id text, p_deleted boolean,
+                                                p_data text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO change_log (rev, entity, entity_id, deleted, data, changed_at)
+  VALUES (craftsync_next_rev(), p_entity, p_id, p_deleted, p_data,
+          (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+  ON CONFLICT (entity, entity_id) DO UPDATE
+    SET rev = excluded.rev, deleted = excluded.deleted, data = excluded.data,
+        changed_at = excluded.changed_at;
+  PERFORM pg_notify('craftsync_changes', '');
+END $$;
+)sql";
+}
+
 constexpr Migration kMigrations[] = {
     {1, &pg_schema_v1_sql},
     {2, &pg_schema_v2_sql},
+    {3, &pg_schema_v3_sql},
 };
 static_assert(static_cast<int>(std::size(kMigrations)) == kPgSchemaVersion);
 

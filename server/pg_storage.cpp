@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/entity_sql.hpp"
 #include "server/pg_conn.hpp"
+#include "server/pg_listen.hpp"
 #include "server/pg_schema.hpp"
 
 namespace craftsync::server {
@@ -192,7 +193,7 @@ std::string entity_array(const std::vector<Entity>& entities) {
 class PgStorage final : public Storage {
  public:
   PgStorage(const std::string& url, int pool_size, int busy_timeout_ms)
-      : pool_(url, pool_size, busy_timeout_ms) {
+      : url_(url), pool_(url, pool_size, busy_timeout_ms) {
     auto c = pool_.acquire();
     migrate_pg_schema(*c);
   }
@@ -279,6 +280,11 @@ class PgStorage final : public Storage {
     });
   }
 
+  std::unique_ptr<HeadWatch> watch_head(std::function<void(std::int64_t)> moved,
+                                        std::function<bool()>) override {
+    return std::make_unique<PgHeadListener>(url_, std::move(moved));
+  }
+
   std::int64_t count_rows(Entity e) override {
     return pool_.run([&](PgPool::Lease& c) {
       return c->query("SELECT count(*) FROM " + std::string(entity_name(e))).int_at(0, 0);
@@ -354,6 +360,7 @@ class PgStorage final : public Storage {
   }
 
  private:
+  std::string url_;
   PgPool pool_;
 };
 

@@ -13,8 +13,10 @@ namespace craftsync::server {
 class Storage;
 class Router;
 class Metrics;
+class ChangeFeed;
 
-void install_sync_routes(Router& svr, Storage& storage, Metrics& metrics);
-void install_entity_routes(Router& svr, Storage& storage);
+/// Write routes tell `feed` the rev they committed, so that held pulls wake at once.
+void install_sync_routes(Router& svr, Storage& storage, Metrics& metrics, ChangeFeed& feed);
+void install_entity_routes(Router& svr, Storage& storage, ChangeFeed& feed);
 
 }  // namespace craftsync::server

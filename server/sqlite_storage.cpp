@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/entity_sql.hpp"
 #include "core/sqlite_db.hpp"
+#include "server/head_watch.hpp"
 #include "server/sqlite_schema.hpp"
 #include "server/storage.hpp"
 
@@ -214,7 +215,7 @@ class ReadTxn {
 class SqliteStorage final : public Storage {
  public:
   SqliteStorage(const std::string& path, int pool_size, int busy_timeout_ms)
-      : pool_(path, pool_size, busy_timeout_ms), busy_timeout_(busy_timeout_ms) {
+      : path_(path), pool_(path, pool_size, busy_timeout_ms), busy_timeout_(busy_timeout_ms) {
     auto c = pool_.acquire();
     c->exec("PRAGMA journal_mode = WAL");
     auto read_version = [&c] {
@@ -349,6 +350,26 @@ class SqliteStorage final : public Storage {
     return st.int_at(0);
   }
 
+  std::unique_ptr<HeadWatch> watch_head(std::function<void(std::int64_t)> moved,
+                                        std::function<bool()> wanted) override {
+    // data_version changes when another connection (of this pool, or of another process)
+    // has committed since this connection last asked: then, and only then, read the head.
+    auto conn = std::make_shared<SqliteConn>(path_, static_cast<int>(busy_timeout_.count()));
+    auto last = std::make_shared<std::int64_t>(-1);
+    auto probe = [conn, last]() -> std::optional<std::int64_t> {
+      SqliteStmt version(conn->handle(), conn->cached("PRAGMA data_version"));
+      version.step();
+      std::int64_t v = version.int_at(0);
+      if (v == *last) return std::nullopt;
+      *last = v;
+      SqliteStmt head(conn->handle(), conn->cached("SELECT rev FROM rev_counter WHERE id = 1"));
+      head.step();
+      return head.int_at(0);
+    };
+    return std::make_unique<PollingHeadWatch>(probe, std::move(moved), std::move(wanted),
+                                              std::chrono::milliseconds(10));
+  }
+
   std::int64_t count_rows(Entity e) override {
     auto c = pool_.acquire();
     auto st = c->prepare("SELECT count(*) FROM " + std::string(entity_name(e)));
@@ -448,6 +469,7 @@ class SqliteStorage final : public Storage {
   }
 
  private:
+  std::string path_;
   SqlitePool pool_;
   std::chrono::milliseconds busy_timeout_;
   WriteTurns write_turns_;

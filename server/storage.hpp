@@ -6,6 +6,7 @@
 // A WriteTxn belongs to the thread that began it and is not shared between threads.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -123,6 +124,12 @@ class WriteTxn {
   virtual void commit() = 0;
 };
 
+/// A running watch of the head (see Storage::watch_head); destroying it stops the watch.
+class HeadWatch {
+ public:
+  virtual ~HeadWatch() = default;
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -138,6 +145,13 @@ class Storage {
   /// Live rows with id > after_id, in id order.
   virtual std::vector<StoredRow> list(Entity e, const std::string& after_id, int limit) = 0;
   virtual std::int64_t head_rev() = 0;
+  /// Calls `moved(head)` from a thread of its own when the head moves by a write made anywhere:
+  /// this process, another process on the same database, psql or sqlite3 by hand, another
+  /// server instance. SQLite polls `PRAGMA data_version` every 10 ms while `wanted()`;
+  /// PostgreSQL LISTENs for the NOTIFY that the change-log trigger sends (always: a missed
+  /// notification cannot be asked for again). `moved` may also be called when nothing moved.
+  virtual std::unique_ptr<HeadWatch> watch_head(std::function<void(std::int64_t)> moved,
+                                                std::function<bool()> wanted) = 0;
   /// The database connection pool: its size, connections open, and how many are in use.
   struct PoolUse {
     int size = 0, open = 0, in_use = 0;

@@ -1,3 +1,4 @@
+#include "server/change_feed.hpp"
 #include "server/route_groups.hpp"
 #include "server/router.hpp"
 
@@ -63,7 +64,7 @@ std::string render_page(const ChangeSlice& slice, std::int64_t after) {
 
 }  // namespace
 
-void install_sync_routes(Router& svr, Storage& storage, Metrics& metrics) {
+void install_sync_routes(Router& svr, Storage& storage, Metrics& metrics, ChangeFeed& feed) {
   svr.add(
       "GET", "/api/v1/health", std::nullopt,
       [](HttpRequest&, HttpResponse& res) {
@@ -88,23 +89,35 @@ void install_sync_routes(Router& svr, Storage& storage, Metrics& metrics) {
           [&storage, &metrics](HttpRequest& req, HttpResponse& res) {
             std::int64_t after = parse_cursor(req.has_param("after") ? req.param("after") : "0");
             int limit = limit_param(req, kDefaultPageLimit);
+            int wait = wait_param(req);
             auto entities = parse_entities(req);
             ChangeSlice slice = storage.changes(after, limit, entities);
             metrics.pulled_from(req.header(kDeviceHeader), after);
+            // Nothing after the cursor yet: hold until the log passes the head just read (a
+            // change to an entity not asked for wakes it too; it then holds again).
+            auto now = std::chrono::steady_clock::now();
+            auto until = req.held_until.value_or(now + std::chrono::seconds(wait));
+            if (slice.entries.empty() && now < until) {
+              res.hold = Hold{slice.head, until};
+              return;
+            }
             send_raw_json(res, 200, render_page(slice, after));
           });
 
   svr.add("POST", "/api/v1/push", Role::sync,
-          [&storage, &metrics](HttpRequest& req, HttpResponse& res) {
+          [&storage, &metrics, &feed](HttpRequest& req, HttpResponse& res) {
             auto body = parse_body(req, res);
             if (!body) return;
             PushRequest push = parse_push_request(*body);
             PushResponse outcome = apply_push(storage, push);
             json out = json::array();
+            std::int64_t newest = 0;
             for (const auto& r : outcome.results) {
               metrics.verdict(r.status);
+              if (r.status == Verdict::applied && r.rev) newest = std::max(newest, *r.rev);
               out.push_back(to_json(r));
             }
+            if (newest > 0) feed.advanced(newest);
             json answer = {{"results", std::move(out)}};
             if (outcome.device_max_seq > 0) answer["device_max_seq"] = outcome.device_max_seq;
             send_json(res, 200, answer);

@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/held_pull.hpp"
 #include "tests/support/protocol_helpers.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_database.hpp"
@@ -176,4 +177,20 @@ TEST_CASE("two servers on one database: split clients converge", "[pg][multi-ins
     expected_base = rev;
   }
   CHECK(truth["customers/" + shared].first == expected_base);
+}
+
+TEST_CASE("two instances: a write through one instance wakes a pull held on another", "[live]") {
+  TestDatabase db(DbKind::postgres);
+  ServerProcess a(server_on(db.location(), "test-admin-key", {"--quiet"}));
+  ServerProcess b(server_on(db.location(), "test-admin-key", {"--quiet"}));
+  HttpClient on_a(a.url(), a.admin_key()), on_b(b.url(), b.admin_key());
+  std::int64_t head = head_rev(on_b);
+  HeldPull pull(b, head, 60);
+  wait_until_held(on_b, 1);
+  json ada = created(on_a, "Ada");
+  HttpAnswer& answer = pull.answer();
+  REQUIRE(answer.status == 200);
+  REQUIRE(answer.json()["changes"].size() == 1);
+  CHECK(answer.json()["changes"][0]["id"] == ada["id"]);
+  CHECK(metric(on_b, R"(craftsync_held_pulls_total{outcome="woken"})") == 1);
 }

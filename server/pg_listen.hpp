@@ -1,0 +1,40 @@
+#pragma once
+// The PostgreSQL backend's HeadWatch: a connection of its own that LISTENs on
+// `craftsync_changes`, which the change-log trigger NOTIFYs in every transaction that logs a
+// change, whoever wrote it (this instance, another instance, psql). On a notification it reads
+// the head and reports it. A lost connection is reopened every second, and the head is read
+// again after each reconnect, since notifications sent meanwhile are lost.
+//
+// Threading: one thread of its own; the destructor stops and joins it (within ~100 ms).
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "server/storage.hpp"
+
+namespace craftsync::server {
+
+inline constexpr const char* kChangeChannel = "craftsync_changes";
+
+class PgHeadListener final : public HeadWatch {
+ public:
+  PgHeadListener(std::string url, std::function<void(std::int64_t)> moved);
+  ~PgHeadListener() override;
+
+ private:
+  void loop();
+  bool stopping();
+
+  std::string url_;
+  std::function<void(std::int64_t)> moved_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace craftsync::server
