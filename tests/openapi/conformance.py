@@ -166,9 +166,13 @@ class Cases:
         self.send("GET", "/changes?after=0", "Range is ignored", headers={"Range": "bytes=0-10"})
         for q, note in [("after=junk=5", "cursor with a second ="), ("after=-1", "negative"),
                         ("limit=0", "limit 0"), ("limit=x", "limit not a number"),
+                        ("wait=x", "wait not a number"), ("after=0&wait=5", "wait, changes exist"),
                         ("entities=widgets", "unknown entity"), ("entities=", "no entity")]:
             self.send("GET", "/changes?" + q, note, role="read")
         self.send("GET", "/changes?after=999999999", "cursor ahead of the head", role="read")
+        _, session = self.json("GET", "/session", "the head", role="read")
+        self.send("GET", f"/changes?after={session['head']}&wait=1", "held to its deadline",
+                  role="read")
 
         device = "conformance-" + uuid.uuid4().hex[:8]
         new = str(uuid.uuid4())
