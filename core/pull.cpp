@@ -262,6 +262,10 @@ void adopt_server_history(SqliteConn& db, std::int64_t epoch, std::int64_t head)
 
 }  // namespace
 
+std::string pull_cursor(SqliteConn& db) {
+  return read_cursor(db, {kEntitiesInFkOrder.begin(), kEntitiesInFkOrder.end()});
+}
+
 void note_rev_seen(SqliteConn& db, std::int64_t rev) {
   auto st = db.prepare(
       "INSERT INTO device (key, value) VALUES ('rev_seen', ?1) ON CONFLICT (key) DO UPDATE SET "

@@ -43,6 +43,9 @@ struct PullOptions {
 /// transaction.
 void note_rev_seen(SqliteConn& db, std::int64_t rev);
 
+/// The cursor a pull of every entity starts from (the lowest of the entities' cursors).
+std::string pull_cursor(SqliteConn& db);
+
 /// `stats` accumulates page by page, so it is right even when a later page fails.
 void pull_changes(const SyncStep& step, const PullOptions& options, PullStats& stats,
                   const std::function<void(const PullProgress&)>& progress);

@@ -45,6 +45,7 @@ class SyncEngine {
 
   void set_remote(const RemoteConfig& remote);
   const RemoteConfig& remote() const { return remote_; }
+  const std::string& db_path() const { return db_path_; }
 
   RecordStore& records() { return *store_; }
   SqliteConn& db() { return *db_; }
@@ -52,6 +53,11 @@ class SyncEngine {
 
   SyncReport sync(const SyncOptions& options, const ProgressFn& progress, CancelToken& cancel);
   ConnectionReport test_connection(CancelToken& cancel);
+  /// Live sync: holds a pull open on the server (`wait=seconds`) until it has a change after
+  /// this database's cursor, the seconds pass, or `cancel` fires. True when there is something
+  /// to pull (a sync then fetches it). Changes nothing locally. Throws RemoteError when the
+  /// server cannot be reached or refuses, and Cancelled.
+  bool wait_for_remote_change(int seconds, CancelToken& cancel);
 
   StatusReport status();
   std::vector<RunRecord> runs(int limit);

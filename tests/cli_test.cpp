@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/cli_process.hpp"
+#include "tests/support/http.hpp"
 #include "tests/support/protocol_helpers.hpp"
 #include "tests/support/server_process.hpp"
 
@@ -149,6 +150,58 @@ TEST_CASE("CLI: watch syncs, and stops cleanly on SIGTERM", "[cli]") {
   CHECK(wait_child(pid, 10000) == 0);
   auto status = run_cli({"--db", dir.file("cli.db"), "--json", "status"});
   CHECK(json::parse(status.out)["records"]["customers"] == 5);
+}
+
+/// Waits (up to 60 s, while `pid` lives) until `done()`; false if it never came.
+template <class Pred>
+bool wait_for(pid_t pid, Pred done) {
+  for (int i = 0; i < 60000; ++i) {
+    if (done()) return true;
+    if (wait_child(pid, 1) != -2) return done();
+  }
+  return false;
+}
+
+TEST_CASE("CLI: watch --live pulls a server change and pushes a local write at once", "[cli]") {
+  ServerProcess server(server_args({"--quiet"}));
+  HttpClient admin(server.url(), server.admin_key());
+  TempDir dir;
+  // The interval is an hour: only the held pull and the local watch can move anything.
+  pid_t pid =
+      spawn_cli(with_db(dir, server, {"--json", "watch", "--live", "--interval-minutes", "60"}),
+                dir.file("out"), dir.file("err"));
+  INFO("watch stderr: " << read_text_file(dir.file("err")));
+  auto local_name = [&](const std::string& id) {
+    auto got = run_cli({"--db", dir.file("cli.db"), "--json", "get", "customers", id});
+    return got.exit_code == 0 ? json::parse(got.out)["name"].get<std::string>() : "";
+  };
+  // The first round (a sync, then the held pull) has begun once the server holds a pull.
+  REQUIRE(wait_for(pid, [&] {
+    return admin.get("/metrics").body.find("\ncraftsync_held_pulls 1\n") != std::string::npos;
+  }));
+
+  auto made = admin.post("/api/v1/customers", customer_data("From the server"));
+  REQUIRE(made.status == 201);
+  std::string remote_id = made.json()["id"];
+  CHECK(wait_for(pid, [&] { return local_name(remote_id) == "From the server"; }));
+
+  auto created = run_cli(
+      {"--db", dir.file("cli.db"), "--json", "create", "customers", "name=From this laptop"});
+  REQUIRE(created.exit_code == 0);
+  std::string local_id = json::parse(created.out)["id"];
+  CHECK(wait_for(pid, [&] { return admin.get("/api/v1/customers/" + local_id).status == 200; }));
+
+  server.stop();  // offline: it says so, and falls back to interval sync
+  CHECK(wait_for(pid, [&] {
+    return read_text_file(dir.file("err")).find("live sync is paused") != std::string::npos;
+  }));
+  kill(pid, SIGTERM);
+  CHECK(wait_child(pid, 10000) == 0);
+  // Each run that moved something printed its report.
+  std::string out = read_text_file(dir.file("out"));
+  INFO("watch stdout: " << out);
+  CHECK(out.find("\"pulled\": 1,") != std::string::npos);
+  CHECK(out.find("\"pushed\": 1,") != std::string::npos);
 }
 
 TEST_CASE(

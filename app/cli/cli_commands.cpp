@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "app/cli/cli_output.hpp"
+#include "core/local_watch.hpp"
 #include "core/record_store.hpp"
 #include "core/sync_engine.hpp"
 
@@ -63,12 +64,14 @@ std::vector<Entity> entities_arg(const std::string& entity) {
   return {entity_arg(entity)};
 }
 
-// Signals stop `watch` (and a sync it is running) cooperatively.
+// Signals stop `watch` (and a sync or held pull it is running) cooperatively.
 CancelToken* g_cancel = nullptr;
+CancelToken* g_cancel_hold = nullptr;
 volatile sig_atomic_t g_stop = 0;
 void on_signal(int) {
   g_stop = 1;
   if (g_cancel) g_cancel->cancel();
+  if (g_cancel_hold) g_cancel_hold->cancel();
 }
 
 }  // namespace
@@ -223,31 +226,96 @@ int cmd_test_connection(const GlobalOptions& g) {
   return ok ? 0 : 2;
 }
 
-int cmd_watch(const GlobalOptions& g, double interval_override) {
-  auto engine = open_engine(g, true);
-  CancelToken cancel;
+namespace {
+
+void install_stop_signals(CancelToken& cancel) {
   g_cancel = &cancel;
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+}
+
+void print_run(const GlobalOptions& g, const SyncReport& r) {
+  if (g.json)
+    print_json(r.to_json());
+  else
+    print_report(r);
+  std::fflush(stdout);
+}
+
+/// Sleeps until `until`, a stop signal, or `cancel` (a local write): whichever comes first.
+void wait_until(std::chrono::steady_clock::time_point until, const CancelToken& cancel) {
+  while (!g_stop && !cancel.is_cancelled() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+double interval_minutes(SyncEngine& engine, double interval_override) {
+  return interval_override > 0 ? interval_override : engine.settings().sync_interval_minutes;
+}
+
+}  // namespace
+
+int cmd_watch_live(const GlobalOptions& g, double interval_override) {
+  constexpr int kHoldSeconds = 25;  // under the client's 60 s timeout and most proxies' idle cut
+  auto engine = open_engine(g, true);
+  CancelToken stop, woken;  // stop: a signal; woken: a local write or a signal ends a held pull
+  install_stop_signals(stop);
+  g_cancel_hold = &woken;
+  LocalWriteWatch local(engine->db_path(), [&woken] { woken.cancel(); });
+  bool offline = false;
   while (!g_stop) {
-    Settings s = engine->settings();
+    woken.reset();
+    SyncOptions o;
+    o.trigger = "watch";
+    SyncReport r = engine->sync(o, nullptr, stop);
+    if (r.cancelled) break;
+    if (r.ok && (r.pulled || r.pushed || r.conflicts || r.rejected || r.resynced || offline))
+      print_run(g, r);  // a quiet round (nothing moved) prints nothing
+    std::string why = r.ok ? "" : r.error;
+    if (r.ok) {
+      try {
+        if (offline) std::fprintf(stderr, "craftsync: the server is back; live sync again\n");
+        offline = false;
+        engine->wait_for_remote_change(kHoldSeconds, woken);
+        continue;
+      } catch (const Cancelled&) {
+        continue;  // a local write to push, or a stop signal
+      } catch (const RemoteError& e) {
+        why = e.what();
+      }
+    }
+    double minutes = interval_minutes(*engine, interval_override);
+    if (!offline)
+      std::fprintf(stderr,
+                   "craftsync: live sync is paused, the server is offline or refused (%s); "
+                   "syncing every %g minute(s) until it is back\n",
+                   why.c_str(), minutes);
+    offline = true;
+    wait_until(std::chrono::steady_clock::now() +
+                   std::chrono::milliseconds(static_cast<long>(minutes * 60000)),
+               woken);
+  }
+  g_cancel = g_cancel_hold = nullptr;
+  if (!g.json) std::printf("watch stopped\n");
+  return 0;
+}
+
+int cmd_watch(const GlobalOptions& g, double interval_override) {
+  auto engine = open_engine(g, true);
+  CancelToken cancel;
+  install_stop_signals(cancel);
+  while (!g_stop) {
     SyncOptions o;
     o.trigger = "watch";
     SyncReport r = engine->sync(o, nullptr, cancel);
-    if (g.json)
-      print_json(r.to_json());
-    else
-      print_report(r);
-    std::fflush(stdout);
+    print_run(g, r);
     if (!r.ok && !r.cancelled)
       std::fprintf(stderr, "craftsync: sync failed: %s\n", r.error.c_str());
-    double minutes = interval_override > 0 ? interval_override : s.sync_interval_minutes;
-    auto until = std::chrono::steady_clock::now() +
-                 std::chrono::milliseconds(static_cast<long>(minutes * 60000));
-    while (!g_stop && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    double minutes = interval_minutes(*engine, interval_override);
+    wait_until(std::chrono::steady_clock::now() +
+                   std::chrono::milliseconds(static_cast<long>(minutes * 60000)),
+               cancel);
   }
   g_cancel = nullptr;
   if (!g.json) std::printf("watch stopped\n");

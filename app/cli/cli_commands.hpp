@@ -32,6 +32,9 @@ int cmd_conflicts_list(const GlobalOptions& g, bool all);
 int cmd_conflicts_resolve(const GlobalOptions& g, long long id, const std::string& keep,
                           const std::vector<std::string>& fields);
 int cmd_test_connection(const GlobalOptions& g);
+/// `watch --live`: a held pull open on the server, a sync whenever it or a local write says
+/// there is something to move, and interval sync (said on stderr) while the server is offline.
+int cmd_watch_live(const GlobalOptions& g, double interval_override);
 int cmd_watch(const GlobalOptions& g, double interval_minutes_override);
 int cmd_settings_get(const GlobalOptions& g, const std::string& key);
 int cmd_settings_set(const GlobalOptions& g, const std::string& key, const std::string& value);

@@ -109,6 +109,10 @@ int main(int argc, char** argv) {
       app.add_subcommand("watch", "sync at the configured interval until SIGINT or SIGTERM");
   watch->add_option("--interval-minutes", interval, "override syncIntervalMinutes for this run")
       ->check(CLI::Range(0.001, 1440.0));
+  bool live = false;
+  watch->add_flag("--live", live,
+                  "keep a held pull open and sync the moment the server or this database "
+                  "changes; interval sync while the server is offline");
   auto* settings = app.add_subcommand("settings", "get or set sync settings");
   settings->require_subcommand(1);
   auto* sget = settings->add_subcommand("get", "print one setting, or all");
@@ -147,7 +151,7 @@ int main(int argc, char** argv) {
     if (*clist) return cmd_conflicts_list(g, all);
     if (*cresolve) return cmd_conflicts_resolve(g, conflict_id, keep, fields);
     if (*test) return cmd_test_connection(g);
-    if (*watch) return cmd_watch(g, interval);
+    if (*watch) return live ? cmd_watch_live(g, interval) : cmd_watch(g, interval);
     if (*sget) return cmd_settings_get(g, key);
     if (*sset) return cmd_settings_set(g, key, value);
   } catch (const std::exception& e) {
