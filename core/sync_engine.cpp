@@ -6,6 +6,7 @@
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "core/live_probe.hpp"
 #include "core/local_schema.hpp"
 #include "core/protocol.hpp"
 #include "core/pull.hpp"
@@ -78,25 +79,7 @@ HttpClient& SyncEngine::http() {
 }
 
 bool SyncEngine::wait_for_remote_change(int seconds, CancelToken& cancel) {
-  std::string cursor = pull_cursor(*db_);
-  HttpClient& client = http();
-  client.set_cancel(&cancel);
-  struct Detach {
-    HttpClient& c;
-    ~Detach() { c.set_cancel(nullptr); }
-  } detach{client};
-  try {
-    HttpResponse r =
-        client.get("/api/v1/changes?after=" + cursor + "&limit=1&wait=" + std::to_string(seconds));
-    json page = json::parse(r.body, nullptr, false);
-    if (!page.is_object() || !page.contains("changes") || !page["changes"].is_array())
-      throw RemoteError("the server's answer to a held pull is not a page of changes", r.status,
-                        "bad_response");
-    return !page["changes"].empty();
-  } catch (const RemoteError& e) {
-    if (e.code() == "resync_required") return true;  // the sync that follows re-snapshots
-    throw;
-  }
+  return craftsync::wait_for_remote_change(*db_, http(), seconds, cancel);
 }
 
 SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progress,

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "app/cli/cli_output.hpp"
+#include "core/live_probe.hpp"
 #include "core/local_watch.hpp"
 #include "core/record_store.hpp"
 #include "core/sync_engine.hpp"
@@ -257,7 +258,6 @@ double interval_minutes(SyncEngine& engine, double interval_override) {
 }  // namespace
 
 int cmd_watch_live(const GlobalOptions& g, double interval_override) {
-  constexpr int kHoldSeconds = 25;  // under the client's 60 s timeout and most proxies' idle cut
   auto engine = open_engine(g, true);
   CancelToken stop, woken;  // stop: a signal; woken: a local write or a signal ends a held pull
   install_stop_signals(stop);
@@ -277,7 +277,7 @@ int cmd_watch_live(const GlobalOptions& g, double interval_override) {
       try {
         if (offline) std::fprintf(stderr, "craftsync: the server is back; live sync again\n");
         offline = false;
-        engine->wait_for_remote_change(kHoldSeconds, woken);
+        engine->wait_for_remote_change(kLiveHoldSeconds, woken);
         continue;
       } catch (const Cancelled&) {
         continue;  // a local write to push, or a stop signal
