@@ -34,17 +34,20 @@ void apply(Settings& s, const std::string& key, const std::string& value) {
     s.conflict_resolution = *p;
   } else if (key == "syncOnLaunch")
     s.sync_on_launch = parse_bool(key, value);
+  else if (key == "liveSync")
+    s.live_sync = parse_bool(key, value);
   else
     throw UserError(
         "unknown setting '" + key +
-        "' (known: autoSyncEnabled, syncIntervalMinutes, conflictResolution, syncOnLaunch)");
+        "' (known: autoSyncEnabled, syncIntervalMinutes, conflictResolution, syncOnLaunch, "
+        "liveSync)");
 }
 
 }  // namespace
 
 const std::vector<std::string>& setting_keys() {
   static const std::vector<std::string> keys = {"autoSyncEnabled", "syncIntervalMinutes",
-                                                "conflictResolution", "syncOnLaunch"};
+                                                "conflictResolution", "syncOnLaunch", "liveSync"};
   return keys;
 }
 
@@ -76,16 +79,19 @@ std::string setting_value(const Settings& s, const std::string& key) {
   if (key == "syncIntervalMinutes") return std::to_string(s.sync_interval_minutes);
   if (key == "conflictResolution") return std::string(policy_name(s.conflict_resolution));
   if (key == "syncOnLaunch") return s.sync_on_launch ? "true" : "false";
+  if (key == "liveSync") return s.live_sync ? "true" : "false";
   throw UserError(
       "unknown setting '" + key +
-      "' (known: autoSyncEnabled, syncIntervalMinutes, conflictResolution, syncOnLaunch)");
+      "' (known: autoSyncEnabled, syncIntervalMinutes, conflictResolution, syncOnLaunch, "
+      "liveSync)");
 }
 
 nlohmann::json settings_json(const Settings& s) {
   return {{"autoSyncEnabled", s.auto_sync_enabled},
           {"syncIntervalMinutes", s.sync_interval_minutes},
           {"conflictResolution", policy_name(s.conflict_resolution)},
-          {"syncOnLaunch", s.sync_on_launch}};
+          {"syncOnLaunch", s.sync_on_launch},
+          {"liveSync", s.live_sync}};
 }
 
 }  // namespace craftsync

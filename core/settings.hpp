@@ -18,10 +18,11 @@ struct Settings {
   int sync_interval_minutes = 30;  // 5..1440
   ConflictPolicy conflict_resolution = ConflictPolicy::remote;
   bool sync_on_launch = true;
+  bool live_sync = true;  // the console keeps a held pull open when the server offers it
 };
 
 /// The keys as users type them: autoSyncEnabled, syncIntervalMinutes, conflictResolution,
-/// syncOnLaunch.
+/// syncOnLaunch, liveSync.
 const std::vector<std::string>& setting_keys();
 
 Settings load_settings(SqliteConn& db);

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "app/console/worker.hpp"
 #include "app/console/worker_clock.hpp"
@@ -37,6 +38,7 @@ WorkerOptions options_for(const std::string& db, const std::string& url, const s
   o.remote_view.api_key = key;
   o.remote_view.source = "command line";
   o.wake = waiter.wake();
+  o.allow_live_sync = false;  // these tests sync by hand; live sync has its own test below
   return o;
 }
 
@@ -371,4 +373,56 @@ TEST_CASE("worker: Test connection reports role, version and latency, without ch
   s = waiter.wait(worker, [](const Snapshot& s) { return s.commands_done == 3 && idle(s); });
   REQUIRE(s->runs->size() == 1);
   CHECK(s->runs->front().ok);
+}
+
+TEST_CASE("worker: live sync shows a server change without a click and pushes an edit at once",
+          "[console][worker][live]") {
+  ServerProcess server(server_args({"--quiet"}));
+  test::HttpClient admin(server.url(), server.admin_key());
+  auto made = admin.post("/api/v1/customers", {{"name", "Ada"}, {"city", "Portland"}});
+  REQUIRE(made.status == 201);
+  std::string id = made.json()["id"];
+  TempDir dir;
+  SnapshotWaiter waiter;
+  WorkerOptions o = options_for(dir.file("client.db"), server.url(), server.admin_key(), waiter);
+  o.allow_live_sync = true;  // as the console runs (the liveSync setting is on by default)
+  Worker worker(o);
+  worker.start();
+  SnapshotPtr s = waiter.wait(worker, [](const Snapshot& s) {
+    return idle(s) && s.connection.live && s.status.records[0] == 1;
+  });
+  REQUIRE(s);
+  CHECK(s->settings.live_sync);
+  worker.send(ShowRecord{Entity::customers, id});
+  s = waiter.wait(worker, [&](const Snapshot& s) { return s.detail && s.detail->found; });
+  REQUIRE(s);
+
+  // A change made elsewhere shows in the inspector: no command is sent for it.
+  std::uint64_t sent = worker.commands_sent();
+  REQUIRE(admin.request("PUT", "/api/v1/customers/" + id, R"({"city":"Denver"})").status == 200);
+  s = waiter.wait(worker, [&](const Snapshot& s) {
+    return s.detail && s.detail->row.value("city", "") == "Denver";
+  });
+  REQUIRE(s);
+  CHECK(worker.commands_sent() == sent);
+  REQUIRE(s->runs);
+  CHECK(s->runs->front().trigger == "live");
+
+  // An edit here is pushed without Sync Now.
+  worker.send(UpdateRecord{Entity::customers, id, {{"phone", "555-0100"}}});
+  bool pushed = false;
+  for (int i = 0; i < 6000 && !pushed; ++i) {
+    auto now = admin.get("/api/v1/customers/" + id).json();
+    pushed = now["phone"].is_string() && now["phone"] == "555-0100";
+    if (!pushed) std::this_thread::sleep_for(std::chrono::milliseconds(10));  // between looks
+  }
+  CHECK(pushed);
+
+  // Live sync off: the held pull closes and the badge says so.
+  Settings off = s->settings;
+  off.live_sync = false;
+  worker.send(SaveSettings{off, false, "", ""});
+  s = waiter.wait(worker, [](const Snapshot& s) { return !s.settings.live_sync; });
+  REQUIRE(s);
+  CHECK_FALSE(s->connection.live);
 }

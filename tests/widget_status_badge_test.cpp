@@ -26,6 +26,20 @@ TEST_CASE("badge: synced says how long ago and the auto-sync interval", "[widget
   CHECK(badge_view(off, kNow).text.find("(Auto: off)") != std::string::npos);
 }
 
+TEST_CASE("badge: live sync says Live while its held pull is open", "[widgets][badge]") {
+  Snapshot live = synced_snapshot(kNow);
+  live.connection.live = true;
+  BadgeView v = badge_view(live, kNow);
+  CHECK(v.kind == BadgeKind::live);
+  CHECK(v.text == std::string(glyph::kCheck) + " Live " + glyph::kDash + " synced 5 minutes ago");
+  live.connection.link = Link::offline;  // a lost server wins over a stale flag
+  CHECK(badge_view(live, kNow).kind == BadgeKind::offline);
+  live = synced_snapshot(kNow);
+  live.status.open_conflicts = 2;  // conflicts still need attention first
+  live.connection.live = true;
+  CHECK(badge_view(live, kNow).kind == BadgeKind::conflicts);
+}
+
 TEST_CASE("badge: every state reads differently", "[widgets][badge]") {
   CHECK(badge_view(empty_snapshot(), kNow).kind == BadgeKind::loading);
   CHECK(badge_view(unconfigured_snapshot(), kNow).kind == BadgeKind::unconfigured);

@@ -57,6 +57,8 @@ void details(const Snapshot& s, std::int64_t now_ms) {
         : (s.connection.link == Link::error || s.connection.link == Link::auth_error) ? p.error
                                                                                       : p.muted;
     row("State", link_text(s.connection.link), &link_color);
+    if (s.settings.live_sync)
+      row("Live sync", s.connection.live ? "connected: changes arrive at once" : "not connected");
     if (!s.connection.message.empty()) row("Last error", s.connection.message, &p.error);
     if (s.connection.retry_at_ms > 0)
       row("Next retry", "in " + countdown_text(s.connection.retry_at_ms - now_ms));
@@ -157,6 +159,11 @@ BadgeView badge_view(const Snapshot& s, std::int64_t now_ms) {
          std::string(glyph::kWarning) + " " + thousands(n) +
              (n == 1 ? " conflict needs" : " conflicts need") + " attention",
          p.warning};
+  } else if (s.connection.live && s.connection.link == Link::online) {
+    std::string text = std::string(glyph::kCheck) + " Live";
+    if (auto last = unix_ms_from_iso(s.status.last_sync_at))
+      text += " " + std::string(glyph::kDash) + " synced " + time_ago(*last, now_ms);
+    v = {BadgeKind::live, text, p.ok};
   } else if (auto last = unix_ms_from_iso(s.status.last_sync_at)) {
     v = {BadgeKind::synced,
          std::string(glyph::kCheck) + " Synced " + time_ago(*last, now_ms) + " (" + auto_label(s) +

@@ -24,6 +24,7 @@ enum class BadgeKind {
   auth_error,
   error,
   conflicts,
+  live,  // synced, and a held pull is open: changes arrive as they happen
   synced,
   never_synced
 };

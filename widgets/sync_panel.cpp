@@ -53,6 +53,7 @@ SettingsForm SettingsForm::from(const Snapshot& s) {
   f.interval_minutes = s.settings.sync_interval_minutes;
   f.policy = policy_index(s.settings.conflict_resolution);
   f.sync_on_launch = s.settings.sync_on_launch;
+  f.live_sync = s.settings.live_sync;
   f.url = s.remote.url;
   f.api_key = s.remote.api_key;
   return f;
@@ -74,6 +75,7 @@ std::optional<SaveSettings> SettingsForm::save_command(const Snapshot& s) const 
   c.settings.sync_interval_minutes = interval_minutes;
   c.settings.conflict_resolution = kPolicyValues[policy];
   c.settings.sync_on_launch = sync_on_launch;
+  c.settings.live_sync = live_sync;
   c.save_remote = url != s.remote.url || api_key != s.remote.api_key;
   c.url = url;
   c.api_key = api_key;
@@ -188,6 +190,13 @@ void SyncPanel::draw_auto(const Snapshot& s, std::int64_t now_ms) {
     ImGui::TextColored(palette().muted, "next automatic sync in %s",
                        countdown_text(s.next_auto_sync_ms - now_ms).c_str());
   ui_checkbox("Sync on launch", &form.sync_on_launch);
+  ui_checkbox("Live sync", &form.live_sync);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Keep a connection open so that changes arrive, and go out, as they happen");
+  if (form.live_sync && !editing)
+    ImGui::TextColored(
+        s.connection.live ? palette().ok : palette().muted, "%s",
+        s.connection.live ? "live: changes arrive as they happen" : "live: not connected");
   label("Conflicts");
   ImGui::SetNextItemWidth(-1);
   combo("##policy", &form.policy, kPolicies, 3);

@@ -20,6 +20,7 @@ struct SettingsForm {
   int interval_minutes = 30;
   int policy = 0;  // 0 remote, 1 local, 2 manual
   bool sync_on_launch = true;
+  bool live_sync = true;
   std::string url, api_key;
 
   static SettingsForm from(const Snapshot& s);

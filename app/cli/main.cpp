@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
   settings->require_subcommand(1);
   auto* sget = settings->add_subcommand("get", "print one setting, or all");
   sget->add_option("key", key,
-                   "autoSyncEnabled, syncIntervalMinutes, conflictResolution or syncOnLaunch");
+                   "autoSyncEnabled, syncIntervalMinutes, conflictResolution, syncOnLaunch or liveSync");
   auto* sset = settings->add_subcommand("set", "validate and store a setting");
   sset->add_option("key", key, "setting name")->required();
   sset->add_option("value", value, "new value")->required();

@@ -39,6 +39,9 @@ class WorkerChannel {
   /// Cancels whatever runs and asks the worker loop to end.
   void request_stop();
 
+  /// Any thread: queues a worker-internal command (LiveEvent), not counted in sent().
+  void post(Command c) { commands_.enqueue(std::move(c)); }
+
   // --- worker side ---
   bool wait_command(Command& out, std::chrono::milliseconds timeout);
   bool try_command(Command& out) { return commands_.try_dequeue(out); }

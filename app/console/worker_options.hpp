@@ -20,6 +20,7 @@ struct WorkerOptions {
   RemoteConfig remote;
   RemoteView remote_view;         // the same URL and key, and where they came from
   bool allow_launch_sync = true;  // honour the syncOnLaunch setting
+  bool allow_live_sync = true;    // honour the liveSync setting
   std::chrono::milliseconds progress_interval{50};  // at most one progress snapshot per interval
   std::chrono::milliseconds page_refresh_interval{500};  // the browsed table during a sync
   std::chrono::seconds offline_retry{30};  // first retry delay when offline; doubles to 5 min

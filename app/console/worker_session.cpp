@@ -6,6 +6,8 @@
 #include "core/client_config.hpp"
 #include "core/clock.hpp"
 #include "core/conflicts.hpp"
+#include "core/live_probe.hpp"
+#include "core/local_watch.hpp"
 #include "core/sqlite_db.hpp"
 
 namespace craftsync::console {
@@ -62,6 +64,7 @@ void WorkerSession::run() {
   schedule_.plan_launch_sync(snap_.remote.configured() && options_.allow_launch_sync &&
                              snap_.settings.sync_on_launch);
   schedule_auto();
+  update_live();
   publish();
   run_due_sync();  // the launch sync, when there is one
   while (!channel_.stopping()) {
@@ -145,6 +148,8 @@ void WorkerSession::handle(Command& c) {
             restore(cmd);
           } else if constexpr (std::is_same_v<T, Refresh>) {
             reads_->refresh_all(snap_);
+          } else if constexpr (std::is_same_v<T, LiveEvent>) {
+            live_event(cmd);
           } else {
             edit(c);
           }
@@ -153,7 +158,53 @@ void WorkerSession::handle(Command& c) {
         }
       },
       c);
-  finish_command();
+  if (!std::holds_alternative<LiveEvent>(c)) finish_command();  // the UI did not send it
+}
+
+void WorkerSession::update_live() {
+  bool wanted =
+      engine_ && snap_.remote.configured() && snap_.settings.live_sync && options_.allow_live_sync;
+  RemoteConfig remote = engine_ ? engine_->remote() : RemoteConfig{};
+  if (wanted && live_ && live_remote_ == remote.url + "\n" + remote.api_key) return;
+  live_.reset();  // joins the probe's thread
+  local_.reset();
+  live_connected_ = false;
+  if (!wanted) return;
+  live_remote_ = remote.url + "\n" + remote.api_key;
+  WorkerChannel& channel = channel_;
+  live_ = std::make_unique<LiveProbe>(
+      options_.db_path, remote, engine_->device_id(),
+      LiveProbe::Events{[&channel] {
+                          channel.post(LiveEvent{LiveEvent::Kind::change, ""});
+                        },
+                        [&channel](bool connected, const std::string& why) {
+                          channel.post(LiveEvent{
+                              connected ? LiveEvent::Kind::connected : LiveEvent::Kind::lost, why});
+                        }});
+  // A change queued by another process (or by this console's own edits) is pushed at once.
+  local_ = std::make_unique<LocalWriteWatch>(options_.db_path, [&channel] {
+    channel.post(LiveEvent{LiveEvent::Kind::change, ""});
+  });
+}
+
+void WorkerSession::live_event(const LiveEvent& e) {
+  if (!live_) return;  // news from a probe that has since stopped
+  switch (e.kind) {
+    case LiveEvent::Kind::connected:
+      live_connected_ = true;
+      break;
+    case LiveEvent::Kind::lost:
+      if (live_connected_) event(Event::Level::error, "Live sync paused: " + e.why);
+      live_connected_ = false;
+      break;
+    case LiveEvent::Kind::change: {
+      SyncOptions o;
+      o.trigger = "live";
+      run_sync(o);
+      live_->synced();
+      break;
+    }
+  }
 }
 
 // Between pages the connection is free, so reads are served at once; writes wait for the end.
@@ -337,6 +388,7 @@ void WorkerSession::save_settings(const SaveSettings& s) {
   }
   snap_.settings = engine_->settings();
   schedule_auto();
+  update_live();
   event(Event::Level::info, "Settings saved" + note);
 }
 
@@ -399,6 +451,7 @@ void WorkerSession::event(Event::Level level, std::string text) {
 
 void WorkerSession::publish() {
   ++snap_.version;
+  snap_.connection.live = live_ && live_connected_;
   snap_.commands_done = done_;
   if (reads_) snap_.data_generation = reads_->generation();
   snap_.launch_sync_pending = schedule_.launch_pending();

@@ -19,6 +19,8 @@
 #include "app/console/worker_channel.hpp"
 #include "app/console/worker_clock.hpp"
 #include "app/console/worker_options.hpp"
+#include "core/live_probe.hpp"
+#include "core/local_watch.hpp"
 #include "core/sync_engine.hpp"
 #include "widgets/model/commands.hpp"
 #include "widgets/model/snapshot.hpp"
@@ -50,6 +52,9 @@ class WorkerSession {
   void resolve(const ResolveConflict& r);
   void restore(const RestoreValue& r);
   void schedule_auto();
+  /// Starts, restarts or stops live sync to match the settings and the server.
+  void update_live();
+  void live_event(const LiveEvent& e);
 
   void event(Event::Level level, std::string text);
   void finish_command() { ++done_; }
@@ -66,6 +71,12 @@ class WorkerSession {
   std::vector<Event> events_;
   std::uint64_t next_event_id_ = 1;
   std::uint64_t done_ = 0;
+  // Live sync (the liveSync setting): a held pull and a local write watch, each on a thread
+  // of its own, posting LiveEvents to this worker.
+  std::unique_ptr<LiveProbe> live_;
+  std::unique_ptr<LocalWriteWatch> local_;
+  std::string live_remote_;  // the server live_ holds its pull on
+  bool live_connected_ = false;
 };
 
 }  // namespace craftsync::console

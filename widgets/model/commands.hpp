@@ -81,9 +81,17 @@ struct RestoreValue {
 
 struct Refresh {};
 
-using Command =
-    std::variant<SyncNow, CancelSync, TestConnection, SaveSettings, BrowseTable, ShowRecord,
-                 CreateRecord, UpdateRecord, DeleteRecord, ResolveConflict, RestoreValue, Refresh>;
+/// Not from the UI: live sync's news for the worker, posted by its own threads (the held pull
+/// and the local write watch). Not counted as a command the UI sent.
+struct LiveEvent {
+  enum class Kind { change, connected, lost };
+  Kind kind = Kind::change;
+  std::string why;  // lost: the reason
+};
+
+using Command = std::variant<SyncNow, CancelSync, TestConnection, SaveSettings, BrowseTable,
+                             ShowRecord, CreateRecord, UpdateRecord, DeleteRecord, ResolveConflict,
+                             RestoreValue, Refresh, LiveEvent>;
 
 /// The commands one frame produced, in order.
 class Commands {

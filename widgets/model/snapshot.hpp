@@ -36,6 +36,7 @@ struct ConnectionState {
   Link link = Link::unknown;
   std::string message;           // one line, e.g. the last error
   std::int64_t retry_at_ms = 0;  // Unix ms of the next automatic retry when offline; 0: none
+  bool live = false;             // a held pull is open: the server's changes arrive at once
 };
 
 /// Where the remote configuration came from, for display. The key is kept in memory only.
