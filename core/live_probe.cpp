@@ -30,6 +30,11 @@ bool wait_for_remote_change(SqliteConn& db, HttpClient& http, int seconds, Cance
   }
 }
 
+bool server_holds_pulls(HttpClient& http) {
+  auto health = nlohmann::json::parse(http.get("/api/v1/health", false).body, nullptr, false);
+  return health.is_object() && health.value("held_pulls", false);
+}
+
 LiveProbe::LiveProbe(std::string db_path, RemoteConfig remote, std::string device_id, Events events)
     : db_path_(std::move(db_path)),
       remote_(std::move(remote)),
@@ -74,6 +79,10 @@ void LiveProbe::loop() {
     try {
       SqliteConn db(db_path_, 1000);
       HttpClient http(config, device_id_);
+      if (!server_holds_pulls(http)) {
+        report(false, "this server does not offer live sync (it is older); syncing on the timer");
+        return;
+      }
       while (true) {
         bool changed = wait_for_remote_change(db, http, kLiveHoldSeconds, cancel_);
         report(true, "");

@@ -34,6 +34,11 @@ inline constexpr int kLiveHoldSeconds = 25;
 /// when the server cannot be reached or refuses.
 bool wait_for_remote_change(SqliteConn& db, HttpClient& http, int seconds, CancelToken& cancel);
 
+/// Whether the server holds pulls (`held_pulls` in /health). An older server ignores `wait`
+/// and answers at once, so live sync against it would spin. Throws RemoteError when the server
+/// cannot be reached.
+bool server_holds_pulls(HttpClient& http);
+
 class LiveProbe {
  public:
   struct Events {

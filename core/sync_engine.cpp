@@ -78,6 +78,10 @@ HttpClient& SyncEngine::http() {
   return *http_;
 }
 
+bool SyncEngine::server_holds_pulls() {
+  return craftsync::server_holds_pulls(http());
+}
+
 bool SyncEngine::wait_for_remote_change(int seconds, CancelToken& cancel) {
   return craftsync::wait_for_remote_change(*db_, http(), seconds, cancel);
 }

@@ -58,6 +58,8 @@ class SyncEngine {
   /// to pull (a sync then fetches it). Changes nothing locally. Throws RemoteError when the
   /// server cannot be reached or refuses, and Cancelled.
   bool wait_for_remote_change(int seconds, CancelToken& cancel);
+  /// Whether the server offers held pulls (live sync); see server_holds_pulls().
+  bool server_holds_pulls();
 
   StatusReport status();
   std::vector<RunRecord> runs(int limit);

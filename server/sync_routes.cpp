@@ -68,9 +68,11 @@ void install_sync_routes(Router& svr, Storage& storage, Metrics& metrics, Change
   svr.add(
       "GET", "/api/v1/health", std::nullopt,
       [](HttpRequest&, HttpResponse& res) {
-        send_json(
-            res, 200,
-            {{"status", "ok"}, {"version", CRAFTSYNC_VERSION}, {"protocol", kProtocolVersion}});
+        send_json(res, 200,
+                  {{"status", "ok"},
+                   {"version", CRAFTSYNC_VERSION},
+                   {"protocol", kProtocolVersion},
+                   {"held_pulls", true}});
       },
       /*uses_storage=*/false);
 

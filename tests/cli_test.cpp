@@ -10,6 +10,7 @@
 #include "tests/support/cli_process.hpp"
 #include "tests/support/http.hpp"
 #include "tests/support/protocol_helpers.hpp"
+#include "tests/support/scripted_server.hpp"
 #include "tests/support/server_process.hpp"
 
 using namespace craftsync::test;
@@ -202,6 +203,31 @@ TEST_CASE("CLI: watch --live pulls a server change and pushes a local write at o
   INFO("watch stdout: " << out);
   CHECK(out.find("\"pulled\": 1,") != std::string::npos);
   CHECK(out.find("\"pushed\": 1,") != std::string::npos);
+}
+
+TEST_CASE("CLI: watch --live against an older server watches at the interval, and says so",
+          "[cli]") {
+  // A server from before held pulls: /health has no held_pulls, and /changes answers at once.
+  ScriptedServer old([](const std::string& line) {
+    if (line.find("/api/v1/health") != std::string::npos)
+      return ScriptedServer::http(200, R"({"protocol":1,"status":"ok","version":"0.0.9"})");
+    if (line.find("/api/v1/changes") != std::string::npos)
+      return ScriptedServer::http(
+          200, R"({"changes":[],"next":"0","has_more":false,"head":0,"epoch":0})");
+    return ScriptedServer::http(404, R"({"error":{"code":"not_found","message":"no"}})");
+  });
+  TempDir dir;
+  pid_t pid = spawn_cli({"--db", dir.file("cli.db"), "--remote", old.url(), "--api-key", "k",
+                         "watch", "--live", "--interval-minutes", "60"},
+                        dir.file("out"), dir.file("err"));
+  CHECK(wait_for(pid, [&] {
+    return read_text_file(dir.file("err")).find("does not offer live sync") != std::string::npos &&
+           read_text_file(dir.file("out")).find("sync ok") != std::string::npos;
+  }));
+  kill(pid, SIGTERM);
+  CHECK(wait_child(pid, 10000) == 0);
+  // No held pull was tried: only the interval watch's requests (health, then one sync's pull).
+  CHECK(old.requests() <= 3);
 }
 
 TEST_CASE(

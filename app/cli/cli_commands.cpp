@@ -259,6 +259,17 @@ double interval_minutes(SyncEngine& engine, double interval_override) {
 
 int cmd_watch_live(const GlobalOptions& g, double interval_override) {
   auto engine = open_engine(g, true);
+  try {
+    if (!engine->server_holds_pulls()) {
+      std::fprintf(stderr,
+                   "craftsync: this server does not offer live sync (it is older); watching at "
+                   "the interval instead\n");
+      engine.reset();
+      return cmd_watch(g, interval_override);
+    }
+  } catch (const RemoteError&) {
+    // Offline now: the loop below says so and syncs at the interval until the server is back.
+  }
   CancelToken stop, woken;  // stop: a signal; woken: a local write or a signal ends a held pull
   install_stop_signals(stop);
   g_cancel_hold = &woken;

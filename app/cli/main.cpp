@@ -116,8 +116,9 @@ int main(int argc, char** argv) {
   auto* settings = app.add_subcommand("settings", "get or set sync settings");
   settings->require_subcommand(1);
   auto* sget = settings->add_subcommand("get", "print one setting, or all");
-  sget->add_option("key", key,
-                   "autoSyncEnabled, syncIntervalMinutes, conflictResolution, syncOnLaunch or liveSync");
+  sget->add_option(
+      "key", key,
+      "autoSyncEnabled, syncIntervalMinutes, conflictResolution, syncOnLaunch or liveSync");
   auto* sset = settings->add_subcommand("set", "validate and store a setting");
   sset->add_option("key", key, "setting name")->required();
   sset->add_option("value", value, "new value")->required();
