@@ -64,9 +64,11 @@ void WorkerSession::run() {
   schedule_.plan_launch_sync(snap_.remote.configured() && options_.allow_launch_sync &&
                              snap_.settings.sync_on_launch);
   schedule_auto();
-  update_live();
   publish();
   run_due_sync();  // the launch sync, when there is one
+  // After it: a held pull from the launch sync's cursor waits for what is new, where one from
+  // before it would answer at once with what that sync is pulling anyway.
+  update_live();
   while (!channel_.stopping()) {
     std::vector<Command> batch;
     while (!deferred_.empty()) {
