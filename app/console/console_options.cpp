@@ -40,7 +40,8 @@ std::optional<int> parse_console_options(int argc, char** argv, ConsoleOptions& 
                  "with --demo-state: the inspector's sync-state filter")
       ->check(CLI::IsMember({"synced", "pending", "conflict", "rejected"}));
   app.add_flag("--no-launch-sync", o.no_launch_sync,
-               "do not sync on launch even if the setting says so");
+               "do not sync on launch even if the setting says so (live sync then waits for the "
+               "first sync)");
   app.add_option("--assets", o.assets_dir,
                  "directory with theme.json (default: the installed assets)");
   try {

@@ -142,6 +142,7 @@ int main(int argc, char** argv) {
   wo.remote = remote;
   wo.remote_view = describe_remote(opts.remote, remote, warning);
   wo.allow_launch_sync = !opts.no_launch_sync;
+  wo.allow_live_sync = opts.demo_state.empty();  // a picture of a demo state must hold still
   wo.wake = [] { glfwPostEmptyEvent(); };
   Worker worker(wo);
   worker.start();

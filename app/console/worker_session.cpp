@@ -164,8 +164,10 @@ void WorkerSession::handle(Command& c) {
 }
 
 void WorkerSession::update_live() {
-  bool wanted =
-      engine_ && snap_.remote.configured() && snap_.settings.live_sync && options_.allow_live_sync;
+  // Without the launch sync (--no-launch-sync), live sync waits for the first sync the user
+  // asks for: it would otherwise sync at once whenever the server had something new.
+  bool wanted = engine_ && snap_.remote.configured() && snap_.settings.live_sync &&
+                options_.allow_live_sync && (options_.allow_launch_sync || synced_once_);
   RemoteConfig remote = engine_ ? engine_->remote() : RemoteConfig{};
   if (wanted && live_ && live_remote_ == remote.url + "\n" + remote.api_key) return;
   live_.reset();  // joins the probe's thread
@@ -277,7 +279,11 @@ void WorkerSession::run_sync(SyncOptions options) {
   if (report.ok) {
     snap_.connection = {Link::online, "", 0};
     schedule_.sync_succeeded();
-    event(Event::Level::info, describe_report(report));
+    // A live sync that moved nothing (the echo of this device's own push, say) is journaled
+    // but kept out of the activity log.
+    bool moved = report.pulled || report.pushed || report.merged || report.conflicts ||
+                 report.rejected || report.resynced;
+    if (options.trigger != "live" || moved) event(Event::Level::info, describe_report(report));
   } else if (report.cancelled) {
     event(Event::Level::info, describe_report(report));
   } else {
@@ -286,6 +292,10 @@ void WorkerSession::run_sync(SyncOptions options) {
   reads_->data_changed();
   reads_->refresh_all(snap_);
   schedule_auto();
+  if (!synced_once_) {
+    synced_once_ = true;
+    update_live();
+  }
 }
 
 void WorkerSession::on_progress(const SyncProgress& p) {

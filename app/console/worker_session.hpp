@@ -77,6 +77,7 @@ class WorkerSession {
   std::unique_ptr<LocalWriteWatch> local_;
   std::string live_remote_;  // the server live_ holds its pull on
   bool live_connected_ = false;
+  bool synced_once_ = false;  // a sync has run in this session
 };
 
 }  // namespace craftsync::console
