@@ -16,20 +16,14 @@ LocalWriteWatch::LocalWriteWatch(std::string db_path, std::function<void()> queu
       thread_([this] { loop(); }) {}
 
 LocalWriteWatch::~LocalWriteWatch() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
+  stop_.stop();
   thread_.join();
 }
 
 void LocalWriteWatch::loop() {
   std::int64_t version = -1, last_seq = -1;
   std::unique_ptr<SqliteConn> db;
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    lock.unlock();
+  do {
     try {
       if (!db) db = std::make_unique<SqliteConn>(db_path_, 1000);
       auto st = db->prepare("PRAGMA data_version");
@@ -44,9 +38,7 @@ void LocalWriteWatch::loop() {
     } catch (const std::exception&) {
       db.reset();  // busy or locked: the next look tries again with a fresh connection
     }
-    lock.lock();
-    cv_.wait_for(lock, interval_, [this] { return stop_; });
-  }
+  } while (stop_.wait_for(interval_));
 }
 
 }  // namespace craftsync

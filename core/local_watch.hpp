@@ -9,11 +9,11 @@
 // held pull, say). The destructor stops and joins the thread.
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
+
+#include "core/stop_signal.hpp"
 
 namespace craftsync {
 
@@ -31,9 +31,7 @@ class LocalWriteWatch {
   std::string db_path_;
   std::function<void()> queued_;
   std::chrono::milliseconds interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  StopSignal stop_;
   std::thread thread_;
 };
 

@@ -15,19 +15,13 @@ PollingHeadWatch::PollingHeadWatch(std::function<std::optional<std::int64_t>()> 
       thread_([this] { loop(); }) {}
 
 PollingHeadWatch::~PollingHeadWatch() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
+  stop_.stop();
   thread_.join();
 }
 
 void PollingHeadWatch::loop() {
   bool failing = false;  // said once, not every interval
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    lock.unlock();
+  do {
     if (wanted_()) {
       try {
         if (auto head = probe_()) moved_(*head);
@@ -39,9 +33,7 @@ void PollingHeadWatch::loop() {
         failing = true;
       }
     }
-    lock.lock();
-    cv_.wait_for(lock, interval_, [this] { return stop_; });
-  }
+  } while (stop_.wait_for(interval_));
 }
 
 }  // namespace craftsync::server

@@ -6,13 +6,12 @@
 // Threading: the probe and `moved` run on the watch's thread; the destructor joins it.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <thread>
 
+#include "core/stop_signal.hpp"
 #include "server/storage.hpp"
 
 namespace craftsync::server {
@@ -32,9 +31,7 @@ class PollingHeadWatch final : public HeadWatch {
   std::function<void(std::int64_t)> moved_;
   std::function<bool()> wanted_;
   std::chrono::milliseconds interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  StopSignal stop_;
   std::thread thread_;
 };
 

@@ -20,29 +20,20 @@ PgHeadListener::PgHeadListener(std::string url, std::function<void(std::int64_t)
     : url_(std::move(url)), moved_(std::move(moved)), thread_([this] { loop(); }) {}
 
 PgHeadListener::~PgHeadListener() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
+  stop_.stop();
   thread_.join();
-}
-
-bool PgHeadListener::stopping() {
-  std::lock_guard lock(mu_);
-  return stop_;
 }
 
 void PgHeadListener::loop() {
   bool failing = false;  // said once per outage, not every second
-  while (!stopping()) {
+  while (!stop_.stopped()) {
     try {
       PgConn c(url_, 5000);
       c.exec(std::string("LISTEN ") + kChangeChannel);
       if (failing) std::fprintf(stderr, "change listener: listening again\n");
       failing = false;
       moved_(read_head(c));  // whatever was written while nobody listened
-      while (!stopping()) {
+      while (!stop_.stopped()) {
         pollfd p{c.socket(), POLLIN, 0};
         if (::poll(&p, 1, 100) <= 0) continue;  // a timeout, to look at stop_ again
         // Read the head even when nobody waits yet: a request between its read of the log
@@ -52,8 +43,7 @@ void PgHeadListener::loop() {
     } catch (const std::exception& e) {
       if (!failing) std::fprintf(stderr, "change listener: %s; retrying every second\n", e.what());
       failing = true;
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; });
+      stop_.wait_for(std::chrono::seconds(1));
     }
   }
 }

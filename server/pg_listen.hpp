@@ -7,13 +7,12 @@
 //
 // Threading: one thread of its own; the destructor stops and joins it (within ~100 ms).
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "core/stop_signal.hpp"
 #include "server/storage.hpp"
 
 namespace craftsync::server {
@@ -27,13 +26,10 @@ class PgHeadListener final : public HeadWatch {
 
  private:
   void loop();
-  bool stopping();
 
   std::string url_;
   std::function<void(std::int64_t)> moved_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  StopSignal stop_;
   std::thread thread_;
 };
 
