@@ -239,7 +239,7 @@ void install_stop_signals(CancelToken& cancel) {
 
 void print_run(const GlobalOptions& g, const SyncReport& r) {
   if (g.json)
-    print_json(r.to_json());
+    print_json_line(r.to_json());  // a stream: one report per line
   else
     print_report(r);
   std::fflush(stdout);

@@ -29,6 +29,10 @@ void print_json(const nlohmann::json& j) {
   std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
+void print_json_line(const nlohmann::json& j) {
+  std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
 void print_table(Entity e, const std::vector<nlohmann::json>& rows) {
   std::vector<std::pair<std::string, std::size_t>> cols;
   switch (e) {

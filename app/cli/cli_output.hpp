@@ -16,6 +16,8 @@
 namespace craftsync::cli {
 
 void print_json(const nlohmann::json& j);
+/// One JSON object on one line, for a stream of them (JSON Lines): `watch --json`.
+void print_json_line(const nlohmann::json& j);
 void print_table(Entity e, const std::vector<nlohmann::json>& rows);
 void print_report(const SyncReport& r);
 void print_status(const StatusReport& s);
