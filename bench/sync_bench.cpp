@@ -177,6 +177,16 @@ int main(int argc, char** argv) {
   SyncReport inc = client.sync({}, nullptr, cancel);
   double inc_ms = seconds_since(t) * 1000;
 
+  // 2b. Verify: the whole database in sync, then with one row deleted behind the engine's back.
+  t = Clock::now();
+  VerifyReport clean = client.verify({}, cancel);
+  double verify_wall_ms = seconds_since(t) * 1000;
+  client.db().exec("PRAGMA foreign_keys = OFF; DELETE FROM customers WHERE id = '" +
+                   first["id"].get<std::string>() + "'; PRAGMA foreign_keys = ON");
+  VerifyReport damaged = client.verify({}, cancel);
+  std::int64_t verified = 0;
+  for (const auto& c : clean.entities) verified += c.server;
+
   // 3. A push of offline creates.
   t = Clock::now();
   for (std::int64_t i = 0; i < pushes; ++i)
@@ -207,8 +217,23 @@ int main(int argc, char** argv) {
   std::printf("%-44s %12.1f  (%s, pulled %lld)\n", "incremental sync of 1 change (ms)", inc_ms,
               inc.ok ? "ok" : inc.error.c_str(), static_cast<long long>(inc.pulled));
   std::printf("%-44s %12.2f\n", "offline creates of the push set (s)", create_s);
+  std::printf("%-44s %12lld  (%s)\n", "verify: records compared", static_cast<long long>(verified),
+              clean.ok ? "all match" : "DIFFER");
+  std::printf("%-44s %12.1f\n", "verify: checksum compare (ms)", clean.ms);
+  std::printf("%-44s %12.1f\n", "verify: with the pull before it (ms)", verify_wall_ms);
+  std::printf("%-44s %12lld  (%lld requests)\n", "verify: bytes downloaded",
+              static_cast<long long>(clean.cost.bytes),
+              static_cast<long long>(clean.cost.requests));
+  std::printf("%-44s %12lld\n", "initial pull: bytes downloaded",
+              static_cast<long long>(pull.bytes));
+  std::printf("%-44s %12.3f\n", "verify bytes / full pull bytes (%)",
+              100.0 * static_cast<double>(clean.cost.bytes) / static_cast<double>(pull.bytes));
+  std::printf(
+      "%-44s %12.1f  (%lld bytes, found %zu missing)\n", "verify with 1 row deleted: compare (ms)",
+      damaged.ms, static_cast<long long>(damaged.cost.bytes),
+      damaged.entities.empty() ? std::size_t(0) : damaged.entities[0].missing_locally.size());
   std::printf("%-44s %12.2f  (%s, pushed %lld)\n", "push of offline creates (s)", push_s,
               push.ok ? "ok" : push.error.c_str(), static_cast<long long>(push.pushed));
   std::printf("%-44s %12.0f\n", "push: records/s", static_cast<double>(push.pushed) / push_s);
-  return pull.ok && inc.ok && push.ok ? 0 : 1;
+  return pull.ok && inc.ok && push.ok && clean.ok && !damaged.ok ? 0 : 1;
 }

@@ -90,4 +90,18 @@ class HttpClient {
 std::string describe_error_answer(long status, const std::string& body,
                                   std::string* code = nullptr);
 
+/// Points a client at a cancel token for a scope, and away from it when the scope ends.
+class ScopedCancel {
+ public:
+  ScopedCancel(HttpClient& client, const CancelToken& token) : client_(client) {
+    client_.set_cancel(&token);
+  }
+  ~ScopedCancel() { client_.set_cancel(nullptr); }
+  ScopedCancel(const ScopedCancel&) = delete;
+  ScopedCancel& operator=(const ScopedCancel&) = delete;
+
+ private:
+  HttpClient& client_;
+};
+
 }  // namespace craftsync

@@ -1,11 +1,13 @@
 #include "core/sync_engine.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "core/history_fetch.hpp"
 #include "core/live_probe.hpp"
 #include "core/local_schema.hpp"
 #include "core/protocol.hpp"
@@ -171,6 +173,79 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
   if (progress)
     progress({SyncPhase::done, report.pages, report.pulled, report.bytes, 0, 0, report.pushed, 0});
   return report;
+}
+
+VerifyReport SyncEngine::verify(const VerifyOptions& options, CancelToken& cancel) {
+  VerifyReport report;
+  std::vector<Entity> entities = options.entities;
+  if (entities.empty()) entities.assign(kEntitiesInFkOrder.begin(), kEntitiesInFkOrder.end());
+  std::sort(entities.begin(), entities.end());  // parents first: foreign-key order
+  // A check compares with the server as it is now, so whatever it wrote since the last sync is
+  // pulled first; differences that remain are real (or written while the check ran, below).
+  auto pull = [&] {
+    SyncOptions so;
+    so.entities = options.entities;
+    so.direction = Direction::pull;
+    so.trigger = "verify";
+    SyncReport r = sync(so, nullptr, cancel);
+    if (r.cancelled) throw Cancelled();
+    if (!r.ok) throw RemoteError("verify could not pull first: " + r.error);
+    report.pulled += r.pulled;
+  };
+  // Each step under the sync lock, with the client as the last sync left it.
+  auto locked = [&](auto&& work) {
+    SyncLock lock(db_path_);
+    HttpClient& client = http();
+    ScopedCancel scope(client, cancel);
+    SyncStep step{*db_, *store_, client, cancel};
+    work(step);
+  };
+  auto check_all = [&](const SyncStep& step) {
+    report.entities.clear();
+    for (Entity e : entities) {
+      if (cancel.is_cancelled()) throw Cancelled();
+      report.entities.push_back(verify_entity(step, e, report.cost));
+    }
+    report.ok = std::all_of(report.entities.begin(), report.entities.end(),
+                            [](const EntityCheck& c) { return c.clean(); });
+  };
+  pull();
+  auto started = std::chrono::steady_clock::now();
+  locked(check_all);
+  // The server moved while the check ran: pull again and check again, a few times at most.
+  for (int again = 0; again < 3 && !report.ok; ++again) {
+    bool moved = false;
+    for (const EntityCheck& c : report.entities)
+      moved = moved || c.server_head > entity_cursor(*db_, c.entity);
+    if (!moved) break;
+    pull();
+    locked(check_all);
+  }
+  if (options.repair && !report.ok) {
+    report.repair_ran = true;
+    locked([&](const SyncStep& step) {
+      db_->exec("PRAGMA foreign_keys = OFF");  // as in a pull: a child may come before its parent
+      try {
+        for (const EntityCheck& c : report.entities)
+          report.repaired += repair_entity(step, c, report.cost);
+      } catch (...) {
+        db_->exec("PRAGMA foreign_keys = ON");
+        throw;
+      }
+      db_->exec("PRAGMA foreign_keys = ON");
+      check_all(step);
+    });
+  }
+  report.ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+RecordHistory SyncEngine::history(Entity e, const std::string& id, CancelToken& cancel,
+                                  int max_revisions) {
+  HttpClient& client = http();
+  ScopedCancel scope(client, cancel);
+  return fetch_history(client, e, id, max_revisions);
 }
 
 ConnectionReport SyncEngine::test_connection(CancelToken& cancel) {

@@ -25,9 +25,11 @@
 #include "core/conflicts.hpp"
 #include "core/http_client.hpp"
 #include "core/merge.hpp"
+#include "core/record_history.hpp"
 #include "core/record_store.hpp"
 #include "core/settings.hpp"
 #include "core/sync_report.hpp"
+#include "core/verify.hpp"
 
 namespace craftsync {
 
@@ -58,6 +60,15 @@ class SyncEngine {
   /// to pull (a sync then fetches it). Changes nothing locally. Throws RemoteError when the
   /// server cannot be reached or refuses, and Cancelled.
   bool wait_for_remote_change(int seconds, CancelToken& cancel);
+  /// Proves that this database holds what the server holds (core/verify.hpp): pulls first,
+  /// then compares checksums; with `repair`, re-fetches what differs and checks again. Takes
+  /// the sync lock. Throws RemoteError when the server cannot be reached or refuses, and
+  /// std::runtime_error when another sync holds the lock.
+  VerifyReport verify(const VerifyOptions& options, CancelToken& cancel);
+  /// Every revision the server keeps of a record, newest first (at most `max_revisions`).
+  /// Reads the server only. Throws RemoteError (status 404: no history there) and Cancelled.
+  RecordHistory history(Entity e, const std::string& id, CancelToken& cancel,
+                        int max_revisions = 1000);
   /// Whether the server offers held pulls (live sync); see server_holds_pulls().
   bool server_holds_pulls();
 

@@ -15,7 +15,7 @@ const std::regex kEntityLike(R"(/api/v1/([^/]+)(/[^/]*)?)");
 
 bool is_route_name(const std::string& name) {
   return name == "health" || name == "session" || name == "changes" || name == "push" ||
-         parse_entity(name).has_value();
+         name == "checksums" || parse_entity(name).has_value();
 }
 
 /// The errors the HTTP core answers by status alone (docs/openapi.yaml lists each).
@@ -41,6 +41,8 @@ std::pair<const char*, const char*> describe_status(int status) {
 Api::Api(Storage& storage, ApiConfig config) : storage_(storage), config_(config) {
   install_sync_routes(router_, storage, metrics_, feed_);
   install_entity_routes(router_, storage, feed_);
+  install_checksum_routes(router_, storage);
+  install_history_routes(router_, storage);
   watch_ = storage.watch_head([this](std::int64_t head) { feed_.advanced(head); },
                               [this] { return feed_.waiting() > 0; });
   // Prometheus scrapes with the admin key (bearer_token_file); see docs/operations.md.

@@ -159,6 +159,7 @@ SeedStats seed_demo(Storage& storage, std::int64_t customers, std::uint64_t seed
   constexpr std::int64_t kBatch = 5000;
   for (std::int64_t start = 0; start < customers; start += kBatch) {
     auto txn = storage.begin_write();
+    txn->set_author("demo-seed");  // as record history names these rows
     Seeder seeder(*txn, rng);
     for (std::int64_t i = start; i < std::min(customers, start + kBatch); ++i)
       seeder.customer(stats, i);

@@ -34,9 +34,10 @@ json with_rev(const StoredRow& row) {
 }
 
 /// Runs an admin write as a mutation and answers with the stored record or the verdict.
-void answer_write(Storage& storage, ChangeFeed& feed, const Mutation& m, HttpResponse& res,
-                  int ok_status) {
+void answer_write(Storage& storage, ChangeFeed& feed, const Mutation& m, const HttpRequest& req,
+                  HttpResponse& res, int ok_status) {
   auto txn = storage.begin_write();
+  txn->set_author("admin:" + req.key_label);  // record history names the key
   MutationResult r = apply_mutation(*txn, m);
   if (r.status == Verdict::applied) {
     auto row = txn->current(m.entity, m.id);
@@ -137,7 +138,7 @@ void install_entity_routes(Router& svr, Storage& storage, ChangeFeed& feed) {
       return;
     }
     answer_write(storage, feed, admin_mutation(e, id, Op::upsert, std::nullopt, std::move(data)),
-                 res, 201);
+                 req, res, 201);
   });
 
   svr.add("PUT", kItem, Role::admin, [&storage, &feed](HttpRequest& req, HttpResponse& res) {
@@ -153,7 +154,7 @@ void install_entity_routes(Router& svr, Storage& storage, ChangeFeed& feed) {
     std::optional<std::int64_t> base = if_match_rev(req);
     if (!base && current) base = current->rev;
     int status = current ? 200 : 201;
-    answer_write(storage, feed, admin_mutation(e, id, Op::upsert, base, std::move(data)), res,
+    answer_write(storage, feed, admin_mutation(e, id, Op::upsert, base, std::move(data)), req, res,
                  status);
   });
 
@@ -167,7 +168,8 @@ void install_entity_routes(Router& svr, Storage& storage, ChangeFeed& feed) {
     }
     std::optional<std::int64_t> base = if_match_rev(req);
     if (!base) base = current->rev;
-    answer_write(storage, feed, admin_mutation(e, id, Op::remove, base, json::object()), res, 200);
+    answer_write(storage, feed, admin_mutation(e, id, Op::remove, base, json::object()), req, res,
+                 200);
   });
 }
 

@@ -26,6 +26,7 @@ struct HttpRequest {
   std::vector<std::string> captures;  // the route pattern's groups, [0] the first group
   std::string route;                  // the matched route's name (for metrics), or ""
   std::optional<Role> role;           // set once the key was checked (routes that need one)
+  std::string key_label;              // that key's label (who an admin write was for)
   std::string body;
   /// Set when the route runs again after a hold (see HttpResponse::hold): the hold's deadline.
   std::optional<std::chrono::steady_clock::time_point> held_until;

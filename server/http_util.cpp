@@ -21,14 +21,15 @@ void send_error(HttpResponse& res, int status, std::string_view code, std::strin
   send_json(res, status, error_body(code, message));
 }
 
-std::optional<Role> authorize(Storage& storage, const HttpRequest& req, HttpResponse& res,
-                              Role need) {
+std::optional<Role> authorize(Storage& storage, HttpRequest& req, HttpResponse& res, Role need) {
   auto token = bearer_token(req.header("Authorization"));
   std::optional<Role> role;
   if (token) {
     std::string hash = hash_api_key(*token);
-    if (auto found = storage.find_key(hash); found && constant_time_equal(found->first, hash))
-      role = found->second;
+    if (auto found = storage.find_key(hash); found && constant_time_equal(found->hash, hash)) {
+      role = found->role;
+      req.key_label = found->label;
+    }
   }
   if (!role) {
     res.set_header("WWW-Authenticate", "Bearer");

@@ -18,10 +18,10 @@ void send_json(HttpResponse& res, int status, const nlohmann::json& body);
 void send_raw_json(HttpResponse& res, int status, std::string body);
 void send_error(HttpResponse& res, int status, std::string_view code, std::string_view message);
 
-/// The caller's role if its key is valid and allows `need`; otherwise writes 401/403 and
-/// returns nullopt. The messages say nothing about which part was wrong.
-std::optional<Role> authorize(Storage& storage, const HttpRequest& req, HttpResponse& res,
-                              Role need);
+/// The caller's role if its key is valid and allows `need` (and the key's label, in
+/// `req.key_label`); otherwise writes 401/403 and returns nullopt. The messages say nothing
+/// about which part was wrong.
+std::optional<Role> authorize(Storage& storage, HttpRequest& req, HttpResponse& res, Role need);
 
 /// Parses the body as JSON, or writes a 400 and returns nullopt.
 std::optional<nlohmann::json> parse_body(const HttpRequest& req, HttpResponse& res);

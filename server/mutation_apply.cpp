@@ -198,6 +198,7 @@ PushResponse apply_push(Storage& storage, const PushRequest& request) {
   out.results.reserve(request.mutations.size());
   try {
     auto txn = storage.begin_write();
+    txn->set_author(request.device_id);  // record history names the device
     for (const Mutation& m : request.mutations) {
       std::string fingerprint = mutation_fingerprint(m);
       if (auto prior = txn->device_result(request.device_id, m.seq)) {

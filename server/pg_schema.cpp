@@ -102,10 +102,36 @@ END $$;
 )sql";
 }
 
+// 4: record history. Each logged change also appends its revision to record_history, with
+// the author the server's write transaction set (SET LOCAL craftsync.author), else "sql".
+std::string pg_schema_v4_sql() {
+  return history_table_sql(kPostgresDialect) + R"sql(
+CREATE OR REPLACE FUNCTION craftsync_log_change(p_entity text, p_id text, p_deleted boolean,
+                                                p_data text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  assigned bigint := craftsync_next_rev();
+  now_ms bigint := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+BEGIN
+  INSERT INTO change_log (rev, entity, entity_id, deleted, data, changed_at)
+  VALUES (assigned, p_entity, p_id, p_deleted, p_data, now_ms)
+  ON CONFLICT (entity, entity_id) DO UPDATE
+    SET rev = excluded.rev, deleted = excluded.deleted, data = excluded.data,
+        changed_at = excluded.changed_at;
+  INSERT INTO record_history (entity, entity_id, rev, changed_at, author, deleted, data)
+  VALUES (p_entity, p_id, assigned, now_ms,
+          coalesce(nullif(current_setting('craftsync.author', true), ''), 'sql'), p_deleted,
+          p_data);
+  PERFORM pg_notify('craftsync_changes', '');
+END $$;
+)sql";
+}
+
 constexpr Migration kMigrations[] = {
     {1, &pg_schema_v1_sql},
     {2, &pg_schema_v2_sql},
     {3, &pg_schema_v3_sql},
+    {4, &pg_schema_v4_sql},
 };
 static_assert(static_cast<int>(std::size(kMigrations)) == kPgSchemaVersion);
 

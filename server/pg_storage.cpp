@@ -13,6 +13,7 @@
 #include "server/pg_conn.hpp"
 #include "server/pg_listen.hpp"
 #include "server/pg_schema.hpp"
+#include "server/server_tables.hpp"
 
 namespace craftsync::server {
 namespace {
@@ -142,6 +143,10 @@ class PgWriteTxn final : public WriteTxn {
     return std::max(stored, it == unsaved_max_.end() ? 0 : it->second);
   }
 
+  void set_author(const std::string& author) override {
+    c_->query("SELECT set_config('craftsync.author', $1, true)", {author});  // this transaction
+  }
+
   void commit() override {
     done_ = true;  // whatever COMMIT answers, the transaction is over
     if (!unsaved_.empty()) {
@@ -269,6 +274,60 @@ class PgStorage final : public Storage {
     });
   }
 
+  std::int64_t scan_rows(Entity e, const RowVisitor& visit) override {
+    // One statement, so the head and the rows come from one snapshot.
+    std::string sql = "SELECT h.rev, r.* FROM rev_counter h LEFT JOIN LATERAL (" +
+                      scan_rows_sql(e, '$') + ") r ON true WHERE h.id = 1";
+    return pool_.run([&](PgPool::Lease& c) {
+      auto r = c->query(sql, {entity_name(e)});
+      if (r.rows() == 0) throw std::runtime_error("the rev counter row is missing");
+      std::vector<std::optional<std::string_view>> values(fields_of(e).size());
+      if (r.is_null(0, 1)) return r.int_at(0, 0);
+      for (int row = 0; row < r.rows(); ++row) {
+        for (std::size_t i = 0; i < values.size(); ++i) {
+          int col = static_cast<int>(i) + 3;
+          values[i] = r.is_null(row, col) ? std::nullopt : std::optional(r.text(row, col));
+        }
+        visit(r.text(row, 1), r.int_at(row, 2), values);
+      }
+      return r.int_at(0, 0);
+    });
+  }
+
+  std::vector<Revision> history(Entity e, const std::string& id, std::int64_t before,
+                                int limit) override {
+    return pool_.run([&](PgPool::Lease& c) {
+      auto r = c->query(
+          "SELECT rev, changed_at, author, deleted, data FROM record_history WHERE entity = $1 "
+          "AND entity_id = $2 AND ($3::bigint = 0 OR rev < $3::bigint) ORDER BY rev DESC "
+          "LIMIT $4",
+          {entity_name(e), id, std::to_string(before), std::to_string(limit)});
+      std::vector<Revision> out;
+      out.reserve(static_cast<std::size_t>(r.rows()));
+      for (int i = 0; i < r.rows(); ++i) {
+        Revision rev;
+        rev.rev = r.int_at(i, 0);
+        rev.at_ms = r.int_at(i, 1);
+        rev.by = std::string(r.text(i, 2));
+        rev.deleted = r.bool_at(i, 3);
+        rev.data_json = rev.deleted || r.is_null(i, 4) ? "null" : std::string(r.text(i, 4));
+        out.push_back(std::move(rev));
+      }
+      return out;
+    });
+  }
+
+  std::int64_t purge_history(std::int64_t older_than_unix_ms) override {
+    return pool_.run([&](PgPool::Lease& c) {
+      auto r = c->query(
+          "WITH gone AS (DELETE FROM record_history h WHERE changed_at < $1 AND NOT EXISTS "
+          "(SELECT 1 FROM change_log l WHERE l.entity = h.entity AND l.entity_id = h.entity_id "
+          "AND l.rev = h.rev) RETURNING 1) SELECT count(*) FROM gone",
+          {std::to_string(older_than_unix_ms)});
+      return r.int_at(0, 0);
+    });
+  }
+
   PoolUse pool_use() override {
     auto [open, in_use] = pool_.use();
     return {pool_.size(), open, in_use};
@@ -291,13 +350,15 @@ class PgStorage final : public Storage {
     });
   }
 
-  std::optional<std::pair<std::string, Role>> find_key(const std::string& key_hash) override {
-    return pool_.run([&](PgPool::Lease& c) -> std::optional<std::pair<std::string, Role>> {
-      auto r = c->query("SELECT key_hash, role FROM api_keys WHERE key_hash = $1", {key_hash});
+  std::optional<KeyMatch> find_key(const std::string& key_hash) override {
+    return pool_.run([&](PgPool::Lease& c) -> std::optional<KeyMatch> {
+      auto r =
+          c->query("SELECT key_hash, role, label FROM api_keys WHERE key_hash = $1", {key_hash});
       if (r.rows() == 0) return std::nullopt;
       auto role = parse_role(r.text(0, 1));
       if (!role) return std::nullopt;
-      return std::pair{std::string(r.text(0, 0)), *role};
+      return KeyMatch{std::string(r.text(0, 0)), *role,
+                      r.is_null(0, 2) ? "" : std::string(r.text(0, 2))};
     });
   }
 

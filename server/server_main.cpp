@@ -35,6 +35,7 @@ struct ServeOptions {
   int idle_timeout_s = 120, header_timeout_s = 10, body_timeout_s = 60;
   std::string tls_cert, tls_key;
   int tombstone_days = 30;
+  int history_days = 90;
   int busy_timeout_ms = 5000;
   bool quiet = false;
 };
@@ -78,8 +79,15 @@ int serve(const ServeOptions& o) {
   auto storage = open_storage(o.db, o.threads, o.busy_timeout_ms);
   if (!o.api_key.empty())
     storage->add_key(cs::hash_api_key(o.api_key), cs::Role::admin, "--api-key");
-  if (o.tombstone_days > 0)
-    storage->purge_tombstones(craftsync::unix_now_ms() - std::int64_t(o.tombstone_days) * 86400000);
+  // Tombstones, then record history: a purged tombstone's revision is then no record's current
+  // one, and goes with the rest of its history once that is older than the retention.
+  auto purge_old = [&] {
+    std::int64_t now = craftsync::unix_now_ms();
+    if (o.tombstone_days > 0)
+      storage->purge_tombstones(now - std::int64_t(o.tombstone_days) * 86400000);
+    if (o.history_days > 0) storage->purge_history(now - std::int64_t(o.history_days) * 86400000);
+  };
+  purge_old();
   if (o.seed_demo > 0) {
     auto stats = cs::seed_demo(*storage, o.seed_demo, o.seed, [&](std::int64_t done) {
       if (!o.quiet)
@@ -132,14 +140,12 @@ int serve(const ServeOptions& o) {
         server->stop();
         return;
       }
-      if (o.tombstone_days > 0 &&
-          std::chrono::steady_clock::now() - last_purge > std::chrono::hours(1)) {
+      if (std::chrono::steady_clock::now() - last_purge > std::chrono::hours(1)) {
         last_purge = std::chrono::steady_clock::now();
         try {
-          storage->purge_tombstones(craftsync::unix_now_ms() -
-                                    std::int64_t(o.tombstone_days) * 86400000);
+          purge_old();
         } catch (const std::exception& e) {
-          std::fprintf(stderr, "tombstone purge failed: %s\n", e.what());
+          std::fprintf(stderr, "tombstone and history purge failed: %s\n", e.what());
         }
       }
     }
@@ -200,6 +206,11 @@ int main(int argc, char** argv) {
                  "drop tombstones older than this many days (0 keeps them forever)")
       ->capture_default_str()
       ->check(CLI::Range(0, 36500));
+  app.add_option("--history-retention-days", o.history_days,
+                 "drop record revisions older than this many days, except each record's current "
+                 "one (0 keeps them forever)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 36500));
   app.add_option("--busy-timeout-ms", o.busy_timeout_ms,
                  "how long a write waits for the database lock before answering retry/503")
       ->capture_default_str()
@@ -218,7 +229,10 @@ int main(int argc, char** argv) {
   keys_add->add_option("--label", label, "a note saying whose key this is");
   auto* keys_list = keys->add_subcommand("list", "list keys (never the keys themselves)");
   keys_list->fallthrough();
-  auto* purge = app.add_subcommand("purge-tombstones", "drop old tombstones now");
+  auto* purge =
+      app.add_subcommand("purge-tombstones",
+                         "drop old tombstones now, and record revisions as old (but no record's "
+                         "current one)");
   purge->fallthrough();
   double older_days = 30;
   purge->add_option("--older-than-days", older_days, "age in days (0 drops all)")
@@ -260,8 +274,9 @@ int main(int argc, char** argv) {
     if (*purge) {
       auto storage = open_storage(o.db, 1);
       auto cutoff = craftsync::unix_now_ms() - static_cast<std::int64_t>(older_days * 86400000.0);
-      std::printf("dropped %lld tombstones\n",
-                  static_cast<long long>(storage->purge_tombstones(cutoff)));
+      long long tombstones = storage->purge_tombstones(cutoff);
+      long long revisions = storage->purge_history(cutoff);
+      std::printf("dropped %lld tombstones and %lld old revisions\n", tombstones, revisions);
       return 0;
     }
     if (*restored) {

@@ -32,4 +32,23 @@ std::string server_tables_sql(const SqlDialect& d) {
   return sql;
 }
 
+std::string history_table_sql(const SqlDialect& d) {
+  std::string i = d.integer, b = d.boolean;
+  return "CREATE TABLE record_history (\n  entity TEXT NOT NULL, entity_id TEXT NOT NULL, rev " +
+         i + " NOT NULL,\n  changed_at " + i + " NOT NULL, author TEXT NOT NULL, deleted " + b +
+         " NOT NULL, data TEXT,\n  PRIMARY KEY (entity, entity_id, rev)\n)" +
+         (d.without_rowid ? " WITHOUT ROWID" : "") +
+         ";\nCREATE INDEX record_history_age ON record_history(changed_at);\n"
+         // What history starts from: each record's current state, its author unknown.
+         "INSERT INTO record_history (entity, entity_id, rev, changed_at, author, deleted, data)\n"
+         "SELECT entity, entity_id, rev, changed_at, 'migrated', deleted, data FROM change_log;\n";
+}
+
+std::string scan_rows_sql(Entity e, char mark) {
+  std::string cols = column_list(e, "t.");
+  std::string rest = cols.substr(cols.find(','));  // the fields, after t.id
+  return "SELECT t.id, l.rev" + rest + " FROM " + std::string(entity_name(e)) +
+         " t JOIN change_log l ON l.entity = " + mark + "1 AND l.entity_id = t.id";
+}
+
 }  // namespace craftsync::server

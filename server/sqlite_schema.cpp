@@ -11,16 +11,24 @@ namespace {
 constexpr const char* kNowMs = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
 
 std::string log_statement(std::string_view entity, const std::string& id_expr, bool deleted,
-                          const std::string& data_expr) {
+                          const std::string& data_expr, bool history) {
   std::string s;
+  std::string values = "VALUES ((SELECT rev FROM rev_counter WHERE id = 1), '" +
+                       std::string(entity) + "', " + id_expr + ", " + (deleted ? "1" : "0") + ", " +
+                       data_expr + ", " + kNowMs;
   s += "  UPDATE rev_counter SET rev = rev + 1 WHERE id = 1;\n";
   s += "  INSERT OR REPLACE INTO change_log (rev, entity, entity_id, deleted, data, changed_at)\n";
-  s += "  VALUES ((SELECT rev FROM rev_counter WHERE id = 1), '" + std::string(entity) + "', " +
-       id_expr + ", " + (deleted ? "1" : "0") + ", " + data_expr + ", " + kNowMs + ");\n";
+  s += "  " + values + ");\n";
+  if (history) {
+    // The author is what the server's write transaction set (write_author), else "sql".
+    s += "  INSERT INTO record_history (rev, entity, entity_id, deleted, data, changed_at, "
+         "author)\n";
+    s += "  " + values + ", coalesce((SELECT author FROM write_author WHERE id = 1), 'sql'));\n";
+  }
   return s;
 }
 
-std::string triggers_for(Entity e) {
+std::string triggers_for(Entity e, bool history) {
   std::string name(entity_name(e));
   std::string json = "json_object('id', NEW.id";
   for (const FieldSpec& f : fields_of(e)) {
@@ -29,14 +37,15 @@ std::string triggers_for(Entity e) {
   json += ")";
   std::string s;
   s += "CREATE TRIGGER " + name + "_log_insert AFTER INSERT ON " + name + " BEGIN\n" +
-       log_statement(name, "NEW.id", false, json) + "END;\n";
+       log_statement(name, "NEW.id", false, json, history) + "END;\n";
   s += "CREATE TRIGGER " + name + "_log_update AFTER UPDATE ON " + name + " BEGIN\n" +
-       log_statement(name, "NEW.id", false, json) + "END;\n";
+       log_statement(name, "NEW.id", false, json, history) + "END;\n";
   // A primary-key change through SQL leaves a tombstone for the old id.
   s += "CREATE TRIGGER " + name + "_log_rekey AFTER UPDATE OF id ON " + name +
-       " WHEN OLD.id <> NEW.id BEGIN\n" + log_statement(name, "OLD.id", true, "NULL") + "END;\n";
+       " WHEN OLD.id <> NEW.id BEGIN\n" + log_statement(name, "OLD.id", true, "NULL", history) +
+       "END;\n";
   s += "CREATE TRIGGER " + name + "_log_delete AFTER DELETE ON " + name + " BEGIN\n" +
-       log_statement(name, "OLD.id", true, "NULL") + "END;\n";
+       log_statement(name, "OLD.id", true, "NULL", history) + "END;\n";
   return s;
 }
 
@@ -45,11 +54,26 @@ std::string triggers_for(Entity e) {
 std::string sqlite_migration_sql(int to) {
   if (to == 1) {
     std::string sql = server_tables_sql(kSqliteDialect);
-    for (Entity e : kEntitiesInFkOrder) sql += triggers_for(e);
+    for (Entity e : kEntitiesInFkOrder) sql += triggers_for(e, false);
     return sql;
   }
   // 2: the fingerprint of the mutation each recorded verdict judged (see docs/protocol.md).
   if (to == 2) return "ALTER TABLE device_results ADD COLUMN fingerprint TEXT;";
+  // 3: record history. The triggers also append each revision to record_history, with the
+  // author the server's write transaction names in write_author (one row, NULL outside its
+  // transactions, so that an edit by hand is recorded as "sql").
+  if (to == 3) {
+    std::string sql = history_table_sql(kSqliteDialect);
+    sql += "CREATE TABLE write_author (id INTEGER PRIMARY KEY CHECK (id = 1), author TEXT);\n";
+    sql += "INSERT INTO write_author VALUES (1, NULL);\n";
+    for (Entity e : kEntitiesInFkOrder) {
+      std::string name(entity_name(e));
+      for (const char* t : {"_log_insert", "_log_update", "_log_rekey", "_log_delete"})
+        sql += "DROP TRIGGER " + name + t + ";\n";
+      sql += triggers_for(e, true);
+    }
+    return sql;
+  }
   throw std::logic_error("no SQLite migration to version " + std::to_string(to));
 }
 

@@ -12,6 +12,7 @@
 #include "core/entity_sql.hpp"
 #include "core/sqlite_db.hpp"
 #include "server/head_watch.hpp"
+#include "server/server_tables.hpp"
 #include "server/sqlite_schema.hpp"
 #include "server/storage.hpp"
 
@@ -186,12 +187,22 @@ class SqliteWriteTxn final : public WriteTxn {
     return st.step() ? st.int_at(0) : 0;
   }
 
+  void set_author(const std::string& author) override {
+    auto st = c_->prepare("UPDATE write_author SET author = ?1 WHERE id = 1");
+    st.bind(1, std::string_view(author));
+    st.run();
+    author_set_ = true;
+  }
+
   void commit() override {
+    // Cleared in the same transaction, so that no committed state ever names an author.
+    if (author_set_) c_->exec("UPDATE write_author SET author = NULL WHERE id = 1");
     c_->exec("COMMIT");
     done_ = true;
   }
 
  private:
+  bool author_set_ = false;
   Turn turn_;  // given back after the connection is
   SqlitePool::Lease c_;
   bool done_ = false;
@@ -338,6 +349,69 @@ class SqliteStorage final : public Storage {
     return rows;
   }
 
+  std::int64_t scan_rows(Entity e, const RowVisitor& visit) override {
+    auto c = pool_.acquire();
+    ReadTxn txn(*c);
+    std::int64_t head = 0;
+    {
+      auto h = c->prepare("SELECT rev FROM rev_counter WHERE id = 1");
+      h.step();
+      head = h.int_at(0);
+    }
+    // Two scans in id order, merged here: faster than an index seek into the change log per
+    // row. (The change log's (entity, entity_id) index holds the rev too: it is the rowid.)
+    std::string name(entity_name(e));
+    std::string cols = column_list(e);
+    auto rows = c->prepare("SELECT " + cols + " FROM " + name + " ORDER BY id");
+    auto revs =
+        c->prepare("SELECT entity_id, rev FROM change_log WHERE entity = ?1 ORDER BY entity_id");
+    revs.bind(1, std::string_view(name));
+    bool more_revs = revs.step();
+    std::vector<std::optional<std::string_view>> values(fields_of(e).size());
+    while (rows.step()) {
+      std::string_view id = rows.view_at(0);
+      while (more_revs && revs.view_at(0) < id) more_revs = revs.step();
+      if (!more_revs || revs.view_at(0) != id) continue;  // not logged: never happens
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        int col = static_cast<int>(i) + 1;
+        values[i] = rows.is_null(col) ? std::nullopt : std::optional(rows.view_at(col));
+      }
+      visit(id, revs.int_at(1), values);
+    }
+    return head;
+  }
+
+  std::vector<Revision> history(Entity e, const std::string& id, std::int64_t before,
+                                int limit) override {
+    auto c = pool_.acquire();
+    auto st = c->prepare(
+        "SELECT rev, changed_at, author, deleted, data FROM record_history WHERE entity = ?1 "
+        "AND entity_id = ?2 AND (?3 = 0 OR rev < ?3) ORDER BY rev DESC LIMIT ?4");
+    st.bind(1, entity_name(e)).bind(2, std::string_view(id)).bind(3, before).bind(4, limit);
+    std::vector<Revision> out;
+    while (st.step()) {
+      Revision r;
+      r.rev = st.int_at(0);
+      r.at_ms = st.int_at(1);
+      r.by = st.text_at(2);
+      r.deleted = st.int_at(3) != 0;
+      r.data_json = r.deleted || st.is_null(4) ? "null" : st.text_at(4);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  std::int64_t purge_history(std::int64_t older_than_unix_ms) override {
+    auto c = pool_.acquire();
+    auto st = c->prepare(
+        "DELETE FROM record_history WHERE changed_at < ?1 AND NOT EXISTS (SELECT 1 FROM "
+        "change_log l WHERE l.entity = record_history.entity AND "
+        "l.entity_id = record_history.entity_id AND l.rev = record_history.rev)");
+    st.bind(1, older_than_unix_ms);
+    st.run();
+    return c->changes();
+  }
+
   PoolUse pool_use() override {
     auto [open, in_use] = pool_.use();
     return {pool_.size(), open, in_use};
@@ -377,14 +451,14 @@ class SqliteStorage final : public Storage {
     return st.int_at(0);
   }
 
-  std::optional<std::pair<std::string, Role>> find_key(const std::string& key_hash) override {
+  std::optional<KeyMatch> find_key(const std::string& key_hash) override {
     auto c = pool_.acquire();
-    auto st = c->prepare("SELECT key_hash, role FROM api_keys WHERE key_hash = ?1");
+    auto st = c->prepare("SELECT key_hash, role, label FROM api_keys WHERE key_hash = ?1");
     st.bind(1, std::string_view(key_hash));
     if (!st.step()) return std::nullopt;
     auto role = parse_role(st.view_at(1));
     if (!role) return std::nullopt;
-    return std::pair{st.text_at(0), *role};
+    return KeyMatch{st.text_at(0), *role, st.is_null(2) ? "" : st.text_at(2)};
   }
 
   void add_key(const std::string& key_hash, Role role, const std::string& label) override {

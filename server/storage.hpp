@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -72,6 +73,15 @@ struct ChangeSlice {
   std::int64_t epoch = 0;  // the restore horizon: 0, or where `after-restore` restarted revs
 };
 
+/// One stored revision of a record (GET /api/v1/<entity>/<id>/history).
+struct Revision {
+  std::int64_t rev = 0;
+  std::int64_t at_ms = 0;  // Unix ms of the write
+  std::string by;          // a device id, "admin:<key label>", "sql" (by hand) or "migrated"
+  bool deleted = false;
+  std::string data_json;  // the row as JSON text; "null" for a delete
+};
+
 struct ApiKeyInfo {
   std::int64_t id = 0;
   std::string label;
@@ -121,6 +131,9 @@ class WriteTxn {
                                   const DeviceResult& result) = 0;
   /// The highest seq recorded for the device (0 if none), counting this transaction's saves.
   virtual std::int64_t device_max_seq(const std::string& device) = 0;
+  /// Who this transaction writes for, as record history names it: a device id, or
+  /// "admin:<key label>". A write without one is recorded as "sql", as a hand-typed edit is.
+  virtual void set_author(const std::string& author) = 0;
   virtual void commit() = 0;
 };
 
@@ -145,6 +158,15 @@ class Storage {
   /// Live rows with id > after_id, in id order.
   virtual std::vector<StoredRow> list(Entity e, const std::string& after_id, int limit) = 0;
   virtual std::int64_t head_rev() = 0;
+  /// Every live row of the entity (id, rev, field values in fields_of() order), in no
+  /// particular order, from one snapshot; returns the head of that snapshot. For checksums.
+  using RowVisitor = std::function<void(std::string_view id, std::int64_t rev,
+                                        std::span<const std::optional<std::string_view>> values)>;
+  virtual std::int64_t scan_rows(Entity e, const RowVisitor& visit) = 0;
+  /// The record's revisions with rev < `before` (0: from the newest), newest first, at most
+  /// `limit`. Empty when the record never existed (or all its history was pruned).
+  virtual std::vector<Revision> history(Entity e, const std::string& id, std::int64_t before,
+                                        int limit) = 0;
   /// Calls `moved(head)` from a thread of its own when the head moves by a write made anywhere:
   /// this process, another process on the same database, psql or sqlite3 by hand, another
   /// server instance. SQLite polls `PRAGMA data_version` every 10 ms while `wanted()`;
@@ -159,15 +181,23 @@ class Storage {
   virtual PoolUse pool_use() = 0;
   virtual std::int64_t count_rows(Entity e) = 0;
 
-  /// The stored (hash, role) of the key whose hash is `key_hash`, if any. The caller compares
-  /// the hashes again in constant time.
-  virtual std::optional<std::pair<std::string, Role>> find_key(const std::string& key_hash) = 0;
+  /// The stored key whose hash is `key_hash`, if any. The caller compares the hashes again in
+  /// constant time.
+  struct KeyMatch {
+    std::string hash;
+    Role role = Role::read;
+    std::string label;
+  };
+  virtual std::optional<KeyMatch> find_key(const std::string& key_hash) = 0;
   virtual void add_key(const std::string& key_hash, Role role, const std::string& label) = 0;
   virtual std::vector<ApiKeyInfo> list_keys() = 0;
 
   /// Drops tombstones older than the cutoff; returns how many. Cursors before the newest
   /// dropped tombstone then get ResyncRequired.
   virtual std::int64_t purge_tombstones(std::int64_t older_than_unix_ms) = 0;
+  /// Drops revisions written before the cutoff, except each record's current one (its live
+  /// row, or its tombstone until that is purged); returns how many.
+  virtual std::int64_t purge_history(std::int64_t older_than_unix_ms) = 0;
 
   /// For a database restored from a backup: moves the rev counter `gap` past its head and makes
   /// every older cursor re-snapshot (reason "restored"), so that no rev a client saw before the

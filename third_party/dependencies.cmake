@@ -12,3 +12,5 @@ find_package(PkgConfig REQUIRED)
 
 # libpq (Debian libpq-dev), for the server's PostgreSQL backend and its tests.
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+# xxHash (Debian libxxhash-dev): the record digests that `verify` compares (core/record_digest).
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)

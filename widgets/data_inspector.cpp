@@ -106,9 +106,10 @@ void DataInspector::select(const std::string& id, Commands& out) {
   out.push(ShowRecord{entity, id});
 }
 
-void DataInspector::draw(const Snapshot& s, Commands& out) {
+void DataInspector::draw(const Snapshot& s, Commands& out, std::int64_t now_ms) {
   float em = ImGui::GetFontSize();
   draw_toolbar(s, out);
+  verify_.draw_result(s, out, now_ms);
   float detail_w = std::clamp(ImGui::GetContentRegionAvail().x * 0.40f, 18 * em, 30 * em);
   ImGui::BeginChild("##table_side", ImVec2(-detail_w - ImGui::GetStyle().ItemSpacing.x, 0), false);
   draw_table(s, out);
@@ -185,6 +186,7 @@ void DataInspector::draw_toolbar(const Snapshot& s, Commands& out) {
     form.begin_create(entity, prefill);
   }
   ImGui::EndDisabled();
+  verify_.draw_button(s, out);
 }
 
 void DataInspector::draw_table(const Snapshot& s, Commands& out) {

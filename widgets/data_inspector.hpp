@@ -3,7 +3,8 @@
 // rows. Only the visible rows are drawn (ImGuiListClipper); the rows come in windows that the
 // worker reads off the UI thread (BrowseTable), so scrolling never waits on SQLite. Search, a
 // sync-state filter, a sync state per row, provisional numbers marked as such, a detail pane
-// (sync_metadata, outbox, raw JSON), and create / edit / delete through the outbox.
+// (sync_metadata, outbox, raw JSON), create / edit / delete through the outbox, and Verify
+// (the local database against the server's checksums).
 //
 // Threading: the render thread only. Holds UI state only.
 
@@ -15,6 +16,7 @@
 #include "widgets/model/snapshot.hpp"
 #include "widgets/record_detail.hpp"
 #include "widgets/record_form.hpp"
+#include "widgets/verify_strip.hpp"
 
 namespace craftsync::console {
 
@@ -32,7 +34,8 @@ struct DataInspector {
   RecordForm form;
   bool confirm_delete = false;
 
-  void draw(const Snapshot& s, Commands& out);
+  /// `now_ms` (Unix ms) words how long ago the last verify ran.
+  void draw(const Snapshot& s, Commands& out, std::int64_t now_ms = 0);
 
   /// The BrowseTable to send for visible rows [first, last), or nullopt when the snapshot's
   /// page covers them or the same window is already on its way.
@@ -51,6 +54,7 @@ struct DataInspector {
   void draw_detail(const Snapshot& s, Commands& out);
   std::optional<TableQuery> requested_;
   RecordDetailPane detail_;
+  VerifyStrip verify_;
 };
 
 }  // namespace craftsync::console

@@ -4,17 +4,6 @@
 
 namespace craftsync::console {
 
-std::string thousands(std::int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n), out;
-  int count = 0;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    if (count > 0 && count % 3 == 0) out.insert(out.begin(), ',');
-    out.insert(out.begin(), *it);
-    ++count;
-  }
-  return n < 0 ? "-" + out : out;
-}
-
 std::string time_ago(std::int64_t then_ms, std::int64_t now_ms) {
   std::int64_t s = (now_ms - then_ms) / 1000;
   if (s < 10) return "just now";

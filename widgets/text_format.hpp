@@ -5,10 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/number_text.hpp"
+
 namespace craftsync::console {
 
-/// 12000 -> "12,000".
-std::string thousands(std::int64_t n);
 /// "just now", "42 s ago", "5 minutes ago", "1 hour ago", "3 days ago".
 std::string time_ago(std::int64_t then_ms, std::int64_t now_ms);
 /// 850 -> "850 ms", 1234 -> "1.2 s", 125000 -> "2 min 5 s".

@@ -164,6 +164,43 @@ int cmd_sync(const GlobalOptions& g, const std::string& entity, const std::strin
   return 0;
 }
 
+int cmd_verify(const GlobalOptions& g, const std::string& entity, bool repair) {
+  auto engine = open_engine(g, true);
+  VerifyOptions o;
+  o.entities = entities_arg(entity);
+  o.repair = repair;
+  CancelToken cancel;
+  g_cancel = &cancel;
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  if (!g.json) std::fprintf(stderr, "craftsync: pulling, then comparing checksums...\n");
+  VerifyReport r = engine->verify(o, cancel);
+  g_cancel = nullptr;
+  if (g.json)
+    print_json(r.to_json());
+  else
+    print_verify(r);
+  return r.ok ? 0 : 3;
+}
+
+int cmd_history(const GlobalOptions& g, const std::string& entity, const std::string& id) {
+  Entity e = entity_arg(entity);
+  auto engine = open_engine(g, true);
+  CancelToken cancel;
+  RecordHistory h;
+  try {
+    h = engine->history(e, id, cancel);
+  } catch (const RemoteError& err) {
+    if (err.status() == 404 || err.code() == "invalid_id") return fail(g.json, err.what(), 1);
+    throw;
+  }
+  if (g.json)
+    print_json(h.to_json());
+  else
+    print_history(h);
+  return 0;
+}
+
 int cmd_status(const GlobalOptions& g) {
   auto engine = open_engine(g, false);
   StatusReport s = engine->status();

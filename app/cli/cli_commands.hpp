@@ -32,6 +32,12 @@ int cmd_conflicts_list(const GlobalOptions& g, bool all);
 int cmd_conflicts_resolve(const GlobalOptions& g, long long id, const std::string& keep,
                           const std::vector<std::string>& fields);
 int cmd_test_connection(const GlobalOptions& g);
+/// `verify`: exit 0 when the database holds what the server holds, 3 when it differs, and 2
+/// (thrown) when the check could not run.
+int cmd_verify(const GlobalOptions& g, const std::string& entity, bool repair);
+/// `history`: exit 1 when the server has no history of the record, 2 (thrown) when it could
+/// not be asked.
+int cmd_history(const GlobalOptions& g, const std::string& entity, const std::string& id);
 /// `watch --live`: a held pull open on the server, a sync whenever it or a local write says
 /// there is something to move, and interval sync (said on stderr) while the server is offline.
 int cmd_watch_live(const GlobalOptions& g, double interval_override);

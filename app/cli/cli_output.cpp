@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "core/number_text.hpp"
+
 namespace craftsync::cli {
 namespace {
 
@@ -14,16 +16,13 @@ std::string cell(const nlohmann::json& v, std::size_t width) {
   return s;
 }
 
-std::string thousands(std::int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return n < 0 ? "-" + out : out;
-}
-
 }  // namespace
+
+int fail(bool json, const std::string& message, int code) {
+  std::fprintf(stderr, "craftsync: %s\n", message.c_str());
+  if (json) print_json({{"ok", false}, {"error", message}, {"exit_code", code}});
+  return code;
+}
 
 void print_json(const nlohmann::json& j) {
   std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -99,6 +98,57 @@ void print_status(const StatusReport& s) {
               thousands(s.stats.total).c_str(), thousands(s.stats.success).c_str(),
               thousands(s.stats.failed).c_str(), thousands(s.stats.pushed).c_str(),
               thousands(s.stats.pulled).c_str());
+}
+
+void print_verify(const VerifyReport& r) {
+  auto ids = [](const char* what, const std::vector<std::string>& list) {
+    if (list.empty()) return;
+    std::printf("  %-18s", what);
+    for (std::size_t i = 0; i < list.size() && i < 10; ++i) std::printf(" %s", list[i].c_str());
+    if (list.size() > 10) std::printf(" and %zu more", list.size() - 10);
+    std::printf("\n");
+  };
+  for (const EntityCheck& c : r.entities) {
+    std::size_t off = c.missing_locally.size() + c.missing_on_server.size() + c.differ.size();
+    std::printf(
+        "%-10s local %s, server %s, pending %s: %s\n", std::string(entity_name(c.entity)).c_str(),
+        thousands(c.local).c_str(), thousands(c.server).c_str(), thousands(c.pending).c_str(),
+        off == 0 ? "match" : (thousands(static_cast<std::int64_t>(off)) + " differ").c_str());
+    ids("missing locally", c.missing_locally);
+    ids("missing on server", c.missing_on_server);
+    ids("differ", c.differ);
+  }
+  if (r.repair_ran) std::printf("repaired   %s record(s)\n", thousands(r.repaired).c_str());
+  std::printf("%s (%s requests, %.1f kB, %.0f ms)\n",
+              r.ok           ? "verify: this database holds what the server holds"
+              : r.repair_ran ? "verify: differences remain after repair"
+                             : "verify: differences found (craftsync verify --repair fixes "
+                               "those without pending changes)",
+              thousands(r.cost.requests).c_str(), static_cast<double>(r.cost.bytes) / 1000.0, r.ms);
+}
+
+void print_history(const RecordHistory& h) {
+  std::printf("%s %s: %zu revision%s, newest first%s\n", std::string(entity_name(h.entity)).c_str(),
+              h.id.c_str(), h.revisions.size(), h.revisions.size() == 1 ? "" : "s",
+              h.truncated ? " (older ones not shown)" : "");
+  std::printf("%8s  %-24s  %-38s  %s\n", "rev", "at", "by", "what");
+  auto value = [](const nlohmann::json& v) {
+    std::string s = v.is_null()     ? "null"
+                    : v.is_string() ? "\"" + v.get<std::string>() + "\""
+                                    : v.dump();
+    return s.size() > 40 ? s.substr(0, 39) + "~" : s;
+  };
+  for (std::size_t i = 0; i < h.revisions.size(); ++i) {
+    const RevisionView& r = h.revisions[i];
+    const RevisionView* older = i + 1 < h.revisions.size() ? &h.revisions[i + 1] : nullptr;
+    std::printf("%8lld  %-24s  %-38s  %s\n", static_cast<long long>(r.rev), r.at.c_str(),
+                r.by.c_str(), describe_revision(h.entity, older, r).c_str());
+    if (!older || r.deleted || older->deleted) continue;
+    for (const FieldChange& c : changed_fields(h.entity, older->data, r.data))
+      if (c.field != "updated_at")
+        std::printf("%8s  %-24s  %-38s    %s: %s -> %s\n", "", "", "", c.field.c_str(),
+                    value(c.before).c_str(), value(c.after).c_str());
+  }
 }
 
 void print_connection(const ConnectionReport& r, const std::string& url) {

@@ -13,16 +13,9 @@ using namespace craftsync::cli;
 
 namespace {
 
-// Exit codes (docs/cli.md): 1 for a bad command or a refused edit, 2 when a sync or a
-// connection test could not complete.
+// Exit codes (docs/cli.md): 1 for a bad command or a refused edit, 2 when a sync, a
+// connection test or a verify could not complete; verify exits 3 when it found differences.
 constexpr int kBadCommand = 1, kCouldNotSync = 2;
-
-/// One line on stderr, and with --json one JSON object on stdout, whatever went wrong.
-int fail(bool json, const std::string& message, int code) {
-  std::fprintf(stderr, "craftsync: %s\n", message.c_str());
-  if (json) print_json({{"ok", false}, {"error", message}, {"exit_code", code}});
-  return code;
-}
 
 /// SQLite's words for a database it cannot write, said in terms of the user's file.
 std::string explain(const std::string& what, const std::string& db) {
@@ -113,6 +106,19 @@ int main(int argc, char** argv) {
   watch->add_flag("--live", live,
                   "keep a held pull open and sync the moment the server or this database "
                   "changes; interval sync while the server is offline");
+  auto* verify = app.add_subcommand(
+      "verify", "prove that this database holds what the server holds (exit 3 when it differs)");
+  std::string verify_entity = "all";
+  bool repair = false;
+  verify->add_option("--entity", verify_entity, "all, customers, quotes or orders")
+      ->check(CLI::IsMember({"all", "customers", "quotes", "orders"}));
+  verify->add_flag("--repair", repair,
+                   "fetch again the records that differ and have no pending changes, then "
+                   "verify again");
+  auto* history = app.add_subcommand(
+      "history", "every revision the server keeps of a record: when, by whom, what changed");
+  entity_opt(history);
+  history->add_option("id", id, "record id")->required();
   auto* settings = app.add_subcommand("settings", "get or set sync settings");
   settings->require_subcommand(1);
   auto* sget = settings->add_subcommand("get", "print one setting, or all");
@@ -140,7 +146,7 @@ int main(int argc, char** argv) {
     return fail(wants_json(argc, argv), what + " (run with --help)", kBadCommand);
   }
   if (retries > 0) g.remote.max_attempts = retries;
-  bool talks_to_server = *sync || *test || *watch;
+  bool talks_to_server = *sync || *test || *watch || *verify || *history;
   try {
     if (*create) return cmd_create(g, entity, assignments);
     if (*update) return cmd_update(g, entity, id, assignments);
@@ -152,6 +158,8 @@ int main(int argc, char** argv) {
     if (*clist) return cmd_conflicts_list(g, all);
     if (*cresolve) return cmd_conflicts_resolve(g, conflict_id, keep, fields);
     if (*test) return cmd_test_connection(g);
+    if (*verify) return cmd_verify(g, verify_entity, repair);
+    if (*history) return cmd_history(g, entity, id);
     if (*watch) return live ? cmd_watch_live(g, interval) : cmd_watch(g, interval);
     if (*sget) return cmd_settings_get(g, key);
     if (*sset) return cmd_settings_set(g, key, value);

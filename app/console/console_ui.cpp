@@ -88,7 +88,7 @@ void ConsoleUi::tabs(const Snapshot& s, Commands& out, std::int64_t now_ms) {
   };
   if (ui_tab("Data & metadata###tab_data", nullptr, flags_for(Tab::data))) {
     current_tab_ = Tab::data;
-    inspector.draw(s, out);
+    inspector.draw(s, out, now_ms);
     ImGui::EndTabItem();
   }
   std::int64_t open = s.open_conflicts ? static_cast<std::int64_t>(s.open_conflicts->size()) : 0;

@@ -152,6 +152,8 @@ void WorkerSession::handle(Command& c) {
             reads_->refresh_all(snap_);
           } else if constexpr (std::is_same_v<T, LiveEvent>) {
             live_event(cmd);
+          } else if constexpr (std::is_same_v<T, VerifyNow>) {
+            verify(cmd);
           } else {
             edit(c);
           }
@@ -359,6 +361,38 @@ void WorkerSession::test_connection(const TestConnection& t) {
   }
   event(ok ? Event::Level::info : Event::Level::error,
         ok ? "Connection test passed: " + t.url : "Connection test failed: " + r.error);
+}
+
+void WorkerSession::verify(const VerifyNow& v) {
+  if (!snap_.remote.configured()) {
+    event(Event::Level::error,
+          "No server configured: enter the server URL and API key in Settings");
+    return;
+  }
+  if (!channel_.begin_sync()) return;  // CancelSync stops a verify as it stops a sync
+  snap_.verify.running = true;
+  snap_.verify.repairing = v.repair;
+  snap_.verify.error.clear();
+  publish();
+  try {
+    VerifyOptions o;
+    o.repair = v.repair;
+    auto r = std::make_shared<const VerifyReport>(engine_->verify(o, channel_.sync_token()));
+    snap_.verify.report = r;
+    snap_.connection = {Link::online, "", 0};
+    event(r->ok ? Event::Level::info : Event::Level::error, r->summary());
+  } catch (const Cancelled&) {
+    snap_.verify.error = "cancelled";
+    event(Event::Level::info, "Verify cancelled");
+  } catch (const std::exception& e) {
+    snap_.verify.error = e.what();
+    event(Event::Level::error, std::string("Verify could not run: ") + e.what());
+  }
+  channel_.end_sync();
+  snap_.verify.running = false;
+  snap_.verify.finished_ms = clock_.now_ms();
+  reads_->data_changed();
+  reads_->refresh_all(snap_);
 }
 
 void WorkerSession::schedule_auto() {

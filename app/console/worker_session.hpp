@@ -47,6 +47,7 @@ class WorkerSession {
   void on_progress(const SyncProgress& p);
   void classify_failure(const SyncReport& r);
   void test_connection(const TestConnection& t);
+  void verify(const VerifyNow& v);
   void save_settings(const SaveSettings& s);
   void edit(const Command& c);
   void resolve(const ResolveConflict& r);

@@ -174,6 +174,13 @@ class Cases:
         self.send("GET", f"/changes?after={session['head']}&wait=1", "held to its deadline",
                   role="read")
 
+        for q, note in [("entity=customers", "bucket digests"),
+                        ("entity=customers&buckets=1&expand=0", "record digests"),
+                        ("", "no entity"), ("entity=widgets", "unknown entity"),
+                        ("entity=customers&buckets=3", "buckets not a power of two"),
+                        ("entity=customers&buckets=16&expand=99", "expand past buckets")]:
+            self.send("GET", "/checksums?" + q, note, role="read")
+
         device = "conformance-" + uuid.uuid4().hex[:8]
         new = str(uuid.uuid4())
         batch = {"device_id": device, "mutations": [
@@ -256,6 +263,16 @@ class Cases:
                   headers={"If-Match": "1"})
         self.send("DELETE", f"/{entity}/not-a-uuid", "bad id")
         self.send("DELETE", f"/{entity}/{one}", "stale If-Match", headers={"If-Match": "1"})
+        status, history = self.json("GET", f"/{entity}/{one}/history", "history", role="read")
+        revs = [r["rev"] for r in history["revisions"]]
+        if revs != sorted(revs, reverse=True) or len(revs) < 2:
+            self.rec.failures.append(f"{entity} history is not newest first: {revs}")
+        self.send("GET", f"/{entity}/{one}/history?limit=1", "history page", role="read")
+        self.send("GET", f"/{entity}/{gone}/history", "history of a deleted record", role="read")
+        self.send("GET", f"/{entity}/{one}/history?before=0", "before 0", role="read")
+        self.send("GET", f"/{entity}/{one}/history?limit=x", "history limit", role="read")
+        self.send("GET", f"/{entity}/not-a-uuid/history", "history bad id", role="read")
+        self.send("GET", f"/{entity}/{uuid.uuid4()}/history", "no history", role="read")
         if entity != "orders":
             self.send("DELETE", f"/{entity}/{one}", "others refer to it")
 

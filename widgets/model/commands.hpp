@@ -81,6 +81,12 @@ struct RestoreValue {
 
 struct Refresh {};
 
+/// Verifies the local database against the server (a pull, then checksums); with `repair`,
+/// fetches again what differs and has no pending changes. CancelSync stops it.
+struct VerifyNow {
+  bool repair = false;
+};
+
 /// Not from the UI: live sync's news for the worker, posted by its own threads (the held pull
 /// and the local write watch). Not counted as a command the UI sent.
 struct LiveEvent {
@@ -91,7 +97,7 @@ struct LiveEvent {
 
 using Command = std::variant<SyncNow, CancelSync, TestConnection, SaveSettings, BrowseTable,
                              ShowRecord, CreateRecord, UpdateRecord, DeleteRecord, ResolveConflict,
-                             RestoreValue, Refresh, LiveEvent>;
+                             RestoreValue, Refresh, VerifyNow, LiveEvent>;
 
 /// The commands one frame produced, in order.
 class Commands {

@@ -19,6 +19,7 @@
 #include "core/record_types.hpp"
 #include "core/settings.hpp"
 #include "core/sync_report.hpp"
+#include "core/verify_report.hpp"
 
 namespace craftsync::console {
 
@@ -97,6 +98,15 @@ struct RecordDetail {
   std::vector<OutboxEntry> outbox;  // mutations waiting to be pushed for it
 };
 
+/// The last verify: running now, why it could not run, or what it found.
+struct VerifyState {
+  bool running = false;
+  bool repairing = false;
+  std::string error;             // the last verify could not run: why ("" when it ran)
+  std::int64_t finished_ms = 0;  // Unix ms; 0 before the first
+  std::shared_ptr<const VerifyReport> report;  // of the last verify that ran
+};
+
 struct Event {
   enum class Level { info, error };
   std::uint64_t id = 0;
@@ -129,6 +139,7 @@ struct Snapshot {
   std::shared_ptr<const std::vector<ConflictRecord>> resolved_conflicts;  // newest first
   std::array<std::shared_ptr<const TablePage>, 3> pages;                  // by Entity
   std::shared_ptr<const RecordDetail> detail;
+  VerifyState verify;
   std::shared_ptr<const std::vector<Event>> events;  // oldest first, bounded
   std::uint64_t data_generation = 0;  // bumped whenever local records may have changed
 };
