@@ -45,12 +45,14 @@ TEST_CASE("history: a record edited by two devices, an admin and SQL, newest fir
   require_ok(laptop.sync());
   direct_sql(server.db_path(), "UPDATE customers SET zip = '5003' WHERE id = '" + id + "'");
   craftsync::test::HttpClient admin(server.url(), server.admin_key());
-  REQUIRE(admin.request("PUT", "/api/v1/customers/" + id, R"({"email":"ada@example.com"})")
-              .status == 200);
+  REQUIRE(
+      admin.request("PUT", "/api/v1/customers/" + id, R"({"email":"ada@example.com"})").status ==
+      200);
 
   RecordHistory h = history_of(laptop, id);
   REQUIRE(h.revisions.size() == 5);
-  const std::string laptop_id = laptop.engine().device_id(), tablet_id = tablet.engine().device_id();
+  const std::string laptop_id = laptop.engine().device_id(),
+                    tablet_id = tablet.engine().device_id();
   CHECK(authors(h) ==
         std::vector<std::string>{"admin:--api-key", "sql", laptop_id, tablet_id, laptop_id});
   for (std::size_t i = 1; i < h.revisions.size(); ++i)
@@ -102,9 +104,10 @@ TEST_CASE("history: a record edited by two devices, an admin and SQL, newest fir
   }
 }
 
-TEST_CASE("history: purging keeps each record's current revision, then drops a purged "
-          "tombstone's",
-          "[sync][history]") {
+TEST_CASE(
+    "history: purging keeps each record's current revision, then drops a purged "
+    "tombstone's",
+    "[sync][history]") {
   ServerProcess server(server_args({"--quiet"}));
   craftsync::test::HttpClient admin(server.url(), server.admin_key());
   json kept = admin.request("POST", "/api/v1/customers", R"({"name":"Kept"})").json();
@@ -134,8 +137,8 @@ TEST_CASE("history: the CLI prints who changed what, and --json the server's rev
   ServerProcess server(server_args({"--quiet"}));
   TempDir dir;
   auto cli = [&](std::vector<std::string> rest) {
-    std::vector<std::string> args = {"--db", dir.file("cli.db"), "--remote", server.url(),
-                                     "--api-key", server.admin_key()};
+    std::vector<std::string> args = {"--db",       dir.file("cli.db"), "--remote",
+                                     server.url(), "--api-key",        server.admin_key()};
     args.insert(args.end(), rest.begin(), rest.end());
     return run_cli(args);
   };
