@@ -43,7 +43,7 @@ std::string VerifyReport::summary() const {
     text = "Verified " + thousands(records) + " records: this database holds what the server holds";
     if (pending) text += " (" + thousands(pending) + " with pending changes)";
   } else {
-    text = thousands(off) + " record" + (off == 1 ? "" : "s") + " differ from the server";
+    text = thousands(off) + (off == 1 ? " record differs" : " records differ") + " from the server";
     std::string parts;
     for (const EntityCheck& c : entities)
       if (std::int64_t n = differences(c))

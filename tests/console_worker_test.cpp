@@ -426,3 +426,77 @@ TEST_CASE("worker: live sync shows a server change without a click and pushes an
   REQUIRE(s);
   CHECK_FALSE(s->connection.live);
 }
+
+TEST_CASE(
+    "worker: Verify shows what differs, Repair fixes it, History lists revisions and "
+    "Restore makes an edit",
+    "[console][worker][verify][history]") {
+  ServerProcess server(server_args({"--seed-demo", "30", "--quiet"}));
+  TempDir dir;
+  SnapshotWaiter waiter;
+  Worker worker(options_for(dir.file("client.db"), server.url(), server.admin_key(), waiter));
+  worker.start();
+  SnapshotPtr s =
+      waiter.wait(worker, [](const Snapshot& s) { return idle(s) && s.runs && !s.runs->empty(); });
+  REQUIRE(s);
+  REQUIRE(s->status.records[0] == 30);
+  auto done = [&](std::uint64_t n) {
+    return [n](const Snapshot& s) { return idle(s) && !s.verify.running && s.commands_done >= n; };
+  };
+
+  worker.send(VerifyNow{});
+  s = waiter.wait(worker, done(worker.commands_sent()));
+  REQUIRE(s->verify.report);
+  CHECK(s->verify.report->ok);
+  CHECK(s->verify.error.empty());
+
+  // A row damaged behind the engine's back, through the sqlite3 shell.
+  craftsync::test::HttpClient admin(server.url(), server.admin_key());
+  std::string id = admin.get("/api/v1/customers?limit=1").json()["records"][0]["id"];
+  std::string city = admin.get("/api/v1/customers/" + id).json()["city"];
+  sqlite3_cli(dir.file("client.db"),
+              "UPDATE customers SET city = 'Damaged' WHERE id = '" + id + "'");
+  worker.send(VerifyNow{});
+  s = waiter.wait(worker, done(worker.commands_sent()));
+  REQUIRE(s->verify.report);
+  CHECK_FALSE(s->verify.report->ok);
+  REQUIRE(s->verify.report->entities.size() == 3);
+  CHECK(s->verify.report->entities[0].differ == std::vector<std::string>{id});
+  CHECK(has_event(*s, "1 record differs from the server"));
+  worker.send(VerifyNow{true});
+  s = waiter.wait(worker, done(worker.commands_sent()));
+  REQUIRE(s->verify.report);
+  CHECK(s->verify.report->ok);
+  CHECK(s->verify.report->repaired == 1);
+
+  // The server's history of that record, then an older version restored as a local edit.
+  REQUIRE(admin.request("PUT", "/api/v1/customers/" + id, R"({"city":"Elsewhere"})").status == 200);
+  worker.send(SyncNow{});
+  worker.send(ShowHistory{Entity::customers, id});
+  s = waiter.wait(worker, [&](const Snapshot& s) {
+    return done(worker.commands_sent())(s) && s.history.history;
+  });
+  REQUIRE(s->history.history);
+  CHECK(s->history.is_for(Entity::customers, id));
+  const auto& revs = s->history.history->revisions;
+  REQUIRE(revs.size() == 2);
+  CHECK(revs[0].by == "admin:--api-key");
+  CHECK(revs[1].by == "demo-seed");
+  worker.send(RestoreVersion{Entity::customers, id, revs[1].rev,
+                             restorable_fields(Entity::customers, revs[1].data)});
+  worker.send(ShowRecord{Entity::customers, id});
+  s = waiter.wait(worker, [&](const Snapshot& s) {
+    return done(worker.commands_sent())(s) && s.detail && s.detail->id == id;
+  });
+  REQUIRE(s->detail);
+  CHECK(s->detail->row["city"] == city);
+  REQUIRE(s->detail->sync);
+  CHECK(s->detail->sync->state == "pending");
+  CHECK(has_event(*s, "Restored rev " + std::to_string(revs[1].rev)));
+
+  worker.send(ShowHistory{Entity::customers, "0193a1b2-4c5d-7e6f-8a9b-0c1d2e3f4a5b"});
+  s = waiter.wait(worker, [&](const Snapshot& s) {
+    return done(worker.commands_sent())(s) && !s.history.loading && !s.history.error.empty();
+  });
+  CHECK(s->history.error.find("no history") != std::string::npos);
+}

@@ -108,6 +108,7 @@ void DataInspector::select(const std::string& id, Commands& out) {
 
 void DataInspector::draw(const Snapshot& s, Commands& out, std::int64_t now_ms) {
   float em = ImGui::GetFontSize();
+  now_ms_ = now_ms;
   draw_toolbar(s, out);
   verify_.draw_result(s, out, now_ms);
   float detail_w = std::clamp(ImGui::GetContentRegionAvail().x * 0.40f, 18 * em, 30 * em);
@@ -304,7 +305,6 @@ void DataInspector::draw_table(const Snapshot& s, Commands& out) {
 }
 
 void DataInspector::draw_detail(const Snapshot& s, Commands& out) {
-  (void)out;
   const Palette& p = palette();
   if (selected_id.empty()) {
     ImGui::PushTextWrapPos(0);
@@ -317,7 +317,7 @@ void DataInspector::draw_detail(const Snapshot& s, Commands& out) {
     ImGui::TextColored(p.muted, "Loading %s%s", short_id(selected_id).c_str(), glyph::kEllipsis);
     return;
   }
-  switch (detail_.draw(s.detail)) {
+  switch (detail_.draw(s.detail, [&] { history_.draw(s, *s.detail, out, now_ms_); })) {
     case RecordDetailPane::Action::edit:
       form.begin_edit(s.detail->entity, s.detail->row);
       break;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "widgets/history_section.hpp"
 #include "widgets/model/commands.hpp"
 #include "widgets/model/snapshot.hpp"
 #include "widgets/record_detail.hpp"
@@ -43,6 +44,8 @@ struct DataInspector {
   /// Rows the table shows: the filtered total once the page for this filter has arrived.
   std::int64_t row_count(const Snapshot& s) const;
   std::string state_name() const;
+  /// Opens the detail's History section at the next draw (it then asks for the history).
+  void open_history() { history_.open_next = true; }
   /// Selects a record and asks for its detail.
   void select(const std::string& id, Commands& out);
 
@@ -55,6 +58,8 @@ struct DataInspector {
   std::optional<TableQuery> requested_;
   RecordDetailPane detail_;
   VerifyStrip verify_;
+  HistorySection history_;
+  std::int64_t now_ms_ = 0;
 };
 
 }  // namespace craftsync::console

@@ -42,7 +42,8 @@ std::string raw_json_text(const RecordDetail& d) {
   return j.dump(2);
 }
 
-RecordDetailPane::Action RecordDetailPane::draw(const std::shared_ptr<const RecordDetail>& detail) {
+RecordDetailPane::Action RecordDetailPane::draw(const std::shared_ptr<const RecordDetail>& detail,
+                                                const std::function<void()>& more) {
   const RecordDetail& d = *detail;
   const Palette& p = palette();
   float em = ImGui::GetFontSize();
@@ -148,6 +149,8 @@ RecordDetailPane::Action RecordDetailPane::draw(const std::shared_ptr<const Reco
       ImGui::EndTable();
     }
   }
+
+  if (more) more();
 
   if (ImGui::CollapsingHeader("Raw JSON", ImGuiTreeNodeFlags_DefaultOpen)) {
     push_mono();

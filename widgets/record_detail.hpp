@@ -4,6 +4,7 @@
 //
 // Threading: the render thread only. Holds UI state only (the raw JSON text being shown).
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,8 +17,10 @@ std::string raw_json_text(const RecordDetail& d);
 
 struct RecordDetailPane {
   enum class Action { none, edit, remove };
-  /// Draws the pane; returns what the person asked for.
-  Action draw(const std::shared_ptr<const RecordDetail>& detail);
+  /// Draws the pane; returns what the person asked for. `more` draws further sections (the
+  /// history) before the raw JSON, which takes the height left.
+  Action draw(const std::shared_ptr<const RecordDetail>& detail,
+              const std::function<void()>& more = {});
 
  private:
   std::shared_ptr<const RecordDetail> cached_for_;  // held, so its address is not reused

@@ -53,6 +53,12 @@ bool ui_selectable(const char* label, bool selected, ImGuiSelectableFlags flags,
   return pressed;
 }
 
+bool ui_collapsing_header(const char* label, ImGuiTreeNodeFlags flags) {
+  bool open = ImGui::CollapsingHeader(label, flags);
+  probe_item(label);
+  return open;
+}
+
 bool ui_tab(const char* label, bool* open, ImGuiTabItemFlags flags) {
   bool visible = ImGui::BeginTabItem(label, open, flags);
   probe_item(label);

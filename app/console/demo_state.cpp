@@ -7,7 +7,7 @@
 namespace craftsync::console {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, DemoState>, 10> kNames = {{
+constexpr std::array<std::pair<std::string_view, DemoState>, 11> kNames = {{
     {"none", DemoState::none},
     {"inspector", DemoState::inspector},
     {"edit", DemoState::edit},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<std::string_view, DemoState>, 10> kNames = {{
     {"connection", DemoState::connection},
     {"syncing", DemoState::syncing},
     {"offline", DemoState::offline},
+    {"verify", DemoState::verify},
 }};
 
 bool idle(const Snapshot& s, std::uint64_t sent) {
@@ -63,7 +64,8 @@ void DemoDriver::before_frame(const Snapshot& s, ConsoleUi& ui, Commands& out) {
     for (int i = 1; i < 5; ++i)
       if (filter_ == kFilters[i]) ui.inspector.state_filter = i;
   }
-  bool wants_row = state_ == DemoState::inspector || state_ == DemoState::edit;
+  bool wants_row =
+      state_ == DemoState::inspector || state_ == DemoState::edit || state_ == DemoState::verify;
   const auto& page = s.pages[entity_index(ui.inspector.entity)];
   bool page_current = page && page->query.state == ui.inspector.state_name() &&
                       page->query.search == ui.inspector.search &&
@@ -86,6 +88,12 @@ void DemoDriver::before_frame(const Snapshot& s, ConsoleUi& ui, Commands& out) {
       s.detail->id == ui.inspector.selected_id) {
     ui.inspector.form.begin_edit(s.detail->entity, s.detail->row);
     form_opened_ = true;
+  }
+  if (state_ == DemoState::verify && row_chosen_ && !verify_sent_ && idle(s, 0) && s.detail &&
+      s.detail->found && s.detail->id == ui.inspector.selected_id) {
+    out.push(VerifyNow{});
+    ui.inspector.open_history();
+    verify_sent_ = true;
   }
   if (state_ == DemoState::status && !popup_opened_ && idle(s, 0)) {
     ui.badge.open_details = true;
@@ -114,6 +122,9 @@ bool DemoDriver::ready(const Snapshot& s, std::uint64_t sent) const {
       return idle(s, sent) && form_opened_;
     case DemoState::status:
       return idle(s, sent) && popup_opened_;
+    case DemoState::verify:
+      return idle(s, sent) && verify_sent_ && !s.verify.running && s.verify.report &&
+             s.history.history && !s.history.loading;
     case DemoState::connection:
       return idle(s, sent) && test_sent_ && s.connection_test != nullptr;
     default:

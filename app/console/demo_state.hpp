@@ -28,6 +28,7 @@ enum class DemoState {
   connection,  // a connection test run and its result shown
   syncing,     // a sync in progress (the launch sync), a quarter done or more
   offline,     // the server unreachable after a failed sync
+  verify,      // inspector, a verify run and its result shown, the record's history open
 };
 
 std::optional<DemoState> parse_demo_state(std::string_view name);
@@ -48,7 +49,7 @@ class DemoDriver {
   DemoState state_;
   std::string table_, filter_;
   bool tab_chosen_ = false, row_chosen_ = false, form_opened_ = false, popup_opened_ = false,
-       test_sent_ = false;
+       test_sent_ = false, verify_sent_ = false;
 };
 
 }  // namespace craftsync::console

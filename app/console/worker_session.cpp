@@ -154,6 +154,8 @@ void WorkerSession::handle(Command& c) {
             live_event(cmd);
           } else if constexpr (std::is_same_v<T, VerifyNow>) {
             verify(cmd);
+          } else if constexpr (std::is_same_v<T, ShowHistory>) {
+            show_history(cmd);
           } else {
             edit(c);
           }
@@ -395,6 +397,29 @@ void WorkerSession::verify(const VerifyNow& v) {
   reads_->refresh_all(snap_);
 }
 
+void WorkerSession::show_history(const ShowHistory& h) {
+  snap_.history = HistoryState{h.entity, h.id, true, "", nullptr};
+  if (!snap_.remote.configured()) {
+    snap_.history.loading = false;
+    snap_.history.error = "No server configured: history is kept on the server";
+    return;
+  }
+  publish();
+  if (!channel_.begin_probe()) return;  // stopping
+  try {
+    snap_.history.history = std::make_shared<const RecordHistory>(
+        engine_->history(h.entity, h.id, channel_.probe_token()));
+  } catch (const RemoteError& e) {
+    snap_.history.error = e.status() == 404
+                              ? "The server has no history of this record (it was "
+                                "never synced, or its history was pruned)"
+                              : std::string("Could not fetch the history: ") + e.what();
+  } catch (const std::exception& e) {
+    snap_.history.error = std::string("Could not fetch the history: ") + e.what();
+  }
+  snap_.history.loading = false;
+}
+
 void WorkerSession::schedule_auto() {
   schedule_.set_auto_sync(snap_.settings.auto_sync_enabled && snap_.remote.configured(),
                           snap_.settings.sync_interval_minutes,
@@ -452,6 +477,11 @@ void WorkerSession::edit(const Command& c) {
     id = up->id;
     store.update(e, id, up->patch);
     what = "Saved";
+  } else if (auto* rv = std::get_if<RestoreVersion>(&c)) {
+    e = rv->entity;
+    id = rv->id;
+    store.update(e, id, rv->fields);
+    what = "Restored rev " + std::to_string(rv->rev) + " of";
   } else if (auto* del = std::get_if<DeleteRecord>(&c)) {
     e = del->entity;
     id = del->id;

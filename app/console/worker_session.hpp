@@ -48,6 +48,7 @@ class WorkerSession {
   void classify_failure(const SyncReport& r);
   void test_connection(const TestConnection& t);
   void verify(const VerifyNow& v);
+  void show_history(const ShowHistory& h);
   void save_settings(const SaveSettings& s);
   void edit(const Command& c);
   void resolve(const ResolveConflict& r);

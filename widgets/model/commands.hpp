@@ -62,6 +62,21 @@ struct UpdateRecord {
   nlohmann::json patch;
 };
 
+/// Fetches the server's history of a record (Snapshot::history); a read of the server only.
+struct ShowHistory {
+  Entity entity = Entity::customers;
+  std::string id;
+};
+
+/// "Restore this version": the fields a person may set, as that revision had them, saved as
+/// an ordinary local edit that syncs like any other.
+struct RestoreVersion {
+  Entity entity = Entity::customers;
+  std::string id;
+  std::int64_t rev = 0;
+  nlohmann::json fields;
+};
+
 struct DeleteRecord {
   Entity entity = Entity::customers;
   std::string id;
@@ -95,9 +110,10 @@ struct LiveEvent {
   std::string why;  // lost: the reason
 };
 
-using Command = std::variant<SyncNow, CancelSync, TestConnection, SaveSettings, BrowseTable,
-                             ShowRecord, CreateRecord, UpdateRecord, DeleteRecord, ResolveConflict,
-                             RestoreValue, Refresh, VerifyNow, LiveEvent>;
+using Command =
+    std::variant<SyncNow, CancelSync, TestConnection, SaveSettings, BrowseTable, ShowRecord,
+                 CreateRecord, UpdateRecord, DeleteRecord, ResolveConflict, RestoreValue, Refresh,
+                 VerifyNow, ShowHistory, RestoreVersion, LiveEvent>;
 
 /// The commands one frame produced, in order.
 class Commands {

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/conflict_types.hpp"
+#include "core/record_history.hpp"
 #include "core/record_types.hpp"
 #include "core/settings.hpp"
 #include "core/sync_report.hpp"
@@ -107,6 +108,16 @@ struct VerifyState {
   std::shared_ptr<const VerifyReport> report;  // of the last verify that ran
 };
 
+/// The server's history of the record last asked for (ShowHistory).
+struct HistoryState {
+  Entity entity = Entity::customers;
+  std::string id;  // "" before the first request
+  bool loading = false;
+  std::string error;                             // the last request failed: why
+  std::shared_ptr<const RecordHistory> history;  // of `id`, when it arrived
+  bool is_for(Entity e, const std::string& rid) const { return entity == e && id == rid; }
+};
+
 struct Event {
   enum class Level { info, error };
   std::uint64_t id = 0;
@@ -140,6 +151,7 @@ struct Snapshot {
   std::array<std::shared_ptr<const TablePage>, 3> pages;                  // by Entity
   std::shared_ptr<const RecordDetail> detail;
   VerifyState verify;
+  HistoryState history;
   std::shared_ptr<const std::vector<Event>> events;  // oldest first, bounded
   std::uint64_t data_generation = 0;  // bumped whenever local records may have changed
 };
