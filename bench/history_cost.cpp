@@ -23,10 +23,9 @@ using nlohmann::json;
 namespace {
 
 double size_of(const std::string& db, bool pg, const std::string& table, const std::string& index) {
-  std::string out =
-      pg ? direct_sql(db, "SELECT pg_total_relation_size('" + table + "')")
-         : direct_sql(db, "SELECT sum(pgsize) FROM dbstat WHERE name IN ('" + table + "', '" +
-                              index + "')");
+  std::string out = pg ? direct_sql(db, "SELECT pg_total_relation_size('" + table + "')")
+                       : direct_sql(db, "SELECT sum(pgsize) FROM dbstat WHERE name IN ('" + table +
+                                            "', '" + index + "')");
   return std::stod(out);
 }
 
@@ -36,9 +35,12 @@ int main(int argc, char** argv) {
   int records = 10000, edits = 4;
   bool pg = false;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--records") && i + 1 < argc) records = std::stoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--edits") && i + 1 < argc) edits = std::stoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--postgres")) pg = true;
+    if (!std::strcmp(argv[i], "--records") && i + 1 < argc)
+      records = std::stoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--edits") && i + 1 < argc)
+      edits = std::stoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--postgres"))
+      pg = true;
   }
   TestDatabase database(pg ? DbKind::postgres : DbKind::configured);
   ServerProcess server(server_on(database.location(), "test-admin-key",
@@ -79,8 +81,7 @@ int main(int argc, char** argv) {
       }
     }
   }
-  double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string db = database.location();
   if (pg) {
     direct_sql(db, "VACUUM ANALYZE record_history");

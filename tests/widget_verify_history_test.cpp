@@ -44,7 +44,9 @@ RevisionView revision(std::int64_t rev, const std::string& city, const std::stri
   r.rev = rev;
   r.at = "2026-12-02T18:00:00.000Z";
   r.by = by;
-  r.data = {{"id", fixture_uuid(3)}, {"name", "Ada"}, {"city", city},
+  r.data = {{"id", fixture_uuid(3)},
+            {"name", "Ada"},
+            {"city", city},
             {"created_at", "2026-12-01T10:00:00.000Z"}};
   return r;
 }

@@ -21,8 +21,8 @@ void changes_table(Entity e, const RevisionView& older, const RevisionView& r, i
   auto changes = changed_fields(e, older.data, r.data);
   std::string id = "##changes" + std::to_string(index);
   if (changes.empty() ||
-      !ImGui::BeginTable(id.c_str(), 3, ImGuiTableFlags_SizingStretchProp |
-                                            ImGuiTableFlags_BordersInnerH))
+      !ImGui::BeginTable(id.c_str(), 3,
+                         ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_BordersInnerH))
     return;
   const Palette& p = palette();
   for (const FieldChange& c : changes) {
@@ -101,7 +101,8 @@ void HistorySection::draw(const Snapshot& s, const RecordDetail& d, Commands& ou
     pop_mono();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", r.at.c_str());
     ImGui::TextUnformatted(describe_revision(d.entity, older, r).c_str());
-    if (older && !older->deleted && !r.deleted) changes_table(d.entity, *older, r, static_cast<int>(i));
+    if (older && !older->deleted && !r.deleted)
+      changes_table(d.entity, *older, r, static_cast<int>(i));
     // The newest revision is the server's record as it stands; older ones can come back.
     if (i > 0 && !r.deleted && d.found) {
       if (ui_small_button("Restore this version"))
