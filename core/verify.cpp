@@ -158,8 +158,10 @@ EntityCheck verify_entity(const SyncStep& step, Entity e, VerifyCost& cost) {
       mine.add(b, r.digest);
   }
   BucketSums theirs(buckets);
-  const json& list = answer.at("checksums");
-  if (!list.is_array()) throw RemoteError("the server's checksums are not a list");
+  auto list_it = answer.find("checksums");
+  if (list_it == answer.end() || !list_it->is_array())
+    throw RemoteError("the server's checksums lack a \"checksums\" list");
+  const json& list = *list_it;
   for (const json& c : list) {
     std::int64_t b = int_field(c, "bucket");
     if (b < 0 || b >= buckets)
@@ -188,8 +190,10 @@ EntityCheck verify_entity(const SyncStep& step, Entity e, VerifyCost& cost) {
     }
     json page =
         fetch(step.http, base + "&buckets=" + std::to_string(buckets) + "&expand=" + expand, cost);
-    const json& records = page.at("records");
-    if (!records.is_array()) throw RemoteError("the server's record digests are not a list");
+    auto records_it = page.find("records");
+    if (records_it == page.end() || !records_it->is_array())
+      throw RemoteError("the server's record digests lack a \"records\" list");
+    const json& records = *records_it;
     std::vector<char> seen(local.size(), 0);
     for (const json& rec : records) {
       std::string id = text_field(rec, "id");

@@ -20,10 +20,7 @@ using nlohmann::json;
 namespace {
 std::vector<std::string> with_db(const TempDir& dir, const ServerProcess& s,
                                  std::vector<std::string> rest) {
-  std::vector<std::string> args = {"--db",  dir.file("cli.db"), "--remote",
-                                   s.url(), "--api-key",        s.admin_key()};
-  args.insert(args.end(), rest.begin(), rest.end());
-  return args;
+  return cli_args(dir.file("cli.db"), s.url(), s.admin_key(), std::move(rest));
 }
 bool one_line(const std::string& s) {
   return !s.empty() && s.find('\n') == s.size() - 1;

@@ -137,10 +137,7 @@ TEST_CASE("history: the CLI prints who changed what, and --json the server's rev
   ServerProcess server(server_args({"--quiet"}));
   TempDir dir;
   auto cli = [&](std::vector<std::string> rest) {
-    std::vector<std::string> args = {"--db",       dir.file("cli.db"), "--remote",
-                                     server.url(), "--api-key",        server.admin_key()};
-    args.insert(args.end(), rest.begin(), rest.end());
-    return run_cli(args);
+    return run_cli(cli_args(dir.file("cli.db"), server.url(), server.admin_key(), rest));
   };
   std::string id = json::parse(cli({"--json", "create", "customers", "name=Hist"}).out)["id"];
   REQUIRE(cli({"sync"}).exit_code == 0);

@@ -6,6 +6,7 @@
 
 #include "tests/support/cli_process.hpp"
 #include "tests/support/http.hpp"
+#include "tests/support/scripted_server.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/sync_checks.hpp"
 #include "tests/support/sync_client.hpp"
@@ -132,10 +133,7 @@ TEST_CASE("verify: the CLI exits 0, 3 or 2 and prints the documented JSON", "[sy
   ServerProcess server(server_args({"--quiet"}));
   TempDir dir;
   auto cli = [&](std::vector<std::string> rest) {
-    std::vector<std::string> args = {"--db",       dir.file("cli.db"), "--remote",
-                                     server.url(), "--api-key",        server.admin_key()};
-    args.insert(args.end(), rest.begin(), rest.end());
-    return run_cli(args);
+    return run_cli(cli_args(dir.file("cli.db"), server.url(), server.admin_key(), rest));
   };
   std::string id = json::parse(cli({"--json", "create", "customers", "name=Verified"}).out)["id"];
   REQUIRE(cli({"sync"}).exit_code == 0);
@@ -209,4 +207,36 @@ TEST_CASE(
     x ^= std::stoull(rec["digest"].get<std::string>(), nullptr, 16);
   CHECK(std::stoull(one["checksums"][0]["digest"].get<std::string>(), nullptr, 16) == x);
   CHECK(http.get("/api/v1/checksums?entity=orders").json()["checksums"] == json::array());
+}
+
+TEST_CASE("verify and history: a server's bad answers are one clear line, and nothing changes",
+          "[sync][verify][history][cli]") {
+  // A server that pulls fine but answers checksums and history with the wrong shapes.
+  std::string checksums = R"({"entity":"customers","buckets":16,"head":0,"count":0})";
+  ScriptedServer bad([&](const std::string& line) {
+    if (line.find("/api/v1/changes") != std::string::npos)
+      return ScriptedServer::http(
+          200, R"({"changes":[],"next":"0","has_more":false,"head":0,"epoch":0})");
+    if (line.find("/api/v1/checksums") != std::string::npos)
+      return ScriptedServer::http(200, checksums);
+    if (line.find("/history") != std::string::npos)
+      return ScriptedServer::http(200, R"({"revisions":[{"rev":"7"}],"next_before":null})");
+    return ScriptedServer::http(404, R"({"error":{"code":"not_found","message":"no"}})");
+  });
+  TempDir dir;
+  auto cli = [&](std::vector<std::string> rest) {
+    return run_cli(cli_args(dir.file("cli.db"), bad.url(), "k", rest));
+  };
+  auto no_list = cli({"verify"});
+  CHECK(no_list.exit_code == 2);
+  CHECK(no_list.err.find("lack a \"checksums\" list") != std::string::npos);
+  checksums = "not json";
+  auto garbage = cli({"--json", "verify"});
+  CHECK(garbage.exit_code == 2);
+  CHECK(garbage.err.find("is not JSON") != std::string::npos);
+  CHECK(json::parse(garbage.out)["ok"] == false);
+  auto history = cli({"history", "customers", "0193a1b2-4c5d-7e6f-8a9b-0c1d2e3f4a5b"});
+  CHECK(history.exit_code == 2);
+  CHECK(history.err.find("without an integer rev") != std::string::npos);
+  CHECK(history.err.find('\n') == history.err.size() - 1);
 }

@@ -31,6 +31,13 @@ std::string cli_binary() {
   return CRAFTSYNC_CLI_BIN;
 }
 
+std::vector<std::string> cli_args(const std::string& db, const std::string& url,
+                                  const std::string& key, std::vector<std::string> rest) {
+  std::vector<std::string> args = {"--db", db, "--remote", url, "--api-key", key};
+  args.insert(args.end(), rest.begin(), rest.end());
+  return args;
+}
+
 CliResult run_cli(const std::vector<std::string>& args) {
   char out_name[] = "/tmp/craftsync-cli-out-XXXXXX";
   char err_name[] = "/tmp/craftsync-cli-err-XXXXXX";

@@ -18,6 +18,10 @@ std::string cli_binary();
 /// Runs to completion and captures stdout and stderr.
 CliResult run_cli(const std::vector<std::string>& args);
 
+/// `--db db --remote url --api-key key`, then `rest`: a command against a server.
+std::vector<std::string> cli_args(const std::string& db, const std::string& url,
+                                  const std::string& key, std::vector<std::string> rest);
+
 /// Starts the CLI in the background with stdout/stderr going to files; returns its pid.
 pid_t spawn_cli(const std::vector<std::string>& args, const std::string& out_file,
                 const std::string& err_file);
