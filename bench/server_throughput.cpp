@@ -2,7 +2,8 @@
 // for 1, 8 and 32 concurrent clients, on SQLite and on PostgreSQL. Prints a table; never fails
 // on timing. See docs/performance.md, "Server throughput".
 //
-//   server_throughput [--pg-url URL] [--seed N] [--batches N] [--batch-size N]
+//   server_throughput [--pg-url URL] [--compare OLD_SERVER] [--seed N] [--batches N]
+//                     [--batch-size N]
 //
 // --pg-url (or CRAFTSYNC_BENCH_PG_URL, or CRAFTSYNC_TEST_PG_URL) names a cluster where the
 // benchmark may create databases; without one only SQLite is measured. PostgreSQL runs twice:
@@ -13,6 +14,9 @@
 // then: push phase, every client pushing its share of --batches batches of --batch-size new
 // customers; pull phase, every client pulling the whole change log from cursor 0 in pages of
 // 1000. The counts are fixed, so every loop is bounded.
+//
+// --compare names an older craftsync-server binary: each line then runs on both binaries, one
+// after the other, so that both are measured in the same run on the same machine state.
 
 #include <unistd.h>
 
@@ -24,6 +28,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +46,7 @@ namespace {
 
 struct Options {
   std::string pg_url;
+  std::string compare;  // an older server binary to measure next to this build's
   int seed = 5000;
   int batches = 480;  // divisible by 1, 8 and 32
   int batch_size = 10;
@@ -90,12 +96,14 @@ class RunDatabase {
   std::string admin_, name_, location_;
 };
 
-Result measure(const Backend& backend, int clients, const Options& o) {
+Result measure(const Backend& backend, int clients, const Options& o, const std::string& binary) {
   RunDatabase db(backend);
-  test::ServerProcess server(
+  test::ServerOptions so =
       test::server_on(db.location(), "bench-admin-key",
                       {"--quiet", "--threads", std::to_string(o.server_threads), "--seed-demo",
-                       std::to_string(o.seed)}));
+                       std::to_string(o.seed)});
+  so.binary = binary;
+  test::ServerProcess server(std::move(so));
   Result r;
   std::atomic<int> failures{0};
 
@@ -173,6 +181,8 @@ Options parse(int argc, char** argv) {
     std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--pg-url")
       o.pg_url = value;
+    else if (flag == "--compare")
+      o.compare = value;
     else if (flag == "--seed")
       o.seed = std::stoi(value);
     else if (flag == "--batches")
@@ -206,15 +216,22 @@ int main(int argc, char** argv) {
     std::printf(
         "%u hardware threads; seed %d customers; %d push batches of %d; server --threads %d\n\n",
         std::thread::hardware_concurrency(), o.seed, o.batches, o.batch_size, o.server_threads);
-    std::printf("%-24s %7s %11s %12s %15s %9s %8s\n", "backend", "clients", "pushes/s",
-                "mutations/s", "pulled recs/s", "log size", "failures");
+    std::vector<std::pair<std::string, std::string>> servers = {{"new", test::server_binary()}};
+    if (!o.compare.empty()) {
+      std::printf("old: %s\n", o.compare.c_str());
+      servers.push_back({"old", o.compare});
+    }
+    std::printf("%-24s %6s %7s %11s %12s %15s %9s %8s\n", "backend", "server", "clients",
+                "pushes/s", "mutations/s", "pulled recs/s", "log size", "failures");
     for (const Backend& b : backends) {
       for (int clients : {1, 8, 32}) {
-        Result r = measure(b, clients, o);
-        std::printf("%-24s %7d %11.0f %12.0f %15.0f %9lld %8d\n", b.label.c_str(), clients,
-                    r.push_requests_per_s, r.mutations_per_s, r.pulled_per_s,
-                    static_cast<long long>(r.log_size), r.failures);
-        std::fflush(stdout);
+        for (const auto& [label, binary] : servers) {
+          Result r = measure(b, clients, o, binary);
+          std::printf("%-24s %6s %7d %11.0f %12.0f %15.0f %9lld %8d\n", b.label.c_str(),
+                      label.c_str(), clients, r.push_requests_per_s, r.mutations_per_s,
+                      r.pulled_per_s, static_cast<long long>(r.log_size), r.failures);
+          std::fflush(stdout);
+        }
       }
     }
     return 0;

@@ -46,9 +46,11 @@ std::string VerifyReport::summary() const {
     text = thousands(off) + (off == 1 ? " record differs" : " records differ") + " from the server";
     std::string parts;
     for (const EntityCheck& c : entities)
-      if (std::int64_t n = differences(c))
-        parts +=
-            (parts.empty() ? "" : ", ") + thousands(n) + " " + std::string(entity_name(c.entity));
+      if (std::int64_t n = differences(c)) {
+        std::string noun(entity_name(c.entity));  // customers, quotes, orders
+        if (n == 1) noun.pop_back();
+        parts += (parts.empty() ? "" : ", ") + thousands(n) + " " + noun;
+      }
     text += " (" + parts + ")";
   }
   if (repair_ran) text += "; repair fixed " + thousands(repaired);

@@ -51,7 +51,7 @@ struct VerifyReport {
   /// "cost": {"requests", "bytes", "buckets", "expanded", "ms"}} (docs/cli.md).
   nlohmann::json to_json() const;
   /// One line: "Verified 1,200 records: this database holds what the server holds", or
-  /// "3 records differ from the server (2 customers, 1 quotes)" ("1 record differs"); "; repair
+  /// "3 records differ from the server (2 customers, 1 quote)" ("1 record differs"); "; repair
   /// fixed N" after.
   std::string summary() const;
 };

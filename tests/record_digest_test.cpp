@@ -70,4 +70,7 @@ TEST_CASE("a verify report words its outcome in one line", "[unit][verify]") {
   r.repaired = 3;
   CHECK(r.summary() == "3 records differ from the server (3 quotes); repair fixed 3");
   CHECK(r.to_json()["entities"]["quotes"]["missing_locally"] == nlohmann::json::array({"a"}));
+  r.repair_ran = false;
+  r.entities.push_back({Entity::orders, 1, 1, 0, {}, {}, {"d"}, 0});
+  CHECK(r.summary() == "4 records differ from the server (3 quotes, 1 order)");
 }
