@@ -42,7 +42,8 @@ void answer_write(Storage& storage, ChangeFeed& feed, const Mutation& m, const H
   if (r.status == Verdict::applied) {
     auto row = txn->current(m.entity, m.id);
     txn->commit();
-    if (r.rev) feed.advanced(*r.rev);
+    if (r.rev)
+      if (auto head = storage.head_after_write(*r.rev)) feed.advanced(head);
     if (m.op == Op::remove)
       send_json(res, 200, {{"id", m.id}, {"deleted", true}, {"rev", *r.rev}});
     else

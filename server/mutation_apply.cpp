@@ -198,6 +198,18 @@ PushResponse apply_push(Storage& storage, const PushRequest& request) {
   out.results.reserve(request.mutations.size());
   try {
     auto txn = storage.begin_write();
+    std::vector<std::pair<Entity, std::string>> records, parents;
+    for (const Mutation& m : request.mutations) {
+      records.emplace_back(m.entity, m.id);
+      if (m.op != Op::upsert || !m.data.is_object()) continue;
+      for (const FieldSpec& f : fields_of(m.entity)) {
+        if (f.kind != FieldKind::reference || !f.references) continue;
+        auto it = m.data.find(f.name);
+        if (it != m.data.end() && it->is_string())
+          parents.emplace_back(*f.references, it->get<std::string>());
+      }
+    }
+    txn->prepare_batch(request.device_id, records, parents);
     txn->set_author(request.device_id);  // record history names the device
     for (const Mutation& m : request.mutations) {
       std::string fingerprint = mutation_fingerprint(m);

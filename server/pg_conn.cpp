@@ -22,12 +22,16 @@ bool transient_state(std::string_view state) {
   return starts_with(state, "08") ||  // connection exception
          starts_with(state, "53") ||  // insufficient resources (too many connections, ...)
          state == "40001" ||          // serialization failure
-         state == "40P01" ||          // deadlock detected
-         state == "55P03" ||          // lock not available (lock_timeout)
-         state == "57014" ||          // query canceled (statement_timeout)
-         state == "57P01" ||          // admin shutdown (backend terminated)
-         state == "57P02" ||          // crash shutdown
-         state == "57P03";            // cannot connect now (starting up)
+         // Writers do not wait for each other, so a concurrent one may create the same new
+         // id, or remove a parent, first; the resend is judged against what it did.
+         state == "23505" ||  // unique violation
+         state == "23503" ||  // foreign key violation
+         state == "40P01" ||  // deadlock detected
+         state == "55P03" ||  // lock not available (lock_timeout)
+         state == "57014" ||  // query canceled (statement_timeout)
+         state == "57P01" ||  // admin shutdown (backend terminated)
+         state == "57P02" ||  // crash shutdown
+         state == "57P03";    // cannot connect now (starting up)
 }
 
 }  // namespace

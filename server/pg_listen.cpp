@@ -2,20 +2,14 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
 #include "server/pg_conn.hpp"
+#include "server/pg_horizon.hpp"
 
 namespace craftsync::server {
-namespace {
-
-std::int64_t read_head(PgConn& c) {
-  return c.query("SELECT rev FROM rev_counter WHERE id = 1").int_at(0, 0);
-}
-
-}  // namespace
-
 PgHeadListener::PgHeadListener(std::string url, std::function<void(std::int64_t)> moved)
     : url_(std::move(url)), moved_(std::move(moved)), thread_([this] { loop(); }) {}
 
@@ -32,13 +26,24 @@ void PgHeadListener::loop() {
       c.exec(std::string("LISTEN ") + kChangeChannel);
       if (failing) std::fprintf(stderr, "change listener: listening again\n");
       failing = false;
-      moved_(read_head(c));  // whatever was written while nobody listened
+      bool behind = true;  // read at once: whatever was written while nobody listened
+      int delay_ms = 1;    // while behind: 1 ms, doubling to 128 ms while nothing moves
+      std::int64_t last = -1;
       while (!stop_.stopped()) {
         pollfd p{c.socket(), POLLIN, 0};
-        if (::poll(&p, 1, 100) <= 0) continue;  // a timeout, to look at stop_ again
-        // Read the head even when nobody waits yet: a request between its read of the log
-        // and its subscription would otherwise miss this change until its wait ran out.
-        if (c.take_notifications() > 0) moved_(read_head(c));
+        if (!behind) {
+          if (::poll(&p, 1, 100) <= 0) continue;  // a timeout, to look at stop_ again
+          if (c.take_notifications() == 0) continue;
+        } else if (::poll(&p, 1, delay_ms) > 0) {
+          c.take_notifications();
+        }
+        // Read even when nobody waits yet: a request between its read of the log and its
+        // subscription would otherwise miss this change until its wait ran out.
+        CommitHorizon now = read_commit_horizon(c);
+        moved_(now.safe);
+        behind = now.safe < now.newest;
+        delay_ms = now.safe != last ? 1 : std::min(delay_ms * 2, 128);
+        last = now.safe;
       }
     } catch (const std::exception& e) {
       if (!failing) std::fprintf(stderr, "change listener: %s; retrying every second\n", e.what());

@@ -2,8 +2,11 @@
 // The PostgreSQL backend's HeadWatch: a connection of its own that LISTENs on
 // `craftsync_changes`, which the change-log trigger NOTIFYs in every transaction that logs a
 // change, whoever wrote it (this instance, another instance, psql). On a notification it reads
-// the head and reports it. A lost connection is reopened every second, and the head is read
-// again after each reconnect, since notifications sent meanwhile are lost.
+// the commit horizon and reports it. While the horizon trails the newest rev handed out (a
+// writer still holds a lower rev), it reads again every few milliseconds until it catches up:
+// a transaction that ends without committing a change sends no notification. A lost
+// connection is reopened every second, and the horizon is read again after each reconnect,
+// since notifications sent meanwhile are lost.
 //
 // Threading: one thread of its own; the destructor stops and joins it (within ~100 ms).
 

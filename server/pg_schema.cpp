@@ -10,18 +10,13 @@
 namespace craftsync::server {
 namespace {
 
-// Why pulls are gap-free. craftsync_next_rev() increments the one rev_counter row with
-// UPDATE ... RETURNING. That UPDATE locks the row until the transaction ends, so a second
-// writer's UPDATE waits; under READ COMMITTED it then re-reads the row as the first writer left
-// it (committed, or unchanged when it rolled back, so aborts leave no hole either). Rev N+1 is
-// thus handed out only after the transaction that holds rev N has ended, and PostgreSQL makes a
-// commit visible to new snapshots before it releases that transaction's locks. So any snapshot
-// that shows rev N+1 also shows every rev below it, and a reader can never move its cursor past
-// a rev that commits later. A sequence (nextval) lacks exactly this: it hands out N+1 while N is
-// still in flight, and N may commit after a reader has moved past it (the gap-free test shows
-// that by swapping this function for nextval). The price: writers are serialized from their
-// first change to their commit. The server takes the same lock when a write transaction begins,
-// which also makes its read-check-write of base revs race-free.
+// Version 1 serialized rev assignment: craftsync_next_rev() incremented the one rev_counter
+// row, whose row lock made a second writer wait until the first ended, so rev N+1 was never
+// handed out while rev N was still in flight. That kept pulls gap-free but serialized every
+// writer from its first change to its commit. Since version 5 revs come from a sequence, which
+// hands out N+1 while N may still be in flight, and pulls stay gap-free by serving changes up
+// to the commit horizon only (pg_horizon.hpp; docs/protocol.md proves the rule). rev_counter
+// stays, unused, so that older dumps still load.
 constexpr const char* kFunctions = R"sql(
 CREATE FUNCTION craftsync_next_rev() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
@@ -127,11 +122,50 @@ END $$;
 )sql";
 }
 
+// 5: revs from a sequence, so that writers never wait for each other (see above). It starts
+// after the newest rev that rev_counter handed out.
+//
+// The claim: before its first rev, a transaction takes a shared advisory lock keyed by the
+// sequence's last value, which no rev it takes can be below (the two-key form, so objsubid 2
+// in pg_locks tells it from the server's one-key device locks). A transaction-local setting
+// says it has claimed. craftsync_horizon() reads the sequence first and the claims second;
+// docs/protocol.md shows why that order makes the horizon safe.
+std::string pg_schema_v5_sql() {
+  return R"sql(
+CREATE SEQUENCE craftsync_rev_seq AS bigint;
+SELECT CASE WHEN rev > 0 THEN setval('craftsync_rev_seq', rev) END FROM rev_counter WHERE id = 1;
+
+CREATE OR REPLACE FUNCTION craftsync_next_rev() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  floor_rev bigint;
+BEGIN
+  IF coalesce(current_setting('craftsync.claimed', true), '') = '' THEN
+    SELECT last_value INTO floor_rev FROM craftsync_rev_seq;
+    PERFORM pg_advisory_xact_lock_shared((floor_rev >> 32)::int, (floor_rev & 4294967295)::bit(32)::int);
+    PERFORM set_config('craftsync.claimed', 'yes', true);
+  END IF;
+  RETURN nextval('craftsync_rev_seq');
+END $$;
+
+CREATE FUNCTION craftsync_horizon(OUT newest bigint, OUT safe bigint)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  lowest_claim bigint;
+BEGIN
+  SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END INTO newest
+  FROM craftsync_rev_seq;
+  SELECT min((l.classid::bigint << 32) | l.objid::bigint) INTO lowest_claim
+  FROM pg_locks l
+  WHERE l.locktype = 'advisory' AND l.objsubid = 2
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database());
+  safe := CASE WHEN lowest_claim IS NULL THEN newest ELSE least(newest, lowest_claim - 1) END;
+END $$;
+)sql";
+}
+
 constexpr Migration kMigrations[] = {
-    {1, &pg_schema_v1_sql},
-    {2, &pg_schema_v2_sql},
-    {3, &pg_schema_v3_sql},
-    {4, &pg_schema_v4_sql},
+    {1, &pg_schema_v1_sql}, {2, &pg_schema_v2_sql}, {3, &pg_schema_v3_sql},
+    {4, &pg_schema_v4_sql}, {5, &pg_schema_v5_sql},
 };
 static_assert(static_cast<int>(std::size(kMigrations)) == kPgSchemaVersion);
 

@@ -1,16 +1,21 @@
 // The PostgreSQL backend: a pool of libpq connections, revs and the change log maintained by
-// PL/pgSQL triggers (pg_schema.cpp explains why they are gap-free), and write transactions
-// that take the rev-counter row lock first, so that writers are serialized exactly as SQLite's
-// single writer is. Several servers may share one database: every piece of state lives in it.
+// PL/pgSQL triggers, revs taken from a sequence so that writers of different records never
+// wait for each other, and pulls that serve changes up to the commit horizon only
+// (pg_horizon.hpp), so that they stay gap-free. A write transaction locks the rows it will
+// judge before it reads them, in one order for every writer. Several servers may share one
+// database: every piece of state lives in it.
 
 #include "server/pg_storage.hpp"
 
 #include <map>
+#include <set>
 #include <stdexcept>
+#include <utility>
 
 #include "core/clock.hpp"
 #include "core/entity_sql.hpp"
 #include "server/pg_conn.hpp"
+#include "server/pg_horizon.hpp"
 #include "server/pg_listen.hpp"
 #include "server/pg_schema.hpp"
 #include "server/server_tables.hpp"
@@ -43,11 +48,28 @@ StoredRow row_from(const PgResult& r, int row) {
 
 constexpr const char* kCurrentSql =
     "SELECT rev, deleted, data FROM change_log WHERE entity = $1 AND entity_id = $2";
-constexpr const char* kLockWritersSql = "BEGIN; SELECT 1 FROM rev_counter WHERE id = 1 FOR UPDATE";
+
+using RecordKey = std::pair<Entity, std::string>;
+
+/// "{a,b}" for a text[] parameter. The ids are UUIDs or the server's own names, never
+/// quotes or commas, but each element is quoted anyway.
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char ch : item) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
 
 class PgWriteTxn final : public WriteTxn {
  public:
-  explicit PgWriteTxn(PgPool::Lease lease) : c_(std::move(lease)) { c_->exec(kLockWritersSql); }
+  explicit PgWriteTxn(PgPool::Lease lease) : c_(std::move(lease)) { c_->exec("BEGIN"); }
   ~PgWriteTxn() override {
     if (!done_ && !c_->broken()) {
       try {
@@ -59,15 +81,90 @@ class PgWriteTxn final : public WriteTxn {
 
   PgConn& conn() { return *c_; }
 
+  // Locks first, in one order for every writer: the device, then the batch's records and the
+  // parents they refer to, table by table in FK order and by id within a table. Then one read
+  // of their change-log rows and of which parents exist. Reading after the locks matters:
+  // under READ COMMITTED each statement sees what committed before it began, so the rows read
+  // are the ones this transaction now holds, and no other writer can change them before it
+  // commits. (A concurrent create of the same new id, with no row to lock, meets the unique
+  // key instead; that error is transient and the resend judges against the winner.)
+  void prepare_batch(const std::string& device, const std::vector<RecordKey>& records,
+                     const std::vector<RecordKey>& parents) override {
+    std::vector<std::string> ids[kEntitiesInFkOrder.size()];
+    std::vector<std::string> log_entities, log_ids;
+    for (const auto& [e, id] : records) {
+      ids[static_cast<std::size_t>(e)].push_back(id);
+      log_entities.emplace_back(entity_name(e));
+      log_ids.push_back(id);
+    }
+    for (const auto& [e, id] : parents) ids[static_cast<std::size_t>(e)].push_back(id);
+    std::string sql = "SELECT pg_advisory_xact_lock(hashtextextended('device:' || $1, 0))";
+    std::vector<std::string> arrays;
+    for (Entity e : kEntitiesInFkOrder) {
+      arrays.push_back(text_array(ids[static_cast<std::size_t>(e)]));
+      sql += ", (SELECT count(*) FROM (SELECT 1 FROM " + std::string(entity_name(e)) +
+             " WHERE id = ANY($" + std::to_string(arrays.size() + 1) +
+             "::text[]) ORDER BY id FOR UPDATE) l)";
+    }
+    std::vector<PgParam> params{device};
+    for (const auto& a : arrays) params.emplace_back(a);
+    c_->query(sql, params);
+    locked_devices_.insert(device);
+
+    std::string all_parents[kEntitiesInFkOrder.size()];
+    for (Entity e : kEntitiesInFkOrder)
+      all_parents[static_cast<std::size_t>(e)] = text_array(ids[static_cast<std::size_t>(e)]);
+    std::string log_e = text_array(log_entities), log_i = text_array(log_ids);
+    auto r = c_->query(
+        "SELECT 'log', l.entity, l.entity_id, l.rev, l.deleted, l.data FROM change_log l "
+        "JOIN unnest($1::text[], $2::text[]) AS k(entity, entity_id) "
+        "ON l.entity = k.entity AND l.entity_id = k.entity_id "
+        "UNION ALL SELECT 'row', 'customers', id, 0, false, NULL FROM customers "
+        "WHERE id = ANY($3::text[]) "
+        "UNION ALL SELECT 'row', 'quotes', id, 0, false, NULL FROM quotes WHERE id = "
+        "ANY($4::text[]) "
+        "UNION ALL SELECT 'row', 'orders', id, 0, false, NULL FROM orders WHERE id = "
+        "ANY($5::text[])",
+        {log_e, log_i, all_parents[0], all_parents[1], all_parents[2]});
+    for (const auto& [e, id] : records) current_[{e, id}] = std::nullopt;
+    for (Entity e : kEntitiesInFkOrder)
+      for (const auto& id : ids[static_cast<std::size_t>(e)]) exists_[{e, id}] = false;
+    for (int i = 0; i < r.rows(); ++i) {
+      auto e = parse_entity(r.text(i, 1));
+      if (!e) continue;
+      RecordKey key{*e, std::string(r.text(i, 2))};
+      if (r.text(i, 0) == "row") {
+        exists_[key] = true;
+        continue;
+      }
+      StoredRow row;
+      row.rev = r.int_at(i, 3);
+      row.deleted = r.bool_at(i, 4);
+      row.data = row.deleted || r.is_null(i, 5) ? json(nullptr) : json::parse(r.text(i, 5));
+      current_[key] = std::move(row);
+    }
+  }
+
   std::optional<StoredRow> current(Entity e, const std::string& id) override {
+    RecordKey key{e, id};
+    if (auto it = current_.find(key); it != current_.end()) return it->second;
+    // Not read ahead (an admin route, or a record this batch wrote): lock, then read.
+    c_->query("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE id = $1 FOR UPDATE", {id});
     auto r = c_->query(kCurrentSql, {entity_name(e), id});
-    if (r.rows() == 0) return std::nullopt;
-    return row_from(r, 0);
+    std::optional<StoredRow> row;
+    if (r.rows() > 0) row = row_from(r, 0);
+    current_[key] = row;
+    return row;
   }
 
   bool exists(Entity e, const std::string& id) override {
-    return c_->query("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE id = $1", {id})
-               .rows() > 0;
+    RecordKey key{e, id};
+    if (auto it = exists_.find(key); it != exists_.end()) return it->second;
+    bool found =
+        c_->query("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE id = $1", {id}).rows() >
+        0;
+    exists_[key] = found;
+    return found;
   }
 
   bool number_taken(Entity e, const std::string& number) override {
@@ -85,13 +182,18 @@ class PgWriteTxn final : public WriteTxn {
 
   void insert(Entity e, const std::string& id, const json& row) override {
     c_->query(insert_row_sql(e, '$'), row_params(e, id, row));
+    wrote(e, id, true);
   }
 
   void update(Entity e, const std::string& id, const json& row) override {
     c_->query(update_row_sql(e, '$'), row_params(e, id, row));
+    wrote(e, id, true);
   }
 
-  void remove(Entity e, const std::string& id) override { c_->query(delete_row_sql(e, '$'), {id}); }
+  void remove(Entity e, const std::string& id) override {
+    c_->query(delete_row_sql(e, '$'), {id});
+    wrote(e, id, false);
+  }
 
   std::int64_t rev_of(Entity e, const std::string& id) override {
     auto r = c_->query("SELECT rev FROM change_log WHERE entity = $1 AND entity_id = $2",
@@ -108,12 +210,13 @@ class PgWriteTxn final : public WriteTxn {
   }
 
   // Device results are read for a batch at once and written at commit: two round trips fewer
-  // per mutation inside the serialized section. That is safe because the writers' lock, held
-  // since BEGIN, keeps every other server transaction away from them meanwhile.
+  // per mutation. That is safe because the device's advisory lock, taken first (here, or in
+  // prepare_batch), keeps every other server transaction for that device away meanwhile.
   std::optional<DeviceResult> device_result(const std::string& device, std::int64_t seq) override {
     Known& known = known_[device];
     if (auto it = known.results.find(seq); it != known.results.end()) return it->second;
     if (known.from && seq >= *known.from) return std::nullopt;
+    lock_device(device);
     // This seq and every later one: a resent batch is answered by one query, and a new batch
     // learns from one query that none of its seqs was processed.
     auto r = c_->query(
@@ -168,6 +271,17 @@ class PgWriteTxn final : public WriteTxn {
   }
 
  private:
+  void lock_device(const std::string& device) {
+    if (!locked_devices_.insert(device).second) return;
+    c_->query("SELECT pg_advisory_xact_lock(hashtextextended('device:' || $1, 0))", {device});
+  }
+
+  /// After a write the change log holds a new rev this cache does not know: read it again.
+  void wrote(Entity e, const std::string& id, bool exists) {
+    current_.erase({e, id});
+    exists_[{e, id}] = exists;
+  }
+
   struct Known {
     std::optional<std::int64_t> from;  // every seq >= from is in `results` if it exists
     std::map<std::int64_t, DeviceResult> results;
@@ -178,6 +292,9 @@ class PgWriteTxn final : public WriteTxn {
   std::map<std::string, Known> known_;  // device -> its results seen in this transaction
   json unsaved_ = json::array();  // [device, seq, result, fingerprint] rows to write at commit
   std::map<std::string, std::int64_t> unsaved_max_;  // device -> highest seq in unsaved_
+  std::set<std::string> locked_devices_;
+  std::map<RecordKey, std::optional<StoredRow>> current_;  // locked and read in this transaction
+  std::map<RecordKey, bool> exists_;                       // entity rows known to exist or not
 };
 
 /// A server_meta value as a bigint column (0 when the key is absent).
@@ -212,41 +329,40 @@ class PgStorage final : public Storage {
   }
 
   ChangeSlice changes(std::int64_t after, int limit, const std::vector<Entity>& entities) override {
-    // One statement, so head, horizon and rows come from one snapshot.
+    // The horizon first, then one statement: the rows and the meta share its snapshot.
     static const std::string kHead =
-        "SELECT h.rev, " + meta_value("tombstone_horizon") + ", " + meta_value("restore_horizon") +
-        ", " + meta_value("restored_head") +
-        ", c.rev, c.entity, c.entity_id, c.deleted, c.data FROM rev_counter h LEFT JOIN LATERAL (";
-    static const std::string kAll = kHead +
-                                    "SELECT rev, entity, entity_id, deleted, data FROM change_log "
-                                    "WHERE rev > $1 ORDER BY rev LIMIT $2) c ON true "
-                                    "WHERE h.id = 1 ORDER BY c.rev";
+        "SELECT " + meta_value("tombstone_horizon") + ", " + meta_value("restore_horizon") + ", " +
+        meta_value("restored_head") +
+        ", c.rev, c.entity, c.entity_id, c.deleted, c.data FROM (SELECT 1) one LEFT JOIN LATERAL "
+        "(SELECT rev, entity, entity_id, deleted, data FROM change_log WHERE rev > $1 "
+        "AND rev <= $3";
+    static const std::string kAll = kHead + " ORDER BY rev LIMIT $2) c ON true ORDER BY c.rev";
     static const std::string kFiltered =
-        kHead +
-        "SELECT rev, entity, entity_id, deleted, data FROM change_log WHERE rev > $1 "
-        "AND entity = ANY($3::text[]) ORDER BY rev LIMIT $2) c ON true "
-        "WHERE h.id = 1 ORDER BY c.rev";
+        kHead + " AND entity = ANY($4::text[]) ORDER BY rev LIMIT $2) c ON true ORDER BY c.rev";
     std::string after_text = std::to_string(after), limit_text = std::to_string(limit + 1);
     std::string filter = entity_array(entities);
     return pool_.run([&](PgPool::Lease& c) {
-      auto r = entities.empty() ? c->query(kAll, {after_text, limit_text})
-                                : c->query(kFiltered, {after_text, limit_text, filter});
-      if (r.rows() == 0) throw std::runtime_error("the rev counter row is missing");
+      CommitHorizon h = read_commit_horizon(*c);
+      std::string safe = std::to_string(h.safe);
+      auto r = entities.empty() ? c->query(kAll, {after_text, limit_text, safe})
+                                : c->query(kFiltered, {after_text, limit_text, safe, filter});
       ChangeSlice out;
-      out.head = r.int_at(0, 0);
-      check_cursor(after, out.head, r.int_at(0, 1), r.int_at(0, 2), r.int_at(0, 3));
-      out.epoch = r.int_at(0, 2);
-      int n = r.is_null(0, 4) ? 0 : r.rows();
+      out.head = h.safe;
+      // A cursor is "ahead" only past every rev handed out: a horizon read a moment later
+      // (by another instance) may be ahead of this one.
+      check_cursor(after, h.newest, r.int_at(0, 0), r.int_at(0, 1), r.int_at(0, 2));
+      out.epoch = r.int_at(0, 1);
+      int n = r.is_null(0, 3) ? 0 : r.rows();
       out.has_more = n > limit;
       n = std::min(n, limit);
       out.entries.reserve(static_cast<std::size_t>(n));
       for (int i = 0; i < n; ++i) {
         ChangeEntry e;
-        e.rev = r.int_at(i, 4);
-        e.entity = parse_entity(r.text(i, 5)).value_or(Entity::customers);
-        e.id = r.text(i, 6);
-        e.deleted = r.bool_at(i, 7);
-        e.data_json = e.deleted || r.is_null(i, 8) ? "null" : std::string(r.text(i, 8));
+        e.rev = r.int_at(i, 3);
+        e.entity = parse_entity(r.text(i, 4)).value_or(Entity::customers);
+        e.id = r.text(i, 5);
+        e.deleted = r.bool_at(i, 6);
+        e.data_json = e.deleted || r.is_null(i, 7) ? "null" : std::string(r.text(i, 7));
         out.entries.push_back(std::move(e));
       }
       return out;
@@ -275,22 +391,21 @@ class PgStorage final : public Storage {
   }
 
   std::int64_t scan_rows(Entity e, const RowVisitor& visit) override {
-    // One statement, so the head and the rows come from one snapshot.
-    std::string sql = "SELECT h.rev, r.* FROM rev_counter h LEFT JOIN LATERAL (" +
-                      scan_rows_sql(e, '$') + ") r ON true WHERE h.id = 1";
+    // The horizon first, then one statement for the rows. A row above the horizon may show;
+    // verify treats a rev past its cursor as news for the next pull.
+    std::string sql = scan_rows_sql(e, '$');
     return pool_.run([&](PgPool::Lease& c) {
+      std::int64_t head = read_commit_horizon(*c).safe;
       auto r = c->query(sql, {entity_name(e)});
-      if (r.rows() == 0) throw std::runtime_error("the rev counter row is missing");
       std::vector<std::optional<std::string_view>> values(fields_of(e).size());
-      if (r.is_null(0, 1)) return r.int_at(0, 0);
       for (int row = 0; row < r.rows(); ++row) {
         for (std::size_t i = 0; i < values.size(); ++i) {
-          int col = static_cast<int>(i) + 3;
+          int col = static_cast<int>(i) + 2;
           values[i] = r.is_null(row, col) ? std::nullopt : std::optional(r.text(row, col));
         }
-        visit(r.text(row, 1), r.int_at(row, 2), values);
+        visit(r.text(row, 0), r.int_at(row, 1), values);
       }
-      return r.int_at(0, 0);
+      return head;
     });
   }
 
@@ -334,10 +449,12 @@ class PgStorage final : public Storage {
   }
 
   std::int64_t head_rev() override {
-    return pool_.run([](PgPool::Lease& c) {
-      return c->query("SELECT rev FROM rev_counter WHERE id = 1").int_at(0, 0);
-    });
+    return pool_.run([](PgPool::Lease& c) { return read_commit_horizon(*c).safe; });
   }
+
+  // A commit here is visible at once, but the horizon may not cover it yet (another writer
+  // may hold a lower rev): the listener reports the horizon once it does.
+  std::int64_t head_after_write(std::int64_t) override { return 0; }
 
   std::unique_ptr<HeadWatch> watch_head(std::function<void(std::int64_t)> moved,
                                         std::function<bool()>) override {
@@ -384,34 +501,36 @@ class PgStorage final : public Storage {
   }
 
   std::int64_t purge_tombstones(std::int64_t older_than_unix_ms) override {
-    auto txn = pool_.run(
-        [](PgPool::Lease& lease) { return std::make_unique<PgWriteTxn>(std::move(lease)); });
-    PgConn& c = txn->conn();
-    std::string cutoff = std::to_string(older_than_unix_ms);
+    // One transaction: the tombstones go and the horizon moves past them together. No writer
+    // waits for it; a record re-created meanwhile is no tombstone any more and stays.
+    auto txn = begin_write();
+    PgConn& c = static_cast<PgWriteTxn&>(*txn).conn();
     auto found = c.query(
-        "SELECT coalesce(max(rev), 0), count(*) FROM change_log "
-        "WHERE deleted AND changed_at < $1",
-        {cutoff});
+        "WITH gone AS (DELETE FROM change_log WHERE deleted AND changed_at < $1 RETURNING rev) "
+        "SELECT coalesce(max(rev), 0), count(*) FROM gone",
+        {std::to_string(older_than_unix_ms)});
     std::int64_t horizon = found.int_at(0, 0), count = found.int_at(0, 1);
-    if (count > 0) {
-      c.query("DELETE FROM change_log WHERE deleted AND changed_at < $1", {cutoff});
+    if (count > 0)
       c.query(
           "UPDATE server_meta SET value = greatest(value::bigint, $1::bigint)::text "
           "WHERE key = 'tombstone_horizon'",
           {std::to_string(horizon)});
-    }
     txn->commit();
     return count;
   }
 
   RestoreMark mark_restored(std::int64_t gap) override {
-    auto txn = pool_.run(
-        [](PgPool::Lease& lease) { return std::make_unique<PgWriteTxn>(std::move(lease)); });
-    PgConn& c = txn->conn();
+    // Run on a restored database before any server serves it: every rev handed out from now
+    // on lies past the horizon, and clients whose cursors are below it re-snapshot.
+    auto txn = begin_write();
+    PgConn& c = static_cast<PgWriteTxn&>(*txn).conn();
     RestoreMark mark;
-    mark.restored_head = c.query("SELECT rev FROM rev_counter WHERE id = 1").int_at(0, 0);
+    mark.restored_head = c.query(
+                              "SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END "
+                              "FROM craftsync_rev_seq")
+                             .int_at(0, 0);
     mark.horizon = mark.restored_head + gap;
-    c.query("UPDATE rev_counter SET rev = $1 WHERE id = 1", {std::to_string(mark.horizon)});
+    c.query("SELECT setval('craftsync_rev_seq', $1::bigint)", {std::to_string(mark.horizon)});
     c.query(
         "INSERT INTO server_meta (key, value) VALUES ('restore_horizon', $1), "
         "('restored_head', $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -111,6 +111,14 @@ struct RestoreMark {
 class WriteTxn {
  public:
   virtual ~WriteTxn() = default;
+  /// Before a push batch: the device, the records its mutations touch and the records they
+  /// refer to. A backend with concurrent writers takes its locks here, in one order, and may
+  /// read ahead; every other method works without this call.
+  virtual void prepare_batch(const std::string& device,
+                             const std::vector<std::pair<Entity, std::string>>& records,
+                             const std::vector<std::pair<Entity, std::string>>& parents) {
+    (void)device, (void)records, (void)parents;
+  }
   virtual std::optional<StoredRow> current(Entity e, const std::string& id) = 0;
   virtual bool exists(Entity e, const std::string& id) = 0;
   virtual bool has_children(Entity e, const std::string& id) = 0;
@@ -158,6 +166,9 @@ class Storage {
   /// Live rows with id > after_id, in id order.
   virtual std::vector<StoredRow> list(Entity e, const std::string& after_id, int limit) = 0;
   virtual std::int64_t head_rev() = 0;
+  /// The head to report to held pulls once a write that took `rev` has committed: `rev`
+  /// where commits are serialized, 0 where the storage's watcher reports it instead.
+  virtual std::int64_t head_after_write(std::int64_t rev) { return rev; }
   /// Every live row of the entity (id, rev, field values in fields_of() order), in no
   /// particular order, from one snapshot; returns the head of that snapshot. For checksums.
   using RowVisitor = std::function<void(std::string_view id, std::int64_t rev,

@@ -119,7 +119,8 @@ void install_sync_routes(Router& svr, Storage& storage, Metrics& metrics, Change
               if (r.status == Verdict::applied && r.rev) newest = std::max(newest, *r.rev);
               out.push_back(to_json(r));
             }
-            if (newest > 0) feed.advanced(newest);
+            if (newest > 0)
+              if (auto head = storage.head_after_write(newest)) feed.advanced(head);
             json answer = {{"results", std::move(out)}};
             if (outcome.device_max_seq > 0) answer["device_max_seq"] = outcome.device_max_seq;
             send_json(res, 200, answer);

@@ -1,17 +1,17 @@
-// Gap-free pulls on PostgreSQL while writers commit out of order.
+// Gap-free pulls on PostgreSQL while writers commit out of order, and writers that do not
+// wait for each other.
 //
-// With a plain sequence, a transaction can take rev N, be overtaken by one that takes N+1 and
-// commits first, and a puller that has seen N+1 never sees N. craftsync_next_rev() serializes
-// rev assignment with the rev-counter row lock instead (pg_schema.cpp says why that closes the
-// gap). Both tests here fail on a naive sequence:
-// - the deterministic test runs the naive variant itself, as a contrast section;
-// - the randomized test fails when run with CRAFTSYNC_TEST_NAIVE_REVS=1, which swaps
-//   craftsync_next_rev() for nextval() before the writers start. Checked by hand with
-//   `CRAFTSYNC_TEST_NAIVE_REVS=1 CRAFTSYNC_TEST_BACKEND=postgres build-pg/tests/pg_tests
-//   "[randomized]"` (three runs): every puller missed about 50 of the ~110 committed revs.
+// Revs come from a sequence (schema v5), so a transaction can take rev N, be overtaken by one
+// that takes N+1 and commits first. A puller that served by rev alone would move past N and
+// never see it. The server serves changes up to the commit horizon only (server/pg_horizon.hpp,
+// docs/protocol.md), so it holds N+1 back until N has ended. The deterministic test shows both:
+// what a rev-only reader sees, and what the server serves. All three tests fail when the
+// horizon is taken out (checked by hand: with craftsync_horizon() answering `safe := newest`,
+// the server served b early, and the randomized pullers missed changes).
 
 #include <atomic>
 #include <cstdlib>
+#include <future>
 #include <mutex>
 #include <random>
 #include <set>
@@ -29,15 +29,6 @@ using craftsync::new_uuid_v7;
 
 namespace {
 
-// The head is pushed far ahead so that the server's "cursor ahead of the log" check, which
-// reads the counter this variant no longer maintains, stays quiet.
-constexpr const char* kNaiveRevs = R"sql(
-CREATE SEQUENCE naive_rev;
-UPDATE rev_counter SET rev = 1000000000000;
-CREATE OR REPLACE FUNCTION craftsync_next_rev() RETURNS bigint LANGUAGE plpgsql AS
-$$ BEGIN RETURN nextval('naive_rev'); END $$;
-)sql";
-
 std::string insert_customer(const std::string& id, const std::string& name) {
   return "INSERT INTO customers (id, name) VALUES ('" + id + "', '" + name + "')";
 }
@@ -51,56 +42,77 @@ std::vector<std::string> ids_of(const std::vector<json>& changes) {
 }  // namespace
 
 TEST_CASE("a puller never passes a rev that is still in flight", "[pg][gap-free]") {
-  bool naive = false;
-  SECTION("rev assignment serialized by the rev-counter row lock") {}
-  SECTION("contrast: with a plain sequence the puller skips a rev") {
-    naive = true;
-  }
-
   TestDatabase db(DbKind::postgres);
   ServerProcess server(server_on(db.location(), "test-admin-key", {"--quiet"}));
   HttpClient http(server.url(), server.admin_key());
-  if (naive) PgSession(db.location()).exec(kNaiveRevs);
 
-  PgSession first(db.location()), second(db.location()), monitor(db.location());
+  PgSession first(db.location()), second(db.location()), reader(db.location());
   std::string a = new_uuid_v7(), b = new_uuid_v7();
   first.exec("BEGIN; " + insert_customer(a, "first"));  // takes its rev, does not commit yet
-  second.send("BEGIN; " + insert_customer(b, "second") + "; COMMIT");
-  if (naive) {
-    second.finish();  // nothing holds it back: it commits the later rev first
-  } else {
-    INFO("the second writer must queue behind the first for its rev");
-    REQUIRE(wait_for_lock_waiter(monitor, "pid = " + std::to_string(second.backend_pid())) != 0);
-  }
+  // The second writer takes the next rev and commits while the first is still open: nothing
+  // makes it wait (exec returns only once COMMIT has).
+  second.exec("BEGIN; " + insert_customer(b, "second") + "; COMMIT");
 
+  // A reader that served by rev alone would hand out b now, and later move past a's lower rev.
+  CHECK(reader.exec("SELECT string_agg(entity_id, ',' ORDER BY rev) FROM change_log") == b);
   auto early = pull_all(http, "0");
-  std::string cursor =
-      early.empty() ? "0" : std::to_string(early.back()["rev"].get<std::int64_t>());
-  first.exec("COMMIT");
-  if (!naive) second.finish();
-  auto late = pull_all(http, cursor);
-  auto everything = pull_all(http, "0");
-  REQUIRE(ids_of(everything) == std::vector<std::string>{a, b});
+  CHECK(early.empty());  // the server holds b back while a's rev is in flight
+  CHECK(head_rev(http) == 0);
 
-  std::vector<std::string> seen = ids_of(early);
-  for (const auto& id : ids_of(late)) seen.push_back(id);
-  if (naive) {
-    CHECK(ids_of(early) == std::vector<std::string>{b});
-    CHECK(late.empty());
-    CHECK(seen.size() < everything.size());  // `a` committed behind the cursor: lost to this puller
-  } else {
-    CHECK(early.empty());
-    CHECK(seen == ids_of(everything));
-    CHECK(everything[1]["rev"].get<std::int64_t>() == everything[0]["rev"].get<std::int64_t>() + 1);
-  }
+  first.exec("COMMIT");
+  auto late = pull_all(http, "0");
+  REQUIRE(ids_of(late) == std::vector<std::string>{a, b});
+  CHECK(late[0]["rev"].get<std::int64_t>() < late[1]["rev"].get<std::int64_t>());
+  CHECK(head_rev(http) == late[1]["rev"].get<std::int64_t>());
+}
+
+TEST_CASE("writers of different records commit concurrently; the same record waits its turn",
+          "[pg][gap-free][concurrent]") {
+  TestDatabase db(DbKind::postgres);
+  ServerProcess server(server_on(db.location(), "test-admin-key", {"--quiet"}));
+  HttpClient http(server.url(), server.admin_key());
+  std::string x = new_uuid_v7(), y = new_uuid_v7();
+  auto created =
+      push(http, "dev-a",
+           json::array({upsert(1, "customers", x, std::nullopt, customer_data("Original"))}));
+  REQUIRE(created.json()["results"][0]["status"] == "applied");
+  std::int64_t x_rev = created.json()["results"][0]["rev"];
+
+  // An admin edits x in psql and leaves the transaction open: it holds x's row and a rev.
+  PgSession admin(db.location()), monitor(db.location());
+  admin.exec("BEGIN; UPDATE customers SET name = 'By hand' WHERE id = '" + x + "'");
+
+  // A push of another record goes through while that transaction is open.
+  auto other = push(http, "dev-b",
+                    json::array({upsert(1, "customers", y, std::nullopt, customer_data("Other"))}));
+  REQUIRE(other.status == 200);
+  CHECK(other.json()["results"][0]["status"] == "applied");
+  CHECK(pull_all(http, std::to_string(x_rev)).empty());  // y waits behind the admin's rev
+
+  // A push of x itself waits for the admin's row lock, then is judged against the admin's
+  // committed edit: a conflict, not a lost update.
+  auto same = std::async(std::launch::async, [&] {
+    HttpClient h(server.url(), server.admin_key());
+    return push(h, "dev-c", json::array({upsert(1, "customers", x, x_rev, customer_data("Mine"))}));
+  });
+  REQUIRE(wait_for_lock_waiter(monitor, "query LIKE '%FOR UPDATE%'") != 0);
+  admin.exec("COMMIT");
+  auto verdict = same.get();
+  REQUIRE(verdict.status == 200);
+  CHECK(verdict.json()["results"][0]["status"] == "conflict");
+  CHECK(verdict.json()["results"][0]["server"]["name"] == "By hand");
+
+  auto after = pull_all(http, std::to_string(x_rev));
+  REQUIRE(after.size() == 2);
+  CHECK(after[0]["id"] == x);
+  CHECK(after[0]["data"]["name"] == "By hand");
+  CHECK(after[1]["id"] == y);
 }
 
 TEST_CASE("randomized: SQL writers with random commit delays, pushers and pullers",
           "[pg][gap-free][randomized]") {
   TestDatabase db(DbKind::postgres);
   ServerProcess server(server_on(db.location(), "test-admin-key", {"--quiet"}));
-  const char* naive_env = std::getenv("CRAFTSYNC_TEST_NAIVE_REVS");
-  if (naive_env && std::string(naive_env) == "1") PgSession(db.location()).exec(kNaiveRevs);
 
   constexpr int kSqlWriters = 4, kTxns = 20, kPushers = 2, kBatches = 10, kPerBatch = 3;
   constexpr int kPullers = 3;

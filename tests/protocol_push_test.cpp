@@ -238,7 +238,7 @@ TEST_CASE("retry: a busy database answers retry, records nothing, and the resend
 
   HttpAnswer busy;
   {
-    // An admin's long transaction: SQLite's file lock, or PostgreSQL's rev-counter row lock.
+    // An admin's long transaction: SQLite's file lock, or PostgreSQL's table locks.
     HeldWriteLock lock(server.db_path());
     busy = push(http, "dev-busy", batch);
   }

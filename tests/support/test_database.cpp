@@ -81,7 +81,8 @@ std::string direct_sql(const std::string& db, const std::string& sql) {
 HeldWriteLock::HeldWriteLock(const std::string& db) {
   if (is_postgres_url(db)) {
     pg_ = std::make_unique<PgSession>(db);
-    pg_->exec("BEGIN; SELECT 1 FROM rev_counter WHERE id = 1 FOR UPDATE");
+    // Writers on PostgreSQL lock only their own rows; table locks stop them all.
+    pg_->exec("BEGIN; LOCK TABLE customers, quotes, orders IN EXCLUSIVE MODE");
     return;
   }
   if (sqlite3_open(db.c_str(), &sqlite_) != SQLITE_OK ||

@@ -51,7 +51,7 @@ class TestDatabase {
 std::string direct_sql(const std::string& db, const std::string& sql);
 
 /// Holds the database's write lock while alive, as a long admin transaction would: SQLite's
-/// file lock (BEGIN IMMEDIATE), or PostgreSQL's rev-counter row lock.
+/// file lock (BEGIN IMMEDIATE), or on PostgreSQL EXCLUSIVE locks on the entity tables.
 class HeldWriteLock {
  public:
   explicit HeldWriteLock(const std::string& db);
