@@ -109,6 +109,33 @@ PgResult PgConn::exec(const std::string& sql) {
   return checked(PQexec(c_, sql.c_str()), sql);
 }
 
+std::string PgConn::inline_params(std::string_view sql, const std::vector<PgParam>& params) {
+  std::string out;
+  out.reserve(sql.size() + 64 * params.size());
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    std::size_t j = i + 1;
+    while (sql[i] == '$' && j < sql.size() && sql[j] >= '0' && sql[j] <= '9') ++j;
+    if (j == i + 1) {
+      out += sql[i];
+      continue;
+    }
+    std::size_t n = std::stoul(std::string(sql.substr(i + 1, j - i - 1)));
+    if (n == 0 || n > params.size()) throw std::logic_error("inline_params: no parameter $" +
+                                                            std::to_string(n));
+    const PgParam& p = params[n - 1];
+    if (!p) {
+      out += "NULL";
+    } else {
+      char* quoted = PQescapeLiteral(c_, p->data(), p->size());
+      if (!quoted) throw_pg(c_, nullptr, "escaping a literal");
+      out += quoted;
+      PQfreemem(quoted);
+    }
+    i = j - 1;
+  }
+  return out;
+}
+
 PgResult PgConn::query(const std::string& sql, std::initializer_list<PgParam> params) {
   return query(sql, std::vector<PgParam>(params));
 }

@@ -68,6 +68,9 @@ class PgConn {
   /// Runs one or more statements without parameters (simple query protocol); returns the
   /// last statement's result.
   PgResult exec(const std::string& sql);
+  /// `sql` with $1, $2, ... replaced by the parameters as quoted literals (NULL for nullopt),
+  /// for statements sent together in one exec().
+  std::string inline_params(std::string_view sql, const std::vector<PgParam>& params);
   /// Runs one statement with text parameters ($1, $2, ...), prepared once per connection.
   PgResult query(const std::string& sql, std::initializer_list<PgParam> params = {});
   PgResult query(const std::string& sql, const std::vector<PgParam>& params);

@@ -79,7 +79,7 @@ class PgWriteTxn final : public WriteTxn {
     }
   }
 
-  PgConn& conn() { return *c_; }
+  PgConn& conn() { return db(); }
 
   // Locks first, in one order for every writer: the device, then the batch's records and the
   // parents they refer to, table by table in FK order and by id within a table. Then one read
@@ -108,14 +108,14 @@ class PgWriteTxn final : public WriteTxn {
     }
     std::vector<PgParam> params{device};
     for (const auto& a : arrays) params.emplace_back(a);
-    c_->query(sql, params);
+    db().query(sql, params);
     locked_devices_.insert(device);
 
     std::string all_parents[kEntitiesInFkOrder.size()];
     for (Entity e : kEntitiesInFkOrder)
       all_parents[static_cast<std::size_t>(e)] = text_array(ids[static_cast<std::size_t>(e)]);
     std::string log_e = text_array(log_entities), log_i = text_array(log_ids);
-    auto r = c_->query(
+    auto r = db().query(
         "SELECT 'log', l.entity, l.entity_id, l.rev, l.deleted, l.data FROM change_log l "
         "JOIN unnest($1::text[], $2::text[]) AS k(entity, entity_id) "
         "ON l.entity = k.entity AND l.entity_id = k.entity_id "
@@ -149,8 +149,8 @@ class PgWriteTxn final : public WriteTxn {
     RecordKey key{e, id};
     if (auto it = current_.find(key); it != current_.end()) return it->second;
     // Not read ahead (an admin route, or a record this batch wrote): lock, then read.
-    c_->query("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE id = $1 FOR UPDATE", {id});
-    auto r = c_->query(kCurrentSql, {entity_name(e), id});
+    db().query("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE id = $1 FOR UPDATE", {id});
+    auto r = db().query(kCurrentSql, {entity_name(e), id});
     std::optional<StoredRow> row;
     if (r.rows() > 0) row = row_from(r, 0);
     current_[key] = row;
@@ -161,7 +161,7 @@ class PgWriteTxn final : public WriteTxn {
     RecordKey key{e, id};
     if (auto it = exists_.find(key); it != exists_.end()) return it->second;
     bool found =
-        c_->query("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE id = $1", {id}).rows() >
+        db().query("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE id = $1", {id}).rows() >
         0;
     exists_[key] = found;
     return found;
@@ -169,7 +169,7 @@ class PgWriteTxn final : public WriteTxn {
 
   bool number_taken(Entity e, const std::string& number) override {
     auto field = number_field(e);
-    return field && c_->query("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE " +
+    return field && db().query("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE " +
                                   std::string(*field) + " = $1",
                               {number})
                             .rows() > 0;
@@ -177,32 +177,41 @@ class PgWriteTxn final : public WriteTxn {
 
   bool has_children(Entity e, const std::string& id) override {
     std::string sql = has_children_sql(e, '$');
-    return !sql.empty() && c_->query(sql, {id}).rows() > 0;
+    return !sql.empty() && db().query(sql, {id}).rows() > 0;
   }
 
+  // A write waits in `pending_` for the rev_of() that follows it, so that the two travel in
+  // one round trip. Whatever else reads the database sends it first (flush()).
   void insert(Entity e, const std::string& id, const json& row) override {
-    c_->query(insert_row_sql(e, '$'), row_params(e, id, row));
+    queue(c_->inline_params(insert_row_sql(e, '$'), row_params(e, id, row)));
     wrote(e, id, true);
   }
 
   void update(Entity e, const std::string& id, const json& row) override {
-    c_->query(update_row_sql(e, '$'), row_params(e, id, row));
+    queue(c_->inline_params(update_row_sql(e, '$'), row_params(e, id, row)));
     wrote(e, id, true);
   }
 
   void remove(Entity e, const std::string& id) override {
-    c_->query(delete_row_sql(e, '$'), {id});
+    queue(c_->inline_params(delete_row_sql(e, '$'), {id}));
     wrote(e, id, false);
   }
 
   std::int64_t rev_of(Entity e, const std::string& id) override {
-    auto r = c_->query("SELECT rev FROM change_log WHERE entity = $1 AND entity_id = $2",
-                       {entity_name(e), id});
+    static const std::string kRevSql =
+        "SELECT rev FROM change_log WHERE entity = $1 AND entity_id = $2";
+    if (pending_.empty()) {
+      auto r = c_->query(kRevSql, {entity_name(e), id});
+      return r.rows() > 0 ? r.int_at(0, 0) : 0;
+    }
+    std::string sql = std::move(pending_) + c_->inline_params(kRevSql, {entity_name(e), id});
+    pending_.clear();
+    auto r = c_->exec(sql);
     return r.rows() > 0 ? r.int_at(0, 0) : 0;
   }
 
   std::int64_t next_number(Entity e) override {
-    auto r = c_->query(
+    auto r = db().query(
         "INSERT INTO counters (name, value) VALUES ($1, 1) "
         "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
         {entity_name(e)});
@@ -219,7 +228,7 @@ class PgWriteTxn final : public WriteTxn {
     lock_device(device);
     // This seq and every later one: a resent batch is answered by one query, and a new batch
     // learns from one query that none of its seqs was processed.
-    auto r = c_->query(
+    auto r = db().query(
         "SELECT seq, result, coalesce(fingerprint, '') FROM device_results "
         "WHERE device_id = $1 AND seq >= $2",
         {device, std::to_string(seq)});
@@ -240,20 +249,20 @@ class PgWriteTxn final : public WriteTxn {
   }
 
   std::int64_t device_max_seq(const std::string& device) override {
-    auto r = c_->query("SELECT last_seq FROM devices WHERE device_id = $1", {device});
+    auto r = db().query("SELECT last_seq FROM devices WHERE device_id = $1", {device});
     std::int64_t stored = r.rows() > 0 ? r.int_at(0, 0) : 0;
     auto it = unsaved_max_.find(device);
     return std::max(stored, it == unsaved_max_.end() ? 0 : it->second);
   }
 
   void set_author(const std::string& author) override {
-    c_->query("SELECT set_config('craftsync.author', $1, true)", {author});  // this transaction
+    db().query("SELECT set_config('craftsync.author', $1, true)", {author});  // this transaction
   }
 
   void commit() override {
     done_ = true;  // whatever COMMIT answers, the transaction is over
     if (!unsaved_.empty()) {
-      c_->query(
+      db().query(
           "WITH r AS (SELECT e->>0 AS device_id, (e->>1)::bigint AS seq, e->>2 AS result, "
           "e->>3 AS fingerprint FROM json_array_elements($1::json) e), "
           "saved AS (INSERT INTO device_results (device_id, seq, result, fingerprint) "
@@ -266,14 +275,33 @@ class PgWriteTxn final : public WriteTxn {
           {unsaved_.dump(), utc_now_iso()});
     }
     // COMMIT of a transaction that an earlier error aborted "succeeds" as a ROLLBACK.
-    if (c_->exec("COMMIT").command_tag() != "COMMIT")
+    if (db().exec("COMMIT").command_tag() != "COMMIT")
       throw std::runtime_error("PostgreSQL rolled the transaction back instead of committing it");
   }
 
  private:
+  void queue(std::string statement) {
+    pending_ += statement;
+    pending_ += ";\n";
+  }
+
+  /// Sends the writes still waiting, before anything else reads.
+  void flush() {
+    if (pending_.empty()) return;
+    std::string sql = std::move(pending_);
+    pending_.clear();
+    c_->exec(sql);
+  }
+
+  /// The connection, once the waiting writes are sent.
+  PgConn& db() {
+    flush();
+    return *c_;
+  }
+
   void lock_device(const std::string& device) {
     if (!locked_devices_.insert(device).second) return;
-    c_->query("SELECT pg_advisory_xact_lock(hashtextextended('device:' || $1, 0))", {device});
+    db().query("SELECT pg_advisory_xact_lock(hashtextextended('device:' || $1, 0))", {device});
   }
 
   /// After a write the change log holds a new rev this cache does not know: read it again.
@@ -293,6 +321,7 @@ class PgWriteTxn final : public WriteTxn {
   json unsaved_ = json::array();  // [device, seq, result, fingerprint] rows to write at commit
   std::map<std::string, std::int64_t> unsaved_max_;  // device -> highest seq in unsaved_
   std::set<std::string> locked_devices_;
+  std::string pending_;  // writes not sent yet: statements with their values inlined
   std::map<RecordKey, std::optional<StoredRow>> current_;  // locked and read in this transaction
   std::map<RecordKey, bool> exists_;                       // entity rows known to exist or not
 };
