@@ -120,8 +120,8 @@ std::string PgConn::inline_params(std::string_view sql, const std::vector<PgPara
       continue;
     }
     std::size_t n = std::stoul(std::string(sql.substr(i + 1, j - i - 1)));
-    if (n == 0 || n > params.size()) throw std::logic_error("inline_params: no parameter $" +
-                                                            std::to_string(n));
+    if (n == 0 || n > params.size())
+      throw std::logic_error("inline_params: no parameter $" + std::to_string(n));
     const PgParam& p = params[n - 1];
     if (!p) {
       out += "NULL";

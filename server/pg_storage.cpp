@@ -170,8 +170,8 @@ class PgWriteTxn final : public WriteTxn {
   bool number_taken(Entity e, const std::string& number) override {
     auto field = number_field(e);
     return field && db().query("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE " +
-                                  std::string(*field) + " = $1",
-                              {number})
+                                   std::string(*field) + " = $1",
+                               {number})
                             .rows() > 0;
   }
 
