@@ -3,8 +3,9 @@
 // `craftsync_changes`, which the change-log trigger NOTIFYs in every transaction that logs a
 // change, whoever wrote it (this instance, another instance, psql). On a notification it reads
 // the commit horizon and reports it. While the horizon trails the newest rev handed out (a
-// writer still holds a lower rev), it reads again every few milliseconds until it catches up:
-// a transaction that ends without committing a change sends no notification. A lost
+// writer still holds a lower rev), it reads again after 1 ms, doubling the wait up to 128 ms
+// while nothing moves, until it catches up: a transaction that ends without committing a
+// change sends no notification. A lost
 // connection is reopened every second, and the horizon is read again after each reconnect,
 // since notifications sent meanwhile are lost.
 //
