@@ -43,6 +43,19 @@ long peak_rss_mb() {
   return ru.ru_maxrss / 1024;
 }
 
+/// Bytes this process has handed to write(2)/pwrite(2) so far (/proc/self/io, "wchar"). What
+/// the last checkpoint has not yet copied from the WAL is counted once, on either side.
+double written_mb() {
+  std::FILE* f = std::fopen("/proc/self/io", "r");
+  if (!f) return 0;
+  char key[64];
+  unsigned long long value = 0, wchar = 0;
+  while (std::fscanf(f, "%63[^:]: %llu\n", key, &value) == 2)
+    if (!std::strcmp(key, "wchar")) wchar = value;
+  std::fclose(f);
+  return static_cast<double>(wchar) / 1e6;
+}
+
 RemoteConfig remote_for(const test::ServerProcess& s) {
   RemoteConfig r;
   r.url = s.url();
@@ -50,7 +63,7 @@ RemoteConfig remote_for(const test::ServerProcess& s) {
   return r;
 }
 
-double floor_cpu = 0;
+double floor_cpu = 0, floor_mb = 0;
 
 /// The floor: the same rows upserted with bare prepared statements, one transaction per page.
 /// With `with_metadata`, each row also gets a bookkeeping row like the engine's, to show
@@ -100,6 +113,7 @@ double floor_seconds(SqliteConn& source, const std::string& path, bool with_meta
   for (Entity e : kEntitiesInFkOrder) sql[static_cast<int>(e)] = upsert_row_sql(e, '?');
   auto start = Clock::now();
   double cpu0 = cpu_seconds();
+  double mb0 = written_mb();
   for (std::size_t at = 0; at < rows.size(); at += 1000) {
     SqliteTxn txn(db);
     for (std::size_t k = at; k < std::min(rows.size(), at + 1000); ++k) {
@@ -121,6 +135,7 @@ double floor_seconds(SqliteConn& source, const std::string& path, bool with_meta
     txn.commit();
   }
   floor_cpu = cpu_seconds() - cpu0;
+  floor_mb = written_mb() - mb0;
   return seconds_since(start);
 }
 
@@ -152,19 +167,21 @@ int main(int argc, char** argv) {
   // 1. Initial pull into an empty client.
   auto t = Clock::now();
   double cpu0 = cpu_seconds();
+  double mb0 = written_mb();
   SyncOptions pull_opts;
   pull_opts.direction = Direction::pull;
   pull_opts.trigger = "bench";
   SyncReport pull = client.sync(pull_opts, nullptr, cancel);
   double pull_s = seconds_since(t);
   double pull_cpu = cpu_seconds() - cpu0;
+  double pull_mb = written_mb() - mb0;
   long rss = peak_rss_mb();
   if (!pull.ok) {
     std::fprintf(stderr, "pull failed: %s\n", pull.error.c_str());
     return 1;
   }
   double floor_s = floor_seconds(client.db(), dir.file("floor.db"), false);
-  double floor_cpu_rows = floor_cpu;
+  double floor_cpu_rows = floor_cpu, floor_mb_rows = floor_mb;
   double floor_meta_s = floor_seconds(client.db(), dir.file("floor_meta.db"), true);
   double floor_cpu_meta = floor_cpu;
 
@@ -210,6 +227,7 @@ int main(int argc, char** argv) {
   std::printf("%-44s %12.2f\n", "ratio pull / floor (wall)", pull_s / floor_s);
   std::printf("%-44s %12.2f / %.2f\n", "client CPU s: pull / floor", pull_cpu, floor_cpu_rows);
   std::printf("%-44s %12.2f\n", "ratio pull / floor (client CPU)", pull_cpu / floor_cpu_rows);
+  std::printf("%-44s %12.0f / %.0f\n", "MB written: pull / floor", pull_mb, floor_mb_rows);
   std::printf("%-44s %12.2f\n", "floor with sync_metadata rows (s)", floor_meta_s);
   std::printf("%-44s %12.2f\n", "ratio pull / floor with metadata (wall)", pull_s / floor_meta_s);
   std::printf("%-44s %12.2f\n", "ratio pull / floor with metadata (CPU)",

@@ -53,6 +53,24 @@ std::string delete_row_sql(Entity e, char mark) {
   return "DELETE FROM " + table(e) + " WHERE id = " + param(mark, 1);
 }
 
+std::string upsert_pulled_row_sql(Entity e) {
+  std::string t = table(e), marks = "?1", sets;
+  int n = static_cast<int>(fields_of(e).size());
+  for (int i = 0; i < n; ++i) marks += ", " + param('?', i + 2);
+  for (const FieldSpec& f : fields_of(e))
+    sets += std::string(f.name) + " = excluded." + std::string(f.name) + ", ";
+  std::string rev = kRowRevColumn;
+  return "INSERT INTO " + t + " (" + column_list(e) + ", " + rev + ") VALUES (" + marks + ", " +
+         param('?', n + 2) + ") ON CONFLICT (id) DO UPDATE SET " + sets + rev + " = excluded." +
+         rev + " WHERE coalesce(" + t + "." + rev + ", 0) < excluded." + rev + " OR " +
+         param('?', n + 3);
+}
+
+std::string delete_pulled_row_sql(Entity e) {
+  return "DELETE FROM " + table(e) + " WHERE id = ?1 AND (coalesce(" + kRowRevColumn +
+         ", 0) < ?2 OR ?3)";
+}
+
 std::string create_entity_tables_sql(const EntityTableOptions& options) {
   std::string sql;
   for (Entity e : kEntitiesInFkOrder) {

@@ -25,6 +25,15 @@ std::string update_row_sql(Entity e, char mark);
 std::string upsert_row_sql(Entity e, char mark);
 std::string delete_row_sql(Entity e, char mark);
 
+/// The local entity tables' sync column: the server's rev of the row as pulled. It is the
+/// record's rev only while the record has no bookkeeping row (see core/sync_state.hpp).
+inline constexpr const char* kRowRevColumn = "_rev";
+/// A pulled row with its rev (?N+2, N fields): inserted, or overwriting the row when it has no
+/// newer rev or when ?N+3 (force) is 1. Nothing changes otherwise.
+std::string upsert_pulled_row_sql(Entity e);
+/// Deletes a pulled tombstone's row (?1 id) when its rev is older than ?2, or when ?3 (force).
+std::string delete_pulled_row_sql(Entity e);
+
 /// A reference from a child entity's field to its parent: quotes.customer_id -> customers.
 struct ChildLink {
   Entity child;

@@ -83,6 +83,10 @@ void migrate_local_schema(SqliteConn& db) {
     db.exec(run_journal_schema(2));
     db.exec("PRAGMA user_version = 2");
   }
+  if (version < 3) {
+    db.exec(sync_state_schema(3));
+    db.exec("PRAGMA user_version = 3");
+  }
   txn.commit();
 }
 

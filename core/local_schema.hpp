@@ -7,7 +7,7 @@ namespace craftsync {
 
 class SqliteConn;
 
-inline constexpr int kLocalSchemaVersion = 2;
+inline constexpr int kLocalSchemaVersion = 3;
 
 /// Brings the database to kLocalSchemaVersion, in one transaction per step. Throws when the
 /// file has a newer schema than this build understands.

@@ -23,8 +23,8 @@ class PageApplier {
   PageApplier(SqliteConn& db, RecordStore& store, ConflictPolicy policy)
       : db_(db), store_(store), policy_(policy) {
     for (Entity e : kEntitiesInFkOrder) {
-      upsert_row_[static_cast<int>(e)] = db_.cached(upsert_row_sql(e, '?'));
-      delete_row_[static_cast<int>(e)] = db_.cached(delete_row_sql(e, '?'));
+      upsert_row_[static_cast<int>(e)] = db_.cached(upsert_pulled_row_sql(e));
+      delete_row_[static_cast<int>(e)] = db_.cached(delete_pulled_row_sql(e));
     }
   }
 
@@ -34,6 +34,9 @@ class PageApplier {
     PullStats stats;
     SqliteTxn txn(db_);
     resync_ = resync;
+    // A client with no bookkeeping rows at all (a first sync) gets none from this page either:
+    // only a record that has one can need reconciling. So no record needs the lookup.
+    any_bookkeeping_ = store_.sync().has_any_bookkeeping();
     std::string now = utc_now_iso();
     for (const PulledChange& c : page.changes) {
       if (resync) mark_seen(c);
@@ -41,8 +44,8 @@ class PageApplier {
         ++stats.pulled;
         continue;
       }
-      if (fast_path(c, now)) {
-        ++stats.pulled;
+      if (Took t = fast_path(c, now); t != Took::reconcile) {
+        ++(t == Took::applied ? stats.pulled : stats.skipped);
         continue;
       }
       std::optional<RecordSync> info = store_.sync().get(c.entity, std::string(c.id));
@@ -126,33 +129,43 @@ class PageApplier {
     return true;
   }
 
-  /// A record without local changes: upsert (or delete) it when the change is newer.
-  bool fast_path(const PulledChange& c, const std::string& now) {
+  enum class Took { applied, skipped, reconcile };
+
+  /// A record without local work takes the change when it is newer: its row is written once,
+  /// with the rev, and no bookkeeping row (see core/sync_state.hpp). A record with a synced
+  /// bookkeeping row takes it there too; any other needs reconciling.
+  Took fast_path(const PulledChange& c, const std::string& now) {
+    SyncState& sync = store_.sync();
+    bool kept = any_bookkeeping_ && sync.has_bookkeeping(c.entity, c.id);
+    if (kept && !(c.deleted ? sync.take_remote_delete(c.entity, c.id, c.rev, resync_)
+                            : sync.take_remote(c.entity, c.id, c.rev, now, resync_)))
+      return Took::reconcile;
+    bool force = kept || resync_;
     int e = static_cast<int>(c.entity);
     if (c.deleted) {
-      if (!store_.sync().take_remote_delete(c.entity, c.id, c.rev, resync_)) return false;
       SqliteStmt d(db_.handle(), delete_row_[e]);
-      d.bind_static(1, c.id);
+      d.bind_static(1, c.id).bind(2, c.rev).bind(3, std::int64_t(force));
       d.run();
-      return true;
+      return kept || db_.changes() > 0 ? Took::applied : Took::skipped;
     }
-    if (!store_.sync().take_remote(c.entity, c.id, c.rev, now, resync_)) return false;
+    SqliteStmt r(db_.handle(), upsert_row_[e]);
+    r.bind_static(1, c.id);
+    int n = static_cast<int>(fields_of(c.entity).size());
+    for (int i = 0; i < n; ++i) {
+      if (c.values[i])
+        r.bind_static(i + 2, *c.values[i]);
+      else
+        r.bind_null(i + 2);
+    }
+    r.bind(n + 2, c.rev).bind(n + 3, std::int64_t(force));
+    r.run();
+    if (!kept && db_.changes() == 0) return Took::skipped;  // our own echo, or an older change
     if (has_deferred_) {  // a record deleted earlier in this pull, and since restored
       auto st = db_.prepare("DELETE FROM remote_deletes WHERE entity_type = ?1 AND entity_id = ?2");
       st.bind_static(1, entity_name(c.entity)).bind_static(2, c.id);
       st.run();
     }
-    SqliteStmt r(db_.handle(), upsert_row_[e]);
-    r.bind_static(1, c.id);
-    std::size_t n = fields_of(c.entity).size();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (c.values[i])
-        r.bind_static(static_cast<int>(i) + 2, *c.values[i]);
-      else
-        r.bind_null(static_cast<int>(i) + 2);
-    }
-    r.run();
-    return true;
+    return Took::applied;
   }
 
   void mark_seen(const PulledChange& c) {
@@ -167,6 +180,7 @@ class PageApplier {
   RecordStore& store_;
   ConflictPolicy policy_;
   bool resync_ = false;
+  bool any_bookkeeping_ = true;
   bool has_deferred_ = false;  // remote_deletes may have rows (checked before the first page)
   // Handles owned by the connection's statement cache; kept here to skip the lookup per row.
   sqlite3_stmt* upsert_row_[3] = {};
@@ -283,15 +297,18 @@ void pull_changes(const SyncStep& step, const PullOptions& options, PullStats& s
   std::string filter = filtered ? "&entities=" + entity_list(entities, "") : "";
   PageApplier applier(db, store, options.policy);
   applier.has_deferred();
-  PageParser parser;
   bool resync = !resync_flag(db).empty();
 
-  // Two buffers alternate: one is parsed and applied while the next page lands in the other.
+  // Two slots alternate: one page is applied while the next one lands in the other slot and
+  // is parsed there, on the fetching thread.
   std::string buffers[2];
+  PageParser parsers[2];
+  const PulledPage* pages[2] = {};
   auto fetch = [&](const std::string& cursor, int slot) {
     http.get_into(
         "/api/v1/changes?after=" + cursor + "&limit=" + std::to_string(options.page_limit) + filter,
         buffers[slot]);
+    pages[slot] = &parsers[slot].parse(buffers[slot]);
   };
 
   std::int64_t epoch = 0, last_cursor = 0;
@@ -304,9 +321,8 @@ void pull_changes(const SyncStep& step, const PullOptions& options, PullStats& s
       fetch(cursor, slot);
       for (;;) {
         if (cancel.is_cancelled()) throw Cancelled();
-        std::string& body = buffers[slot];
-        std::int64_t bytes = static_cast<std::int64_t>(body.size());
-        const PulledPage& page = parser.parse(body);
+        std::int64_t bytes = static_cast<std::int64_t>(buffers[slot].size());
+        const PulledPage& page = *pages[slot];
         if (!resync && server_rewound(db, page))
           throw RemoteError("the server's change log was rewound (restored from a backup)", 410,
                             "resync_required");

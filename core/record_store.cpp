@@ -219,8 +219,8 @@ void RecordStore::remove(Entity e, const std::string& id) {
       throw UserError(std::string(entity_name(e)) + " " + id +
                       " still has quotes or orders; delete those first");
   }
+  sync_.note_local_edit(e, id, before);  // first: a synced row carries the record's rev
   delete_row(e, id);
-  sync_.note_local_edit(e, id, before);
   sync_.enqueue(e, id, Op::remove, std::nullopt);
   txn.commit();
 }

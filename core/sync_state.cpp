@@ -1,6 +1,7 @@
 #include "core/sync_state.hpp"
 
 #include "core/clock.hpp"
+#include "core/entity_sql.hpp"
 #include "core/sqlite_db.hpp"
 
 namespace craftsync {
@@ -80,8 +81,26 @@ void run_on_record(SqliteConn& db, const char* sql, Entity e, const std::string&
 
 }  // namespace
 
-const char* sync_state_schema(int version) {
-  return version == 1 ? kV1 : version == 2 ? kV2 : "";
+std::string sync_state_schema(int version) {
+  if (version == 1) return kV1;
+  if (version == 2) return kV2;
+  if (version != 3) return "";
+  // Version 3: a synced record pulled into the client is written once. Its row carries the
+  // server's rev (kRowRevColumn) and it has no bookkeeping row, which only records with local
+  // work, a verdict, or a history from before version 3 have. sync_records shows both kinds.
+  std::string rev = kRowRevColumn, sql, view;
+  for (Entity e : kEntitiesInFkOrder) {
+    std::string t(entity_name(e));
+    sql += "ALTER TABLE " + t + " ADD COLUMN " + rev + " INTEGER;\n";
+    view += " UNION ALL SELECT '" + t + "', r.id, 'synced', 0, r." + rev + ", NULL FROM " + t +
+            " r WHERE r." + rev + " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_metadata m " +
+            "WHERE m.entity_id = r.id AND m.entity_type = '" + t + "')";
+  }
+  return sql +
+         "CREATE VIEW sync_records (entity_type, entity_id, state, local_version, "
+         "remote_version, last_synced_at) AS SELECT entity_type, entity_id, state, "
+         "local_version, remote_version, last_synced_at FROM sync_metadata" +
+         view + ";\n";
 }
 
 // --- reads ---
@@ -91,7 +110,17 @@ std::optional<RecordSync> SyncState::get(Entity e, const std::string& id) {
       "SELECT state, local_version, remote_version, last_synced_at, provisional_number, errors, "
       "base FROM sync_metadata WHERE entity_type = ?1 AND entity_id = ?2");
   st.bind(1, entity_name(e)).bind(2, std::string_view(id));
-  if (!st.step()) return std::nullopt;
+  if (!st.step()) {
+    // No bookkeeping row: a synced record pulled since version 3, whose row has the rev.
+    auto row = db_.prepare("SELECT " + std::string(kRowRevColumn) + " FROM " +
+                           std::string(entity_name(e)) + " WHERE id = ?1");
+    row.bind(1, std::string_view(id));
+    if (!row.step() || row.is_null(0)) return std::nullopt;
+    RecordSync s;
+    s.state = "synced";
+    s.remote_version = row.int_at(0);
+    return s;
+  }
   RecordSync s;
   s.state = st.text_at(0);
   s.local_version = st.int_at(1);
@@ -143,7 +172,36 @@ std::int64_t SyncState::count_in_state(std::string_view state) {
 
 bool SyncState::has_remote_versions() {
   auto st = db_.prepare("SELECT 1 FROM sync_metadata WHERE remote_version IS NOT NULL LIMIT 1");
+  if (st.step()) return true;
+  for (Entity e : kEntitiesInFkOrder) {
+    auto rows = db_.prepare("SELECT 1 FROM " + std::string(entity_name(e)) + " WHERE " +
+                            kRowRevColumn + " IS NOT NULL LIMIT 1");
+    if (rows.step()) return true;
+  }
+  return false;
+}
+
+bool SyncState::has_any_bookkeeping() {
+  auto st = db_.prepare("SELECT 1 FROM sync_metadata LIMIT 1");
   return st.step();
+}
+
+bool SyncState::has_bookkeeping(Entity e, std::string_view id) {
+  if (!has_row_)
+    has_row_ = db_.cached("SELECT 1 FROM sync_metadata WHERE entity_id = ?2 AND entity_type = ?1");
+  SqliteStmt st(db_.handle(), has_row_);
+  st.bind_static(1, entity_name(e)).bind_static(2, id);
+  return st.step();
+}
+
+void SyncState::keep_bookkeeping(Entity e, const std::string& id) {
+  auto st = db_.prepare(
+      "INSERT OR IGNORE INTO sync_metadata (entity_type, entity_id, "
+      "remote_version, state) SELECT ?1, id, " +
+      std::string(kRowRevColumn) + ", 'synced' FROM " + std::string(entity_name(e)) +
+      " WHERE id = ?2 AND " + kRowRevColumn + " IS NOT NULL");
+  st.bind(1, entity_name(e)).bind(2, std::string_view(id));
+  st.run();
 }
 
 std::string SyncState::list_join(Entity e) {
@@ -159,6 +217,7 @@ std::string SyncState::list_state_condition(int param) {
 
 void SyncState::note_local_edit(Entity e, const std::string& id, const std::optional<json>& before,
                                 bool provisional_number) {
+  keep_bookkeeping(e, id);
   // The first local edit of a synced record remembers the agreed state as the merge base.
   auto st = db_.prepare(
       "INSERT INTO sync_metadata (entity_type, entity_id, local_version, state, base, "
@@ -341,6 +400,15 @@ std::vector<std::string> SyncState::forget_synced_unseen(Entity e) {
       "entity_type = ?1 AND state = 'synced' AND NOT EXISTS (SELECT 1 FROM resync_seen s WHERE "
       "s.entity_type = ?1 AND s.entity_id = sync_metadata.entity_id)";
   std::vector<std::string> ids;
+  {  // Synced rows without bookkeeping (they have a rev): nothing to drop but the row.
+    std::string t(entity_name(e));
+    auto st = db_.prepare("SELECT id FROM " + t + " r WHERE " + kRowRevColumn +
+                          " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_metadata m WHERE "
+                          "m.entity_id = r.id AND m.entity_type = ?1) AND NOT EXISTS (SELECT 1 "
+                          "FROM resync_seen s WHERE s.entity_type = ?1 AND s.entity_id = r.id)");
+    st.bind(1, entity_name(e));
+    while (st.step()) ids.push_back(st.text_at(0));
+  }
   {
     auto st = db_.prepare(std::string("SELECT entity_id FROM sync_metadata WHERE ") + kUnseen);
     st.bind(1, entity_name(e));

@@ -6,7 +6,11 @@
 // say what happened through the operations below.
 //
 // States: synced (no local work), pending (local changes to push), conflict (waiting for a
-// person), rejected (refused by the server). A record with no row is synced, or never existed.
+// person), rejected (refused by the server). A record with no bookkeeping row is synced at the
+// rev its entity row carries (kRowRevColumn: a pull writes such a record once), or, with no rev
+// there either, unknown to the server. The first local edit, or any verdict, gives a record a
+// bookkeeping row, and from then on that row's rev is the one that counts. The view
+// sync_records lists both kinds.
 //
 // Threading: not shared between threads; it works on the engine thread's connection. Writes
 // expect the caller to hold a transaction when several must land together.
@@ -30,8 +34,8 @@ namespace craftsync {
 class SqliteConn;
 class SqliteStmt;
 
-/// The DDL of the sync-state tables at a local schema version (1 or 2), for migrate_local_schema.
-const char* sync_state_schema(int version);
+/// The DDL of the sync-state tables at a local schema version (1 to 3), for migrate_local_schema.
+std::string sync_state_schema(int version);
 
 /// A record with local work or a verdict: anything not synced.
 struct UnsettledRecord {
@@ -48,6 +52,10 @@ class SyncState {
 
   // --- reads ---
   std::optional<RecordSync> get(Entity e, const std::string& id);
+  /// Whether any record has a bookkeeping row.
+  bool has_any_bookkeeping();
+  /// Whether the record has a bookkeeping row (without one it is synced, or unknown).
+  bool has_bookkeeping(Entity e, std::string_view id);
   /// The record's state, or "" when it has no bookkeeping row.
   std::string state_of(Entity e, const std::string& id);
   /// Records in `state` (every unsettled one when empty), by entity and id, at most `limit`.
@@ -139,6 +147,8 @@ class SyncState {
 
  private:
   std::int64_t next_seq();
+  /// Gives a synced record without a bookkeeping row one, with the rev its entity row carries.
+  void keep_bookkeeping(Entity e, const std::string& id);
   void set_meta(Entity e, const std::string& id, std::int64_t rev,
                 const std::optional<nlohmann::json>& base, std::string_view state,
                 bool by_person = false);
@@ -151,6 +161,7 @@ class SyncState {
   // Handles owned by the connection's statement cache, for the pull's per-row path.
   sqlite3_stmt* take_remote_ = nullptr;
   sqlite3_stmt* take_remote_delete_ = nullptr;
+  sqlite3_stmt* has_row_ = nullptr;
 };
 
 }  // namespace craftsync

@@ -44,7 +44,9 @@ std::vector<LocalRecord> local_records(SqliteConn& db, Entity e, std::int64_t& r
   // Two scans in id order, merged here: faster than a seek into sync_metadata per row.
   std::vector<LocalRecord> out;
   std::string name(entity_name(e));
-  auto st = db.prepare("SELECT " + column_list(e) + " FROM " + name + " ORDER BY id");
+  // A row without bookkeeping is synced at the rev it carries (last column).
+  auto st = db.prepare("SELECT " + column_list(e) + ", coalesce(" + kRowRevColumn + ", 0) FROM " +
+                       name + " ORDER BY id");
   auto meta = db.prepare(
       "SELECT entity_id, coalesce(remote_version, 0), state FROM sync_metadata "
       "WHERE entity_type = ?1 ORDER BY entity_id");
@@ -67,6 +69,7 @@ std::vector<LocalRecord> local_records(SqliteConn& db, Entity e, std::int64_t& r
     LocalRecord r;
     r.id = st.text_at(0);
     without_row(r.id);
+    r.rev = st.int_at(static_cast<int>(values.size()) + 1);
     if (more && meta.view_at(0) == r.id) {
       r.rev = meta.int_at(1);
       r.pending = meta.view_at(2) != "synced";

@@ -13,6 +13,7 @@
 
 #include "core/client_config.hpp"
 #include "core/http_client.hpp"
+#include "tests/support/http.hpp"
 #include "tests/support/protocol_helpers.hpp"
 #include "tests/support/scripted_server.hpp"
 #include "tests/support/server_process.hpp"
@@ -187,4 +188,105 @@ TEST_CASE("the key comes from flags, the environment or a private config file, n
     unsetenv("XDG_CONFIG_HOME");
   else
     setenv("XDG_CONFIG_HOME", old_xdg.c_str(), 1);
+}
+
+namespace {
+
+std::string one_value(const TestClient& c, const std::string& sql) {
+  std::string out = sqlite3_cli(c.db_path(), sql);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a first sync writes each record once; local edits, deletes and pulls keep its rev",
+          "[sync][pull][first-sync]") {
+  ServerProcess server(server_args({"--seed-demo", "20", "--quiet"}));
+  craftsync::test::HttpClient admin(server.url(), server.admin_key());
+  json lone = admin.request("POST", "/api/v1/customers", R"({"name":"Lone"})").json();
+  TestClient a(server);
+  REQUIRE(a.sync().ok);
+
+  // Each pulled record is one row, carrying the server's rev; no bookkeeping rows.
+  CHECK(one_value(a, "SELECT count(*) FROM sync_metadata") == "0");
+  CHECK(one_value(a, "SELECT count(*) FROM customers WHERE _rev IS NULL") == "0");
+  std::string total = one_value(a,
+                                "SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM "
+                                "quotes) + (SELECT count(*) FROM orders)");
+  CHECK(one_value(a, "SELECT count(*) FROM sync_records WHERE state = 'synced'") == total);
+
+  std::string lone_id = lone["id"];
+  CHECK(a.records().sync_info(Entity::customers, lone_id)->remote_version ==
+        lone["rev"].get<std::int64_t>());
+  CHECK(a.state(Entity::customers, lone_id) == "synced");
+
+  // A local edit gives the record a bookkeeping row based on the rev its row carried.
+  std::string id = a.records().list(Entity::customers, {"", "", 0, 1}).at(0)["id"];
+  json before = a.row(Entity::customers, id);
+  std::int64_t rev = std::stoll(one_value(a, "SELECT _rev FROM customers WHERE id = '" + id + "'"));
+  a.records().update(Entity::customers, id, {{"city", "Oslo"}});
+  auto info = a.records().sync_info(Entity::customers, id);
+  REQUIRE(info);
+  CHECK(info->state == "pending");
+  CHECK(info->remote_version == rev);
+  CHECK(info->base["city"] == before["city"]);
+  REQUIRE(a.records().outbox_for(Entity::customers, id).at(0).base_rev == rev);
+
+  // A local delete too: the row goes, its rev stays with the change.
+  std::int64_t lone_rev = lone["rev"];
+  a.records().remove(Entity::customers, lone_id);
+  CHECK(a.records().outbox_for(Entity::customers, lone_id).at(0).base_rev == lone_rev);
+
+  SyncReport pushed = a.sync();
+  INFO(pushed.error);
+  REQUIRE(pushed.ok);
+  CHECK(pushed.pushed == 2);
+  CHECK(pushed.conflicts == 0);
+  CHECK(admin.get("/api/v1/customers/" + id).json()["city"] == "Oslo");
+  CHECK(admin.get("/api/v1/customers/" + lone_id).status == 404);
+  CHECK(a.state(Entity::customers, id) == "synced");
+
+  // A change made elsewhere to a record without bookkeeping is taken on the row alone.
+  std::string other = a.records().list(Entity::customers, {"", "", 1, 1}).at(0)["id"];
+  REQUIRE(other != id);
+  json put = admin.request("PUT", "/api/v1/customers/" + other, R"({"city":"Bergen"})").json();
+  SyncReport pulled = a.sync();
+  REQUIRE(pulled.ok);
+  CHECK(pulled.pulled >= 1);
+  CHECK(a.row(Entity::customers, other)["city"] == "Bergen");
+  CHECK(one_value(a, "SELECT _rev FROM customers WHERE id = '" + other + "'") ==
+        std::to_string(put["rev"].get<std::int64_t>()));
+  CHECK(one_value(a, "SELECT count(*) FROM sync_metadata WHERE entity_id = '" + other + "'") ==
+        "0");
+
+  // A second device's first sync sees all of it.
+  TestClient b(server);
+  REQUIRE(b.sync().ok);
+  CHECK(b.row(Entity::customers, id)["city"] == "Oslo");
+  CHECK(b.row(Entity::customers, lone_id).is_null());
+  CHECK(b.row(Entity::customers, other)["city"] == "Bergen");
+}
+
+TEST_CASE("a record kept in an older bookkeeping row keeps that row's rev", "[sync][pull]") {
+  ServerProcess server(server_args({"--seed-demo", "3", "--quiet"}));
+  TestClient a(server);
+  REQUIRE(a.sync().ok);
+  std::string id = a.records().list(Entity::customers, {"", "", 0, 1}).at(0)["id"];
+  std::int64_t rev = std::stoll(one_value(a, "SELECT _rev FROM customers WHERE id = '" + id + "'"));
+  // As a database from before schema 3 has it: the rev in sync_metadata, none on the row.
+  a.close();
+  sqlite3_cli(a.db_path(),
+              "UPDATE customers SET _rev = NULL WHERE id = '" + id +
+                  "'; INSERT INTO sync_metadata (entity_type, entity_id, remote_version, state) "
+                  "VALUES ('customers', '" +
+                  id + "', " + std::to_string(rev) + ", 'synced')");
+  a.open();
+  CHECK(a.records().sync_info(Entity::customers, id)->remote_version == rev);
+  a.records().update(Entity::customers, id, {{"city", "Tromsø"}});
+  CHECK(a.records().outbox_for(Entity::customers, id).at(0).base_rev == rev);
+  SyncReport r = a.sync();
+  REQUIRE(r.ok);
+  CHECK(r.conflicts == 0);
+  CHECK(a.state(Entity::customers, id) == "synced");
 }

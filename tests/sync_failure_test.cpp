@@ -104,11 +104,11 @@ TEST_CASE("kill -9 of the CLI during a 50k-record pull: the rerun converges",
       "--db", db, "--remote", server.url(), "--api-key", server.admin_key(), "sync"};
   pid_t pid = spawn_cli(args, dir.file("out"), dir.file("err"));
   bool midway =
-      wait_for([&] { return count_rows(db, "SELECT count(*) FROM sync_metadata") > 5000; }, 60000);
+      wait_for([&] { return count_rows(db, "SELECT count(*) FROM sync_records") > 5000; }, 60000);
   kill(pid, SIGKILL);
   wait_child(pid, 10000);
   CHECK(midway);
-  std::int64_t partial = count_rows(db, "SELECT count(*) FROM sync_metadata");
+  std::int64_t partial = count_rows(db, "SELECT count(*) FROM sync_records");
   INFO("rows before the kill: " << partial);
 
   CliResult again = run_cli(args);
@@ -117,9 +117,10 @@ TEST_CASE("kill -9 of the CLI during a 50k-record pull: the rerun converges",
   CHECK(count_rows(db, "SELECT count(*) FROM customers") == expected["customers"]);
   CHECK(count_rows(db, "SELECT count(*) FROM quotes") == expected["quotes"]);
   CHECK(count_rows(db, "SELECT count(*) FROM orders") == expected["orders"]);
-  CHECK(count_rows(db, "SELECT count(*) FROM sync_metadata") == total);
+  CHECK(count_rows(db, "SELECT count(*) FROM sync_records") == total);
+  CHECK(count_rows(db, "SELECT count(*) FROM sync_metadata") == 0);  // each written once
   CHECK(count_rows(db,
-                   "SELECT count(*) FROM (SELECT entity_id FROM sync_metadata GROUP BY "
+                   "SELECT count(*) FROM (SELECT entity_id FROM sync_records GROUP BY "
                    "entity_type, entity_id HAVING count(*) > 1)") == 0);
   CHECK(sqlite3_cli(db, "PRAGMA integrity_check") == "ok\n");
   CHECK(sqlite3_cli(db, "PRAGMA foreign_key_check") == "");

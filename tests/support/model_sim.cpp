@@ -137,7 +137,7 @@ class Simulation {
     for (Entity e : kEntitiesInFkOrder) {
       const Rows& server = server_now_[static_cast<int>(e)];
       auto st = c.client->engine().db().prepare(
-          "SELECT entity_id, remote_version FROM sync_metadata WHERE entity_type = ?1 AND "
+          "SELECT entity_id, remote_version FROM sync_records WHERE entity_type = ?1 AND "
           "state = 'synced' AND remote_version IS NOT NULL");
       st.bind(1, entity_name(e));
       while (st.step()) {
