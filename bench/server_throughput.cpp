@@ -2,8 +2,8 @@
 // for 1, 8 and 32 concurrent clients, on SQLite and on PostgreSQL. Prints a table; never fails
 // on timing. See docs/performance.md, "Server throughput".
 //
-//   server_throughput [--pg-url URL] [--compare OLD_SERVER] [--seed N] [--batches N]
-//                     [--batch-size N]
+//   server_throughput [--pg-url URL] [--compare OLD_SERVER] [--instances LIST] [--seed N]
+//                     [--batches N] [--batch-size N]
 //
 // --pg-url (or CRAFTSYNC_BENCH_PG_URL, or CRAFTSYNC_TEST_PG_URL) names a cluster where the
 // benchmark may create databases; without one only SQLite is measured. PostgreSQL runs twice:
@@ -17,9 +17,15 @@
 //
 // --compare names an older craftsync-server binary: each line then runs on both binaries, one
 // after the other, so that both are measured in the same run on the same machine state.
+//
+// --instances lists instance counts (default "1"; e.g. "1,2"): each PostgreSQL line then runs
+// once per count, with that many craftsync-server processes on the one database and the
+// clients spread over them round-robin (client c talks to instance c % N), as a load balancer
+// would. SQLite lines always run one instance.
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -51,6 +57,7 @@ struct Options {
   int batches = 480;  // divisible by 1, 8 and 32
   int batch_size = 10;
   int server_threads = 40;  // more than the most clients, so keep-alive never starves a client
+  std::vector<int> instances = {1};
 };
 
 struct Backend {
@@ -96,14 +103,21 @@ class RunDatabase {
   std::string admin_, name_, location_;
 };
 
-Result measure(const Backend& backend, int clients, const Options& o, const std::string& binary) {
+Result measure(const Backend& backend, int clients, int instances, const Options& o,
+               const std::string& binary) {
   RunDatabase db(backend);
-  test::ServerOptions so =
-      test::server_on(db.location(), "bench-admin-key",
-                      {"--quiet", "--threads", std::to_string(o.server_threads), "--seed-demo",
-                       std::to_string(o.seed)});
-  so.binary = binary;
-  test::ServerProcess server(std::move(so));
+  std::vector<std::unique_ptr<test::ServerProcess>> servers;
+  for (int i = 0; i < instances; ++i) {
+    std::vector<std::string> args = {"--quiet", "--threads", std::to_string(o.server_threads)};
+    if (i == 0) args.insert(args.end(), {"--seed-demo", std::to_string(o.seed)});
+    test::ServerOptions so = test::server_on(db.location(), "bench-admin-key", std::move(args));
+    so.binary = binary;
+    servers.push_back(std::make_unique<test::ServerProcess>(std::move(so)));
+  }
+  auto server_for = [&](int c) -> const test::ServerProcess& {
+    return *servers[static_cast<std::size_t>(c % instances)];
+  };
+  const test::ServerProcess& server = *servers.front();
   Result r;
   std::atomic<int> failures{0};
 
@@ -114,7 +128,7 @@ Result measure(const Backend& backend, int clients, const Options& o, const std:
     std::vector<std::thread> threads;
     for (int c = 0; c < clients; ++c) {
       threads.emplace_back([&, c] {
-        test::HttpClient http(server.url(), server.admin_key());
+        test::HttpClient http(server_for(c).url(), server.admin_key());
         std::int64_t seq = 0;
         for (int b = 0; b < per_client; ++b) {
           json mutations = json::array();
@@ -149,8 +163,8 @@ Result measure(const Backend& backend, int clients, const Options& o, const std:
   {
     std::vector<std::thread> threads;
     for (int c = 0; c < clients; ++c) {
-      threads.emplace_back([&] {
-        test::HttpClient http(server.url(), server.admin_key());
+      threads.emplace_back([&, c] {
+        test::HttpClient http(server_for(c).url(), server.admin_key());
         std::string cursor = "0";
         for (std::int64_t pages = 0; pages <= r.log_size / 1000 + 1; ++pages) {
           auto a = http.get("/api/v1/changes?after=" + cursor + "&limit=1000");
@@ -189,7 +203,16 @@ Options parse(int argc, char** argv) {
       o.batches = std::stoi(value);
     else if (flag == "--batch-size")
       o.batch_size = std::stoi(value);
-    else
+    else if (flag == "--instances") {
+      o.instances.clear();
+      for (std::size_t at = 0; at <= value.size();) {
+        std::size_t comma = std::min(value.find(',', at), value.size());
+        int n = std::stoi(value.substr(at, comma - at));
+        if (n < 1) throw std::runtime_error("--instances wants counts of 1 or more");
+        o.instances.push_back(n);
+        at = comma + 1;
+      }
+    } else
       throw std::runtime_error("unknown option " + flag);
   }
   return o;
@@ -221,16 +244,20 @@ int main(int argc, char** argv) {
       std::printf("old: %s\n", o.compare.c_str());
       servers.push_back({"old", o.compare});
     }
-    std::printf("%-24s %6s %7s %11s %12s %15s %9s %8s\n", "backend", "server", "clients",
-                "pushes/s", "mutations/s", "pulled recs/s", "log size", "failures");
+    std::printf("%-24s %6s %5s %7s %11s %12s %15s %9s %8s\n", "backend", "server", "inst",
+                "clients", "pushes/s", "mutations/s", "pulled recs/s", "log size", "failures");
     for (const Backend& b : backends) {
+      std::vector<int> counts = b.admin_url.empty() ? std::vector<int>{1} : o.instances;
       for (int clients : {1, 8, 32}) {
-        for (const auto& [label, binary] : servers) {
-          Result r = measure(b, clients, o, binary);
-          std::printf("%-24s %6s %7d %11.0f %12.0f %15.0f %9lld %8d\n", b.label.c_str(),
-                      label.c_str(), clients, r.push_requests_per_s, r.mutations_per_s,
-                      r.pulled_per_s, static_cast<long long>(r.log_size), r.failures);
-          std::fflush(stdout);
+        for (int instances : counts) {
+          if (instances > clients) continue;  // an instance without clients measures nothing
+          for (const auto& [label, binary] : servers) {
+            Result r = measure(b, clients, instances, o, binary);
+            std::printf("%-24s %6s %5d %7d %11.0f %12.0f %15.0f %9lld %8d\n", b.label.c_str(),
+                        label.c_str(), instances, clients, r.push_requests_per_s, r.mutations_per_s,
+                        r.pulled_per_s, static_cast<long long>(r.log_size), r.failures);
+            std::fflush(stdout);
+          }
         }
       }
     }

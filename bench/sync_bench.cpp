@@ -66,9 +66,11 @@ RemoteConfig remote_for(const test::ServerProcess& s) {
 double floor_cpu = 0, floor_mb = 0;
 
 /// The floor: the same rows upserted with bare prepared statements, one transaction per page.
-/// With `with_metadata`, each row also gets a bookkeeping row like the engine's, to show
+/// With `with_indexes`, the tables have the local schema's reference indexes, as the engine's
+/// do. With `with_metadata`, each row also gets a bookkeeping row like the engine's, to show
 /// how much of the gap is that second B-tree write.
-double floor_seconds(SqliteConn& source, const std::string& path, bool with_metadata) {
+double floor_seconds(SqliteConn& source, const std::string& path, bool with_metadata,
+                     bool with_indexes = false) {
   struct Row {
     Entity e;
     std::vector<std::string> cols;
@@ -97,6 +99,10 @@ double floor_seconds(SqliteConn& source, const std::string& path, bool with_meta
     std::string cols = "id TEXT PRIMARY KEY";
     for (const FieldSpec& f : fields_of(e)) cols += ", " + std::string(f.name) + " TEXT";
     db.exec("CREATE TABLE " + std::string(entity_name(e)) + " (" + cols + ") WITHOUT ROWID");
+    for (const FieldSpec& f : fields_of(e))
+      if (with_indexes && f.kind == FieldKind::reference)
+        db.exec("CREATE INDEX " + std::string(entity_name(e)) + "_" + std::string(f.name) + " ON " +
+                std::string(entity_name(e)) + "(" + std::string(f.name) + ")");
   }
   // A stand-in for the engine's bookkeeping rows: the same key, and the two columns a pull
   // writes for a record with no local work.
@@ -182,6 +188,7 @@ int main(int argc, char** argv) {
   }
   double floor_s = floor_seconds(client.db(), dir.file("floor.db"), false);
   double floor_cpu_rows = floor_cpu, floor_mb_rows = floor_mb;
+  double floor_index_s = floor_seconds(client.db(), dir.file("floor_index.db"), false, true);
   double floor_meta_s = floor_seconds(client.db(), dir.file("floor_meta.db"), true);
   double floor_cpu_meta = floor_cpu;
 
@@ -228,6 +235,8 @@ int main(int argc, char** argv) {
   std::printf("%-44s %12.2f / %.2f\n", "client CPU s: pull / floor", pull_cpu, floor_cpu_rows);
   std::printf("%-44s %12.2f\n", "ratio pull / floor (client CPU)", pull_cpu / floor_cpu_rows);
   std::printf("%-44s %12.0f / %.0f\n", "MB written: pull / floor", pull_mb, floor_mb_rows);
+  std::printf("%-44s %12.2f\n", "floor with the reference indexes (s)", floor_index_s);
+  std::printf("%-44s %12.2f\n", "ratio pull / floor with indexes (wall)", pull_s / floor_index_s);
   std::printf("%-44s %12.2f\n", "floor with sync_metadata rows (s)", floor_meta_s);
   std::printf("%-44s %12.2f\n", "ratio pull / floor with metadata (wall)", pull_s / floor_meta_s);
   std::printf("%-44s %12.2f\n", "ratio pull / floor with metadata (CPU)",

@@ -18,38 +18,37 @@ namespace {
 using nlohmann::json;
 using RecordKey = std::pair<Entity, std::string>;
 
-/// Records that may not be pushed now, or whose children must wait.
-struct Blocked {
-  std::set<RecordKey> held;     // rejected or waiting for a person: their own later edits wait
-  std::set<RecordKey> parents;  // children wait: in conflict, or not on the server yet
+/// Records that may not be pushed now, or whose children must wait, asked record by record:
+/// a scan of every unsettled record per batch would cost a pass over a large offline outbox
+/// for each of its batches.
+class Blocked {
+ public:
+  explicit Blocked(SyncState& sync) : sync_(sync) {}
 
-  bool parent_blocks(Entity parent, const std::string& id) const {
-    return parents.count({parent, id}) > 0;
+  /// Rejected or waiting for a person: the record's own later edits wait.
+  bool held(Entity e, const std::string& id) {
+    std::string state = sync_.state_of(e, id);
+    return state == "rejected" || state == "conflict";
   }
+
+  /// Children wait for a parent in conflict, or not on the server yet. (A rejected record the
+  /// server has, an older state of it, still exists there for children.)
+  bool by_parent(const OutboxEntry& o) {
+    if (o.op != Op::upsert || !o.data.is_object()) return false;
+    for (const FieldSpec& f : fields_of(o.entity)) {
+      if (f.kind != FieldKind::reference || !f.references) continue;
+      auto it = o.data.find(f.name);
+      if (it == o.data.end() || !it->is_string()) continue;
+      auto info = sync_.get(*f.references, it->get<std::string>());
+      if (info && info->state != "synced" && (info->state == "conflict" || !info->remote_version))
+        return true;
+    }
+    return false;
+  }
+
+ private:
+  SyncState& sync_;
 };
-
-Blocked load_blocked(SyncState& sync) {
-  Blocked b;
-  for (UnsettledRecord& r : sync.unsettled()) {
-    RecordKey key{r.entity, std::move(r.id)};
-    if (r.state == "rejected" || r.state == "conflict") b.held.insert(key);
-    // A rejected record the server has (an older state of it) still exists there for children.
-    if (r.state == "conflict" || !r.remote_version) b.parents.insert(key);
-  }
-  return b;
-}
-
-bool blocked_by_parent(const OutboxEntry& o, const Blocked& b) {
-  if (o.op != Op::upsert || !o.data.is_object()) return false;
-  for (const FieldSpec& f : fields_of(o.entity)) {
-    if (f.kind != FieldKind::reference || !f.references) continue;
-    auto it = o.data.find(f.name);
-    if (it != o.data.end() && it->is_string() &&
-        b.parent_blocks(*f.references, it->get<std::string>()))
-      return true;
-  }
-  return false;
-}
 
 /// Records the server refused only because a record they refer to was missing (fk_missing)
 /// go again once every such record exists locally and on the server (it was restored, or was
@@ -288,7 +287,7 @@ void push_outbox(const SyncStep& step, const PushOptions& options, PushStats& st
     std::int64_t budget = options.max_rounds;
     for (;;) {
       if (cancel.is_cancelled()) throw Cancelled();
-      Blocked blocked = load_blocked(store.sync());
+      Blocked blocked(store.sync());
       std::vector<OutboxEntry> window =
           store.sync().queued_window(e, after_seq, options.batch_size);
       if (window.empty()) break;
@@ -298,7 +297,7 @@ void push_outbox(const SyncStep& step, const PushOptions& options, PushStats& st
         // One mutation per record per batch: a later edit waits for the rev the first one gets.
         if (in_batch.count(o.id)) break;
         after_seq = o.seq;
-        if (blocked.held.count({o.entity, o.id}) || blocked_by_parent(o, blocked)) {
+        if (blocked.held(o.entity, o.id) || blocked.by_parent(o)) {
           ++stats.held;
           continue;
         }

@@ -208,3 +208,27 @@ TEST_CASE("inspector: the detail shows sync metadata and raw JSON with _sync",
   CHECK(f.ui.item("Edit") != nullptr);
   CHECK(f.out.count<ShowRecord>() == 0);
 }
+
+TEST_CASE("inspector: a record pulled without bookkeeping still shows its sync state",
+          "[widgets][inspector]") {
+  RecordSync pulled;  // what SyncState::get gives a record the pull wrote once
+  pulled.state = "synced";
+  pulled.remote_version = 41;
+  CHECK(last_synced_text(pulled) == "at the pull that brought it (no time kept)");
+  RecordSync kept = pulled;
+  kept.last_synced_at = "2026-12-03T10:15:00.000Z";
+  CHECK(last_synced_text(kept) == "2026-12-03 10:15:00 UTC");
+  RecordSync fresh;  // created here, never pushed
+  fresh.state = "pending";
+  CHECK(last_synced_text(fresh).empty());
+
+  auto d = std::make_shared<RecordDetail>(*detail_for(fixture_uuid(5)));
+  d->sync = pulled;
+  d->outbox.clear();
+  CHECK(nlohmann::json::parse(raw_json_text(*d))["_sync"]["remote_version"] == 41);
+  Fixture f;
+  f.inspector.selected_id = fixture_uuid(5);
+  f.snap.detail = d;
+  f.ui.frame(f.draw);
+  CHECK(f.ui.item("Edit") != nullptr);
+}

@@ -36,6 +36,12 @@ bool begin_kv(const char* id) {
 
 }  // namespace
 
+std::string last_synced_text(const RecordSync& s) {
+  if (!s.last_synced_at.empty()) return timestamp_text(s.last_synced_at);
+  if (s.state == "synced" && s.remote_version) return "at the pull that brought it (no time kept)";
+  return "";
+}
+
 std::string raw_json_text(const RecordDetail& d) {
   nlohmann::json j = d.found ? d.row : nlohmann::json(nullptr);
   if (d.found && d.sync) j = with_sync_info(d.row, *d.sync);
@@ -108,7 +114,7 @@ RecordDetailPane::Action RecordDetailPane::draw(const std::shared_ptr<const Reco
       kv("state", s.state, &c);
       kv("local_version", std::to_string(s.local_version));
       kv("remote_version", s.remote_version ? std::to_string(*s.remote_version) : "never pushed");
-      kv("last_synced_at", timestamp_text(s.last_synced_at));
+      kv("last_synced_at", last_synced_text(s));
       kv("provisional", s.provisional_number ? "number not assigned yet" : "no");
       if (!s.errors.empty()) kv("errors", s.errors.dump(), &p.error);
       if (!s.base.is_null())

@@ -15,6 +15,10 @@ namespace craftsync::console {
 /// The record with its sync bookkeeping as pretty JSON, as the CLI's `get` prints it.
 std::string raw_json_text(const RecordDetail& d);
 
+/// The detail's last_synced_at: the time, or for a record a pull wrote without bookkeeping
+/// (which keeps no time), when that was; empty for a record never synced.
+std::string last_synced_text(const RecordSync& s);
+
 struct RecordDetailPane {
   enum class Action { none, edit, remove };
   /// Draws the pane; returns what the person asked for. `more` draws further sections (the
