@@ -214,7 +214,7 @@ TEST_CASE("inspector: a record pulled without bookkeeping still shows its sync s
   RecordSync pulled;  // what SyncState::get gives a record the pull wrote once
   pulled.state = "synced";
   pulled.remote_version = 41;
-  CHECK(last_synced_text(pulled) == "at the pull that brought it (no time kept)");
+  CHECK(last_synced_text(pulled) == "when pulled (time not kept)");
   RecordSync kept = pulled;
   kept.last_synced_at = "2026-12-03T10:15:00.000Z";
   CHECK(last_synced_text(kept) == "2026-12-03 10:15:00 UTC");

@@ -38,7 +38,7 @@ bool begin_kv(const char* id) {
 
 std::string last_synced_text(const RecordSync& s) {
   if (!s.last_synced_at.empty()) return timestamp_text(s.last_synced_at);
-  if (s.state == "synced" && s.remote_version) return "at the pull that brought it (no time kept)";
+  if (s.state == "synced" && s.remote_version) return "when pulled (time not kept)";
   return "";
 }
 
