@@ -207,8 +207,12 @@ Options parse(int argc, char** argv) {
       o.instances.clear();
       for (std::size_t at = 0; at <= value.size();) {
         std::size_t comma = std::min(value.find(',', at), value.size());
-        int n = std::stoi(value.substr(at, comma - at));
-        if (n < 1) throw std::runtime_error("--instances wants counts of 1 or more");
+        std::string count = value.substr(at, comma - at);
+        if (count.empty() || count.find_first_not_of("0123456789") != std::string::npos ||
+            count.size() > 3 || std::stoi(count) < 1)
+          throw std::runtime_error("--instances wants counts of 1 or more, like 1,2 (got '" +
+                                   value + "')");
+        int n = std::stoi(count);
         o.instances.push_back(n);
         at = comma + 1;
       }
