@@ -5,9 +5,8 @@
 // the commit horizon and reports it. While the horizon trails the newest rev handed out (a
 // writer still holds a lower rev), it reads again after 1 ms, doubling the wait up to 128 ms
 // while nothing moves, until it catches up: a transaction that ends without committing a
-// change sends no notification. A lost
-// connection is reopened every second, and the horizon is read again after each reconnect,
-// since notifications sent meanwhile are lost.
+// change sends no notification. A lost connection is reopened every second, and the horizon
+// is read again after each reconnect, since notifications sent meanwhile are lost.
 //
 // Threading: one thread of its own; the destructor stops and joins it (within ~100 ms).
 

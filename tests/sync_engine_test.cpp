@@ -13,6 +13,7 @@
 
 #include "core/client_config.hpp"
 #include "core/http_client.hpp"
+#include "core/sqlite_db.hpp"
 #include "tests/support/http.hpp"
 #include "tests/support/protocol_helpers.hpp"
 #include "tests/support/scripted_server.hpp"
@@ -282,6 +283,10 @@ TEST_CASE("a record kept in an older bookkeeping row keeps that row's rev", "[sy
                   "VALUES ('customers', '" +
                   id + "', " + std::to_string(rev) + ", 'synced')");
   a.open();
+  CHECK(a.records().sync_info(Entity::customers, id)->remote_version == rev);
+  // With a bookkeeping row, its rev counts, whatever the row carries.
+  a.engine().db().exec("UPDATE customers SET _rev = " + std::to_string(rev + 1000) +
+                       " WHERE id = '" + id + "'");
   CHECK(a.records().sync_info(Entity::customers, id)->remote_version == rev);
   a.records().update(Entity::customers, id, {{"city", "Tromsø"}});
   CHECK(a.records().outbox_for(Entity::customers, id).at(0).base_rev == rev);
