@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
       pg = true;
   }
   TestDatabase database(pg ? DbKind::postgres : DbKind::configured);
-  ServerProcess server(server_on(database.location(), "test-admin-key",
+  ServerProcess server(server_on(database.location(), "test-admin-key-0123",
                                  {"--quiet", "--history-retention-days", "0"}));
   HttpClient http(server.url(), server.admin_key());
   const std::string device = new_uuid_v7();

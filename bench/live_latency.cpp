@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
   TempDir dir;
   ServerOptions so = server_args({"--quiet", "--threads", "16"});
   if (!opt.pg_url.empty())
-    so = server_on(opt.pg_url, "test-admin-key", {"--quiet", "--threads", "16"});
+    so = server_on(opt.pg_url, "test-admin-key-0123", {"--quiet", "--threads", "16"});
   ServerProcess server(so);
   test::HttpClient admin(server.url(), server.admin_key());
   auto made = admin.post("/api/v1/customers", json{{"name", "w-start"}});

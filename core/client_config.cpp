@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/dotenv.hpp"
+
 namespace craftsync {
 namespace {
 
@@ -89,19 +91,67 @@ void write_config_file(const ConfigFile& c) {
   std::filesystem::rename(tmp, path);
 }
 
+std::vector<std::string> dotenv_paths() {
+  std::error_code ec;
+  auto cwd = std::filesystem::current_path(ec);
+  return {ec ? std::string(".env") : (cwd / ".env").string(), config_dir() + "/.env"};
+}
+
+namespace {
+
+struct Found {
+  std::string value, source;
+};
+
+void add_warning(std::string* warning, const std::string& w) {
+  if (!warning || w.empty()) return;
+  if (!warning->empty()) *warning += "; ";
+  *warning += w;
+}
+
+/// The first source, in precedence order, that gives `name` a non-empty value.
+Found lookup(const std::string& flag, const char* name, const std::string& from_file,
+             const std::vector<std::pair<std::string, DotenvValues>>& dotenvs) {
+  if (!flag.empty()) return {flag, "command line"};
+  if (!env(name).empty()) return {env(name), "environment"};
+  for (const auto& [path, values] : dotenvs) {
+    auto it = values.find(name);
+    if (it != values.end() && !it->second.empty()) return {it->second, ".env file (" + path + ")"};
+  }
+  if (!from_file.empty()) return {from_file, "config file"};
+  return {};
+}
+
+std::vector<std::pair<std::string, DotenvValues>> read_dotenvs(std::string* warning) {
+  std::vector<std::pair<std::string, DotenvValues>> out;
+  for (const auto& path : dotenv_paths()) {
+    std::string refused;
+    if (auto values = read_dotenv_file(path, &refused)) out.emplace_back(path, std::move(*values));
+    add_warning(warning, refused);
+  }
+  return out;
+}
+
+}  // namespace
+
 RemoteConfig resolve_remote(const RemoteFlags& flags, std::string* warning) {
-  ConfigFile file = read_config_file(warning);
+  std::string file_warning;
+  ConfigFile file = read_config_file(&file_warning);
+  auto dotenvs = read_dotenvs(warning);
+  add_warning(warning, file_warning);
   RemoteConfig r;
-  r.url = !flags.url.empty()               ? flags.url
-          : !env("REMOTE_API_URL").empty() ? env("REMOTE_API_URL")
-                                           : file.remote_url;
-  r.api_key = !flags.api_key.empty()           ? flags.api_key
-              : !env("REMOTE_API_KEY").empty() ? env("REMOTE_API_KEY")
-                                               : file.api_key;
+  r.url = lookup(flags.url, "REMOTE_API_URL", file.remote_url, dotenvs).value;
+  r.api_key = lookup(flags.api_key, "REMOTE_API_KEY", file.api_key, dotenvs).value;
   r.ca_file = !flags.ca_file.empty() ? flags.ca_file : file.ca_file;
   r.insecure = flags.insecure;
   if (flags.max_attempts) r.max_attempts = *flags.max_attempts;
   return r;
+}
+
+std::string remote_url_source(const RemoteFlags& flags) {
+  std::string ignored;
+  ConfigFile file = read_config_file(&ignored);
+  return lookup(flags.url, "REMOTE_API_URL", file.remote_url, read_dotenvs(nullptr)).source;
 }
 
 }  // namespace craftsync

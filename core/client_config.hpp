@@ -1,10 +1,15 @@
 #pragma once
-// Where the client finds its server and key: command-line flags, then the environment
-// (REMOTE_API_URL, REMOTE_API_KEY), then a 0600 config file under the XDG config dir. The key
-// is never written to SQLite. Thread-safe (no shared state).
+// Where the client finds its server and key, first match wins (docs/cli.md, "Configuration"):
+//   1. command-line flags (--remote, --api-key);
+//   2. the environment (REMOTE_API_URL, REMOTE_API_KEY);
+//   3. a `.env` file in the working directory, then $XDG_CONFIG_HOME/craftsync/.env, with the
+//      same two names (a .env that group or others may read is ignored, with a warning);
+//   4. the 0600 config file $XDG_CONFIG_HOME/craftsync/config.json.
+// The key is never written to SQLite. Thread-safe (reads the environment and files only).
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/http_client.hpp"
 
@@ -34,7 +39,15 @@ struct RemoteFlags {
   std::optional<int> max_attempts;
 };
 
-/// Combines flags, environment and file into the remote configuration.
+/// The `.env` files read, in order: ./.env, then config_dir()/.env.
+std::vector<std::string> dotenv_paths();
+
+/// Combines flags, environment, .env files and config file into the remote configuration.
+/// Every reason a source was ignored goes into `warning`, joined by "; ".
 RemoteConfig resolve_remote(const RemoteFlags& flags, std::string* warning = nullptr);
+
+/// Where resolve_remote found the URL: "command line", "environment", ".env file (PATH)",
+/// "config file", or "" when nowhere.
+std::string remote_url_source(const RemoteFlags& flags);
 
 }  // namespace craftsync

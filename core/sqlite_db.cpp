@@ -1,5 +1,8 @@
 #include "core/sqlite_db.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <stdexcept>
 
 #include "core/errors.hpp"
@@ -51,6 +54,19 @@ std::string_view SqliteStmt::view_at(int col) const {
   return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
 }
 
+namespace {
+
+/// A database holds customer data, so a new one is created 0600 whatever the umask. SQLite gives
+/// its -wal and -shm files the database file's mode, so they follow. An existing file keeps the
+/// mode its owner gave it; special names (":memory:", "file:" URIs) are left to SQLite.
+void create_private(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) return;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);  // EEXIST and the rest: sqlite3_open_v2 opens or explains it
+}
+
+}  // namespace
+
 SqliteConn::SqliteConn(const std::string& path, int busy_timeout_ms) {
   // Memory statistics take a global mutex on every allocation; nothing here reads them.
   static const bool configured = [] {
@@ -58,6 +74,7 @@ SqliteConn::SqliteConn(const std::string& path, int busy_timeout_ms) {
     return sqlite3_initialize() == SQLITE_OK;
   }();
   (void)configured;
+  create_private(path);
   int rc =
       sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

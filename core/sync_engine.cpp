@@ -49,7 +49,10 @@ std::int64_t scalar(SqliteConn& db, const std::string& sql) {
 
 SyncEngine::SyncEngine(const std::string& db_path) : db_path_(db_path) {
   std::filesystem::path p(db_path);
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  // A directory made here (the XDG data dir, say) is the user's alone, like the file in it.
+  if (p.has_parent_path() && std::filesystem::create_directories(p.parent_path()))
+    std::filesystem::permissions(p.parent_path(), std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
   try {
     db_ = std::make_unique<SqliteConn>(db_path, 5000);
     enable_wal(*db_);

@@ -5,17 +5,20 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <thread>
 
 #include <CLI/CLI.hpp>
 
+#include "app/shell_completion.hpp"
 #include "core/clock.hpp"
 #include "server/api_routes.hpp"
 #include "server/auth.hpp"
 #include "server/demo_seed.hpp"
 #include "server/http_core.hpp"
 #include "server/pg_storage.hpp"
+#include "server/startup_keys.hpp"
 #include "server/storage.hpp"
 
 namespace cs = craftsync::server;
@@ -25,7 +28,8 @@ namespace {
 struct ServeOptions {
   std::string db;
   std::string listen = "127.0.0.1:8080";
-  std::string api_key;
+  std::string api_key, api_key_file;
+  std::vector<cs::StartupKey> startup_keys;
   std::int64_t seed_demo = 0;
   std::uint64_t seed = 42;
   std::size_t max_body = 8u << 20;
@@ -77,8 +81,8 @@ int serve(const ServeOptions& o) {
 
   auto [host, port] = split_listen(o.listen);
   auto storage = open_storage(o.db, o.threads, o.busy_timeout_ms);
-  if (!o.api_key.empty())
-    storage->add_key(cs::hash_api_key(o.api_key), cs::Role::admin, "--api-key");
+  for (const auto& k : o.startup_keys)
+    storage->add_key(cs::hash_api_key(k.key), cs::Role::admin, k.label);
   // Tombstones, then record history: a purged tombstone's revision is then no record's current
   // one, and goes with the rest of its history once that is older than the retention.
   auto purge_old = [&] {
@@ -161,13 +165,18 @@ int serve(const ServeOptions& o) {
 
 int main(int argc, char** argv) {
   CLI::App app{"craftsync-server: the reference CraftSync sync server (protocol v1)"};
-  app.set_version_flag("--version", CRAFTSYNC_VERSION);
+  app.set_version_flag("--version", std::string("craftsync-server ") + CRAFTSYNC_VERSION);
   ServeOptions o;
-  app.add_option("--db", o.db, "SQLite file path, or postgres://user@host:port/dbname");
+  app.add_option("--db", o.db, "SQLite file path, or postgres://user@host:port/dbname")
+      ->envname("CRAFTSYNC_DB_URL");
   app.add_option("--listen", o.listen, "HOST:PORT to listen on; port 0 picks a free port")
       ->capture_default_str();
+  app.add_option("--api-key-file", o.api_key_file,
+                 "ensure the keys in this file (one per line) exist with the admin role")
+      ->envname("CRAFTSYNC_API_KEY_FILE");
   app.add_option("--api-key", o.api_key,
-                 "ensure this key exists with the admin role (quick start)");
+                 "ensure this key exists with the admin role; other users can read it in the "
+                 "process list, so prefer --api-key-file or $CRAFTSYNC_API_KEY");
   app.add_option("--seed-demo", o.seed_demo,
                  "seed N demo customers (with quotes and orders) into an empty database")
       ->check(CLI::Range(std::int64_t(0), std::int64_t(10'000'000)));
@@ -249,12 +258,35 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t(1), std::int64_t(1'000'000'000'000)));
 
+  std::string shell;
+  auto* completion = craftsync::add_completion_command(app, "craftsync-server", shell);
+  app.footer(
+      "Example: serve a SQLite file, with the key in a file only this user can read\n"
+      "  craftsync-server keys add --role admin --db /var/lib/craftsync/server.db > key\n"
+      "  chmod 600 key\n"
+      "  craftsync-server --db /var/lib/craftsync/server.db --api-key-file key "
+      "--listen 0.0.0.0:8080\n"
+      "--db may also come from $CRAFTSYNC_DB_URL, and a key from $CRAFTSYNC_API_KEY.");
+  keys->footer("Example:\n  craftsync-server keys list --db /var/lib/craftsync/server.db");
+  keys_add->footer(
+      "Example:\n  craftsync-server keys add --role sync --label 'field team' --db server.db");
+  keys_list->footer("Example:\n  craftsync-server keys list --db server.db");
+  purge->footer("Example:\n  craftsync-server purge-tombstones --older-than-days 7 --db server.db");
+  restored->footer("Example:\n  craftsync-server after-restore --db postgres://craftsync@db/sync");
+
   CLI11_PARSE(app, argc, argv);
+  if (*completion) return craftsync::print_completion(app, "craftsync-server", shell);
   try {
     if (o.db.empty())
       throw std::runtime_error("--db is required (a SQLite file path or a postgres:// URL)");
     if (o.tls_cert.empty() != o.tls_key.empty())
       throw std::runtime_error("--tls-cert and --tls-key go together");
+    const char* env_key = std::getenv("CRAFTSYNC_API_KEY");
+    o.startup_keys = cs::collect_startup_keys(o.api_key_file, env_key ? env_key : "", o.api_key);
+    if (!o.api_key.empty())
+      std::fprintf(stderr,
+                   "craftsync-server: warning: --api-key shows the key to every user of this "
+                   "machine (/proc/PID/cmdline); use --api-key-file or $CRAFTSYNC_API_KEY\n");
     if (*keys_add) {
       auto storage = open_storage(o.db, 1);
       std::string key = cs::generate_api_key();

@@ -43,7 +43,7 @@ std::vector<std::string> ids_of(const std::vector<json>& changes) {
 
 TEST_CASE("a puller never passes a rev that is still in flight", "[pg][gap-free]") {
   TestDatabase db(DbKind::postgres);
-  ServerProcess server(server_on(db.location(), "test-admin-key", {"--quiet"}));
+  ServerProcess server(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
   HttpClient http(server.url(), server.admin_key());
 
   PgSession first(db.location()), second(db.location()), reader(db.location());
@@ -69,7 +69,7 @@ TEST_CASE("a puller never passes a rev that is still in flight", "[pg][gap-free]
 TEST_CASE("writers of different records commit concurrently; the same record waits its turn",
           "[pg][gap-free][concurrent]") {
   TestDatabase db(DbKind::postgres);
-  ServerProcess server(server_on(db.location(), "test-admin-key", {"--quiet"}));
+  ServerProcess server(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
   HttpClient http(server.url(), server.admin_key());
   std::string x = new_uuid_v7(), y = new_uuid_v7();
   auto created =
@@ -112,7 +112,7 @@ TEST_CASE("writers of different records commit concurrently; the same record wai
 TEST_CASE("randomized: SQL writers with random commit delays, pushers and pullers",
           "[pg][gap-free][randomized]") {
   TestDatabase db(DbKind::postgres);
-  ServerProcess server(server_on(db.location(), "test-admin-key", {"--quiet"}));
+  ServerProcess server(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
 
   constexpr int kSqlWriters = 4, kTxns = 20, kPushers = 2, kBatches = 10, kPerBatch = 3;
   constexpr int kPullers = 3;

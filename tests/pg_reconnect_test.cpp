@@ -32,7 +32,7 @@ std::string pg_cluster_script() {
 TEST_CASE("connections terminated by an admin are replaced without a failed request",
           "[pg][reconnect]") {
   TestDatabase db(DbKind::postgres);
-  ServerProcess server(server_on(db.location(), "test-admin-key", {"--quiet"}));
+  ServerProcess server(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
   HttpClient http(server.url(), server.admin_key());
   REQUIRE(verdict(push(http, "dev-k", one_customer(1, new_uuid_v7(), "Before"))) == "applied");
   auto before = pull_all(http);
@@ -61,7 +61,7 @@ TEST_CASE("connections terminated by an admin are replaced without a failed requ
 TEST_CASE("a push whose connection dies mid-transaction answers retry, and the resend applies once",
           "[pg][reconnect]") {
   TestDatabase db(DbKind::postgres);
-  ServerProcess server(server_on(db.location(), "test-admin-key", {"--quiet"}));
+  ServerProcess server(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
   HttpClient http(server.url(), server.admin_key());
   json batch = one_customer(1, new_uuid_v7(), "Interrupted");
 
@@ -102,7 +102,7 @@ TEST_CASE("the database restarting: 503 or retry while it is down, then service 
     ~StopCluster() { run_program({script, "stop", dir}); }
   } stop_at_exit{pg_cluster_script(), cluster};
 
-  ServerProcess server(server_on(url, "test-admin-key", {"--quiet"}));
+  ServerProcess server(server_on(url, "test-admin-key-0123", {"--quiet"}));
   HttpClient http(server.url(), server.admin_key());
   std::string a = new_uuid_v7(), b = new_uuid_v7();
   REQUIRE(verdict(push(http, "dev-r", one_customer(1, a, "A"))) == "applied");

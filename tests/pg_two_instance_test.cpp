@@ -107,7 +107,7 @@ TEST_CASE("two servers on one database: split clients converge", "[pg][multi-ins
       starting.emplace_back([&, i] {
         try {
           servers[i] = std::make_unique<ServerProcess>(
-              server_on(db.location(), "test-admin-key", {"--quiet", "--threads", "8"}));
+              server_on(db.location(), "test-admin-key-0123", {"--quiet", "--threads", "8"}));
         } catch (...) {
           start_error[i] = std::current_exception();
         }
@@ -181,8 +181,8 @@ TEST_CASE("two servers on one database: split clients converge", "[pg][multi-ins
 
 TEST_CASE("two instances: a write through one instance wakes a pull held on another", "[live]") {
   TestDatabase db(DbKind::postgres);
-  ServerProcess a(server_on(db.location(), "test-admin-key", {"--quiet"}));
-  ServerProcess b(server_on(db.location(), "test-admin-key", {"--quiet"}));
+  ServerProcess a(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
+  ServerProcess b(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
   HttpClient on_a(a.url(), a.admin_key()), on_b(b.url(), b.admin_key());
   std::int64_t head = head_rev(on_b);
   HeldPull pull(b, head, 60);

@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kKey = "Authorization: Bearer test-admin-key\r\n";
+const std::string kKey = "Authorization: Bearer test-admin-key-0123\r\n";
 
 std::string get(const std::string& target, const std::string& extra = "") {
   return "GET " + target + " HTTP/1.1\r\nHost: t\r\n" + extra + "\r\n";

@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kKey = "Authorization: Bearer test-admin-key\r\n";
+const std::string kKey = "Authorization: Bearer test-admin-key-0123\r\n";
 
 RawAnswer ask(int port, const std::string& request) {
   RawConnection c(port);

@@ -82,7 +82,8 @@ TEST_CASE("demo seeding is deterministic and runs only on an empty database", "[
   CHECK(ca == cb);
   std::int64_t head = head_rev(ha);
   a.stop();
-  ServerProcess again(server_on(a.db_path(), "test-admin-key", {"--seed-demo", "40", "--quiet"}));
+  ServerProcess again(
+      server_on(a.db_path(), "test-admin-key-0123", {"--seed-demo", "40", "--quiet"}));
   HttpClient h(again.url(), again.admin_key());
   CHECK(head_rev(h) == head);
 }

@@ -152,7 +152,7 @@ TEST_CASE("a server database put back from a backup: clients re-snapshot and kee
   std::string early, late, offline;
   TempDir client_dir;
   {
-    ServerProcess server(server_on(db, "test-admin-key", {"--quiet"}));
+    ServerProcess server(server_on(db, "test-admin-key-0123", {"--quiet"}));
     TestClient c(server);
     early = customer(c, "Early");
     require_ok(c.sync());
@@ -167,7 +167,7 @@ TEST_CASE("a server database put back from a backup: clients re-snapshot and kee
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
   std::filesystem::copy_file(backup, db);
 
-  ServerProcess server(server_on(db, "test-admin-key", {"--quiet"}));
+  ServerProcess server(server_on(db, "test-admin-key-0123", {"--quiet"}));
   TestClient c(server, client_dir.file("c.db"));
   offline = customer(c, "Made While Server Was Down");
   SyncReport r = c.sync();
@@ -185,7 +185,7 @@ TEST_CASE("craftsync-server after-restore: every older cursor re-snapshots, no r
   TempDir client_dir;
   std::int64_t head_before = 0;
   {
-    ServerProcess server(server_on(db.location(), "test-admin-key", {"--quiet"}));
+    ServerProcess server(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
     TestClient c(server);
     early = customer(c, "Early");
     late = customer(c, "Late");
@@ -201,7 +201,7 @@ TEST_CASE("craftsync-server after-restore: every older cursor re-snapshots, no r
   REQUIRE(code == 0);
   CHECK(out.find("re-snapshots") != std::string::npos);
 
-  ServerProcess server(server_on(db.location(), "test-admin-key", {"--quiet"}));
+  ServerProcess server(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
   craftsync::test::HttpClient http(server.url(), server.admin_key());
   auto gone = http.get("/api/v1/changes?after=" + std::to_string(head_before));
   CHECK(gone.status == 410);

@@ -8,6 +8,7 @@
 #include "app/cli/cli_commands.hpp"
 #include "app/cli/cli_output.hpp"
 #include "app/remote_options.hpp"
+#include "app/shell_completion.hpp"
 
 using namespace craftsync::cli;
 
@@ -39,7 +40,7 @@ bool wants_json(int argc, char** argv) {
 int main(int argc, char** argv) {
   CLI::App app{
       "craftsync: keep a local database of customers, quotes and orders in sync with a server"};
-  app.set_version_flag("--version", CRAFTSYNC_VERSION);
+  app.set_version_flag("--version", std::string("craftsync ") + CRAFTSYNC_VERSION);
   app.require_subcommand(1);
   GlobalOptions g;
   int retries = -1;
@@ -55,8 +56,16 @@ int main(int argc, char** argv) {
   bool all = false;
   double interval = 0;
 
+  // Listing the names lets completion offer them; the message keeps the engine's words.
+  CLI::Validator entity_names(
+      [](std::string& s) {
+        return s == "customers" || s == "quotes" || s == "orders"
+                   ? std::string()
+                   : "unknown entity '" + s + "' (customers, quotes or orders)";
+      },
+      "{customers,quotes,orders}");
   auto entity_opt = [&](CLI::App* c) {
-    c->add_option("entity", entity, "customers, quotes or orders")->required();
+    c->add_option("entity", entity, "customers, quotes or orders")->required()->check(entity_names);
   };
   auto* create = app.add_subcommand("create", "create a record offline; prints it as JSON");
   entity_opt(create);
@@ -129,6 +138,33 @@ int main(int argc, char** argv) {
   sset->add_option("key", key, "setting name")->required();
   sset->add_option("value", value, "new value")->required();
 
+  std::string shell;
+  auto* completion = craftsync::add_completion_command(app, "craftsync", shell);
+  // Every help screen ends with a worked example (docs/cli.md has more).
+  app.footer(
+      "Example, against the demo server that scripts/demo starts:\n"
+      "  export REMOTE_API_URL=http://127.0.0.1:8080 REMOTE_API_KEY=csk_...\n"
+      "  craftsync sync && craftsync list customers --search Taylor\n"
+      "The server and key may also come from a .env file (see man craftsync).");
+  auto example = [](CLI::App* c, const std::string& text) { c->footer("Example:\n  " + text); };
+  example(create, "craftsync create customers name='Nora Taylor' email=nora@example.com");
+  example(update, "craftsync update customers 6f1c...-...-... phone='+47 555 0101' email=");
+  example(del, "craftsync delete orders 6f1c...-...-...");
+  example(get, "craftsync get customers 6f1c...-...-...");
+  example(list, "craftsync list quotes --state pending --limit 20");
+  example(sync, "craftsync sync --direction push --policy manual");
+  example(status, "craftsync status --json | jq .pending");
+  example(conflicts, "craftsync conflicts list --all");
+  example(clist, "craftsync conflicts list");
+  example(cresolve, "craftsync conflicts resolve 12 --field phone=local --field email=remote");
+  example(test, "craftsync --remote https://sync.example.com test-connection");
+  example(watch, "craftsync watch --live");
+  example(verify, "craftsync verify --entity customers --repair");
+  example(history, "craftsync history customers 6f1c...-...-...");
+  example(settings, "craftsync settings set syncIntervalMinutes 15");
+  example(sget, "craftsync settings get conflictResolution");
+  example(sset, "craftsync settings set autoSyncEnabled false");
+
   for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) sub->fallthrough();
   for (auto* sub : {clist, cresolve, sget, sset}) sub->fallthrough();
 
@@ -145,6 +181,7 @@ int main(int argc, char** argv) {
     if (what.empty()) what = "bad command line";
     return fail(wants_json(argc, argv), what + " (run with --help)", kBadCommand);
   }
+  if (*completion) return craftsync::print_completion(app, "craftsync", shell);
   if (retries > 0) g.remote.max_attempts = retries;
   bool talks_to_server = *sync || *test || *watch || *verify || *history;
   try {

@@ -1,6 +1,7 @@
 #include "app/console/console_options.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 
@@ -15,11 +16,23 @@ bool env_set(const char* name) {
   return v && *v;
 }
 
+/// An installed console finds its assets beside it (PREFIX/bin/.. /share/craftsync); one run
+/// from the build tree uses the source tree's.
+std::string installed_assets() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto shared = exe.parent_path().parent_path() / CRAFTSYNC_DATADIR_FROM_PREFIX;
+    if (std::filesystem::exists(shared / "theme.json", ec)) return shared.string();
+  }
+  return CRAFTSYNC_ASSETS_DIR;
+}
+
 }  // namespace
 
 std::optional<int> parse_console_options(int argc, char** argv, ConsoleOptions& o) {
   CLI::App app{"craftsync-console: watch, diagnose and resolve CraftSync synchronisation"};
-  app.set_version_flag("--version", CRAFTSYNC_VERSION);
+  app.set_version_flag("--version", std::string("craftsync-console ") + CRAFTSYNC_VERSION);
   add_remote_options(app, o.db, o.remote);
   app.add_option("--screenshot", o.screenshot, "render, write this PNG file and exit");
   app.add_option("--frames", o.frames, "with --screenshot: render at least this many frames")
@@ -44,6 +57,10 @@ std::optional<int> parse_console_options(int argc, char** argv, ConsoleOptions& 
                "first sync)");
   app.add_option("--assets", o.assets_dir,
                  "directory with theme.json (default: the installed assets)");
+  app.footer(
+      "Example: the key from $REMOTE_API_KEY, a .env file or the config file\n"
+      "  craftsync-console --remote https://sync.example.com\n"
+      "Started with no server, it opens the setup form.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -61,7 +78,7 @@ std::optional<int> parse_console_options(int argc, char** argv, ConsoleOptions& 
   }
   if (o.assets_dir.empty())
     o.assets_dir =
-        env_set("CRAFTSYNC_ASSETS") ? std::getenv("CRAFTSYNC_ASSETS") : CRAFTSYNC_ASSETS_DIR;
+        env_set("CRAFTSYNC_ASSETS") ? std::getenv("CRAFTSYNC_ASSETS") : installed_assets();
   return std::nullopt;
 }
 
@@ -71,12 +88,7 @@ RemoteView describe_remote(const RemoteFlags& flags, const RemoteConfig& resolve
   v.url = resolved.url;
   v.api_key = resolved.api_key;
   v.warning = warning;
-  if (!flags.url.empty())
-    v.source = "command line";
-  else if (env_set("REMOTE_API_URL"))
-    v.source = "environment";
-  else if (!resolved.url.empty())
-    v.source = "config file";
+  v.source = remote_url_source(flags);
   return v;
 }
 

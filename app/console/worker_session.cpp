@@ -454,7 +454,8 @@ void WorkerSession::save_settings(const SaveSettings& s) {
     snap_.connection = {snap_.remote.configured() ? Link::unknown : Link::unconfigured, "", 0};
     schedule_.cancel_retry();
     note = " and server saved to " + config_file_path();
-    if (old_source == "command line" || old_source == "environment")
+    if (old_source == "command line" || old_source == "environment" ||
+        old_source.rfind(".env", 0) == 0)
       note += " (the " + old_source + " still takes precedence at the next start)";
   }
   snap_.settings = engine_->settings();

@@ -29,7 +29,7 @@ class TestDatabase;
 
 struct ServerOptions {
   std::string db;  // default: a fresh TestDatabase (SQLite file or PostgreSQL)
-  std::string api_key = "test-admin-key";
+  std::string api_key = "test-admin-key-0123";
   std::vector<std::string> extra_args;
   std::string binary;  // default: the craftsync-server this build made (a bench may compare)
 };
@@ -40,7 +40,7 @@ inline ServerOptions server_args(std::vector<std::string> extra_args) {
   return o;
 }
 
-inline ServerOptions server_on(std::string db, std::string api_key = "test-admin-key",
+inline ServerOptions server_on(std::string db, std::string api_key = "test-admin-key-0123",
                                std::vector<std::string> extra_args = {}) {
   ServerOptions o;
   o.db = std::move(db);

@@ -45,7 +45,7 @@ struct ConnectionState {
 struct RemoteView {
   std::string url;
   std::string api_key;
-  std::string source;   // "command line", "environment", "config file" or "" (none)
+  std::string source;   // "command line", "environment", ".env file (PATH)", "config file", ""
   std::string warning;  // e.g. a config file readable by others
   bool configured() const { return !url.empty() && !api_key.empty(); }
 };
