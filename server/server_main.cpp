@@ -170,7 +170,8 @@ int main(int argc, char** argv) {
   app.add_option("--db", o.db, "SQLite file path, or postgres://user@host:port/dbname")
       ->envname("CRAFTSYNC_DB_URL");
   app.add_option("--listen", o.listen, "HOST:PORT to listen on; port 0 picks a free port")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("CRAFTSYNC_LISTEN");
   app.add_option("--api-key-file", o.api_key_file,
                  "ensure the keys in this file (one per line) exist with the admin role")
       ->envname("CRAFTSYNC_API_KEY_FILE");
@@ -262,8 +263,8 @@ int main(int argc, char** argv) {
   auto* completion = craftsync::add_completion_command(app, "craftsync-server", shell);
   app.footer(
       "Example: serve a SQLite file, with the key in a file only this user can read\n"
-      "  craftsync-server keys add --role admin --db /var/lib/craftsync/server.db > key\n"
-      "  chmod 600 key\n"
+      "  (umask 077; craftsync-server keys add --role admin --db /var/lib/craftsync/server.db "
+      "> key)\n"
       "  craftsync-server --db /var/lib/craftsync/server.db --api-key-file key "
       "--listen 0.0.0.0:8080\n"
       "--db may also come from $CRAFTSYNC_DB_URL, and a key from $CRAFTSYNC_API_KEY.");

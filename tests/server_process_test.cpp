@@ -1,5 +1,8 @@
 // The server as a process: start-up, shutdown, key management, seeding, schema checks.
 
+#include <sys/stat.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -102,4 +105,48 @@ TEST_CASE("the listen backlog admits many clients connecting at once", "[process
   fields >> state >> recv_q >> send_q;
   CHECK(state == "LISTEN");
   CHECK(send_q >= 128);
+}
+
+TEST_CASE("keys and the database come from a file or the environment, and short keys are refused",
+          "[process][secrets]") {
+  TempDir dir;
+  std::string key_file = dir.file("admin.key");
+  std::ofstream(key_file) << "# the ops team\nfile-key-0123456789abc\n";
+  chmod(key_file.c_str(), 0600);
+  TestDatabase fresh;
+  ServerOptions o = server_on(fresh.location(), "");
+  o.extra_args = {"--api-key-file", key_file, "--quiet"};
+  {
+    ServerProcess server(o);
+    HttpClient http(server.url(), "file-key-0123456789abc");
+    CHECK(http.get("/api/v1/session").json()["role"] == "admin");
+  }
+
+  int code = 0;
+  std::string out = run_server_command(
+      {"--db", dir.file("x.db"), "--api-key", "short-key", "--listen", "127.0.0.1:0"}, &code, true);
+  CHECK(code == 1);
+  CHECK(out.find("the API key from --api-key is 9 characters; keys need at least 16") !=
+        std::string::npos);
+  CHECK(out.find("listening") == std::string::npos);
+
+  chmod(key_file.c_str(), 0644);
+  out = run_server_command({"--db", dir.file("x.db"), "--api-key-file", key_file, "keys", "list"},
+                           &code, true);
+  CHECK(code == 1);
+  CHECK(out.find("is readable by every user") != std::string::npos);
+
+  // $CRAFTSYNC_DB_URL stands for --db: the key the file made is in the database it names.
+  setenv("CRAFTSYNC_DB_URL", fresh.location().c_str(), 1);
+  std::string list = run_server_command({"keys", "list"}, &code);
+  unsetenv("CRAFTSYNC_DB_URL");
+  CHECK(code == 0);
+  CHECK(list.find("--api-key-file") != std::string::npos);
+
+  // --api-key still works, and says why it should not be used.
+  out = run_server_command(
+      {"--db", dir.file("y.db"), "--api-key", "long-enough-key-0123", "keys", "list"}, &code, true);
+  CHECK(code == 0);
+  CHECK(out.find("warning: --api-key shows the key to every user of this machine") !=
+        std::string::npos);
 }
