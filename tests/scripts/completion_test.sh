@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The generated bash and zsh completions of craftsync and craftsync-server: each shell walks
 # typed words to the right level and offers its subcommands, options, listed values and files.
-# Also: every help screen shows a worked example. Usage: completion_test.sh BUILD_DIR
+# Also: every help screen shows a worked example, and the man pages name every option. Usage: completion_test.sh BUILD_DIR
 set -uo pipefail
 BIN=$(cd "$1" && pwd)
+man_dir=$(cd "$(dirname "$0")/../../docs/man" && pwd)
 CLI=$BIN/app/craftsync SERVER=$BIN/server/craftsync-server
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -86,6 +87,16 @@ for prog in "$CLI" "$SERVER"; do
   for sub in "" $subs; do
     if "$prog" $sub --help | grep -q "^Example"; then echo "ok   example in $(basename "$prog") $sub --help"
     else echo "FAIL no example in $(basename "$prog") $sub --help"; failed=1; fi
+  done
+done
+# Each man page (docs/man/PROGRAM.1.md) names every option and subcommand its --help lists.
+for prog in "$CLI" "$SERVER" "$BIN/app/console/craftsync-console"; do
+  name=$(basename "$prog")
+  subs=$(sed -n "s/^    \['_'\]='\(.*\)'$/\1/p" <("$prog" completion bash 2>/dev/null) | head -1)
+  for word in $subs $( (for sub in "" $subs; do "$prog" $sub --help; done) |
+    grep -oE -- '(^| )--[a-z][a-z-]+' | tr -d ' ' | sort -u); do
+    if grep -qF -- "$word" "$man_dir/$name.1.md"; then echo "ok   $name.1 names $word"
+    else echo "FAIL $name.1 does not name $word"; failed=1; fi
   done
 done
 bash -n craftsync.bash craftsync-server.bash || failed=1
