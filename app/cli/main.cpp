@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
   auto* completion = craftsync::add_completion_command(app, "craftsync", shell);
   // Every help screen ends with a worked example (docs/cli.md has more).
   app.footer(
-      "Example, against the demo server that scripts/demo starts:\n"
+      "Example, against a server on this machine (the packaged one listens on port 8080):\n"
       "  export REMOTE_API_URL=http://127.0.0.1:8080 REMOTE_API_KEY=csk_...\n"
       "  craftsync sync && craftsync list customers --search Taylor\n"
       "The server and key may also come from a .env file (see man craftsync).");
