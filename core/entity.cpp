@@ -1,5 +1,7 @@
 #include "core/entity.hpp"
 
+#include "core/number_text.hpp"
+
 namespace craftsync {
 namespace {
 
@@ -90,6 +92,19 @@ std::optional<std::string_view> number_field(Entity e) {
 
 std::string_view number_prefix(Entity e) {
   return e == Entity::orders ? "O" : "Q";
+}
+
+std::string dependents_text(const std::vector<std::pair<Entity, std::int64_t>>& deps) {
+  std::string out;
+  for (std::size_t i = 0; i < deps.size(); ++i) {
+    std::string plural(entity_name(deps[i].first));
+    std::string singular = plural.substr(0, plural.size() - 1);
+    out += (i == 0                 ? ""
+            : i + 1 == deps.size() ? " and "
+                                   : ", ") +
+           counted(deps[i].second, singular, plural);
+  }
+  return out;
 }
 
 }  // namespace craftsync

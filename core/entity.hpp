@@ -3,10 +3,13 @@
 // Everything here is immutable and safe to use from any thread.
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace craftsync {
 
@@ -17,6 +20,9 @@ inline constexpr std::array<Entity, 3> kEntitiesInFkOrder = {Entity::customers, 
                                                              Entity::orders};
 
 std::string_view entity_name(Entity e);
+
+/// Records counted by entity, as people say it: "2 quotes and 1 order", "1 order".
+std::string dependents_text(const std::vector<std::pair<Entity, std::int64_t>>& deps);
 std::optional<Entity> parse_entity(std::string_view name);
 /// Entity names joined with commas ("customers,quotes"), as the protocol's `entities` takes.
 /// "all" when the list is empty or names every entity, unless `all` is empty.

@@ -11,4 +11,11 @@ std::string thousands(std::int64_t n) {
   return n < 0 ? "-" + out : out;
 }
 
+std::string counted(std::int64_t n, const std::string& singular, const std::string& plural) {
+  return thousands(n) + " " +
+         (n == 1 || n == -1 ? singular
+          : plural.empty()  ? singular + "s"
+                            : plural);
+}
+
 }  // namespace craftsync

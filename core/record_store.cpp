@@ -4,6 +4,7 @@
 
 #include "core/clock.hpp"
 #include "core/entity_sql.hpp"
+#include "core/number_text.hpp"
 #include "core/record_validation.hpp"
 #include "core/sqlite_db.hpp"
 #include "core/uuid.hpp"
@@ -208,17 +209,25 @@ json RecordStore::update(Entity e, const std::string& id, const json& patch) {
   return row;
 }
 
+std::vector<std::pair<Entity, std::int64_t>> RecordStore::dependents(Entity e,
+                                                                     const std::string& id) {
+  std::vector<std::pair<Entity, std::int64_t>> out;
+  for (const ChildLink& link : children_of(e)) {
+    auto st = db_.prepare("SELECT count(*) FROM (" + child_ids_sql(link, '?') + ")");
+    st.bind(1, std::string_view(id));
+    std::int64_t n = st.step() ? st.int_at(0) : 0;
+    if (n > 0) out.emplace_back(link.child, n);
+  }
+  return out;
+}
+
 void RecordStore::remove(Entity e, const std::string& id) {
   SqliteTxn txn(db_);
   auto before = read_row(e, id);
   if (!before) throw UserError(std::string(entity_name(e)) + " " + id + " does not exist");
-  if (std::string children = has_children_sql(e, '?'); !children.empty()) {
-    auto st = db_.prepare(children);
-    st.bind(1, std::string_view(id));
-    if (st.step())
-      throw UserError(std::string(entity_name(e)) + " " + id +
-                      " still has quotes or orders; delete those first");
-  }
+  if (auto deps = dependents(e, id); !deps.empty())
+    throw UserError(std::string(entity_name(e)) + " " + id + " still has " + dependents_text(deps) +
+                    "; delete those first");
   sync_.note_local_edit(e, id, before);  // first: a synced row carries the record's rev
   delete_row(e, id);
   sync_.enqueue(e, id, Op::remove, std::nullopt);

@@ -37,6 +37,9 @@ class RecordStore {
   std::int64_t count(Entity e, const ListQuery& q);
   std::optional<RecordSync> sync_info(Entity e, const std::string& id);
   std::vector<OutboxEntry> outbox_for(Entity e, const std::string& id);
+  /// The local records that refer to this one, counted by entity (a customer's quotes and
+  /// orders, a quote's orders); entities with none are left out. A delete waits for them.
+  std::vector<std::pair<Entity, std::int64_t>> dependents(Entity e, const std::string& id);
 
   // --- building blocks for pull, push and conflict resolution (caller holds a transaction) ---
   std::optional<nlohmann::json> read_row(Entity e, const std::string& id);

@@ -1,6 +1,7 @@
 // The whole console window, headless: every kind of snapshot draws, shortcuts and the progress
 // bar's Cancel emit the right commands, and the demo driver waits for its state.
 
+#include <imgui_internal.h>
 #include <catch2/catch.hpp>
 
 #include "app/console/console_ui.hpp"
@@ -87,6 +88,36 @@ TEST_CASE("console: the progress bar's Cancel cancels the sync", "[console][ui]"
   f.snap.sync.running = false;
   f.ui.frame(f.draw);
   CHECK(f.ui.item("Cancel##progress") == nullptr);
+}
+
+TEST_CASE("console: a sync starting moves nothing, and the Sync Now tooltip leaves Cancel free",
+          "[console][ui]") {
+  Fixture f;
+  f.ui.frame(f.draw);
+  f.ui.frame(f.draw);
+  REQUIRE(f.ui.item("Data & metadata###tab_data"));
+  ImVec2 idle_tab = f.ui.item("Data & metadata###tab_data")->min;
+  f.snap = syncing_snapshot(45000, 100000);
+  f.ui.frame(f.draw);
+  f.ui.frame(f.draw);
+  REQUIRE(f.ui.item("Data & metadata###tab_data"));
+  CHECK(f.ui.item("Data & metadata###tab_data")->min.y == idle_tab.y);
+
+  // Hover the header's Sync Now (disabled while syncing, but its tooltip still shows).
+  const ProbedItem* sync = f.ui.item("Sync Now##header");
+  REQUIRE(sync);
+  ImVec2 over = sync->center();
+  ImGui::GetIO().MousePos = over;
+  f.ui.frame(f.draw);
+  f.ui.frame(f.draw);
+  ImGuiWindow* tip = nullptr;
+  for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows)
+    if ((w->Flags & ImGuiWindowFlags_Tooltip) && w->Active) tip = w;
+  REQUIRE(tip);
+  const ProbedItem* cancel = f.ui.item("Cancel##progress");
+  REQUIRE(cancel);
+  ImRect tip_rect = tip->Rect(), cancel_rect(cancel->min, cancel->max);
+  CHECK_FALSE(tip_rect.Overlaps(cancel_rect));
 }
 
 TEST_CASE("console: clicking the conflicts badge opens the conflicts tab", "[console][ui]") {

@@ -14,6 +14,7 @@
 #include "app/console/worker_clock.hpp"
 #include "core/client_config.hpp"
 #include "core/clock.hpp"
+#include "core/sqlite_db.hpp"
 #include "tests/support/http.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/sync_client.hpp"
@@ -97,6 +98,20 @@ TEST_CASE("worker: the launch sync pulls the server's data, tables page in off t
   CHECK(s->detail->sync->remote_version.has_value());
   CHECK(s->detail->outbox.empty());
   CHECK(s->commands_done == worker.commands_sent());
+
+  // A customer's quotes and orders are counted with its detail, as the local tables have them.
+  SqliteConn direct(dir.file("client.db"), 5000);
+  auto st = direct.prepare(
+      "SELECT customer_id, count(*) FROM quotes GROUP BY customer_id ORDER BY count(*) DESC "
+      "LIMIT 1");
+  REQUIRE(st.step());
+  std::string parent = st.text_at(0);
+  std::int64_t quotes = st.int_at(1);
+  worker.send(ShowRecord{Entity::customers, parent});
+  s = waiter.wait(worker, [&](const Snapshot& s) { return s.detail && s.detail->id == parent; });
+  REQUIRE(s->detail);
+  REQUIRE_FALSE(s->detail->dependents.empty());
+  CHECK(s->detail->dependents[0] == std::pair<Entity, std::int64_t>{Entity::quotes, quotes});
 }
 
 TEST_CASE("worker: an edit waits in the outbox and Sync Now pushes it", "[console][worker][push]") {
@@ -177,11 +192,13 @@ TEST_CASE(
   ResolveConflict keep;
   keep.conflict_id = c.id;
   keep.resolution.keep = Side::local;
+  keep.sync_now = true;  // "and sync now", the dialog's default: no Sync Now needed
   worker.send(keep);
-  worker.send(SyncNow{});
   s = waiter.wait(worker, [](const Snapshot& s) {
     return idle(s) && s.open_conflicts->empty() && s.runs && s.runs->size() == 3;
   });
+  REQUIRE(s);
+  CHECK(s->runs->front().trigger == "resolve");
   REQUIRE(s->resolved_conflicts->size() == 1);
   CHECK(s->resolved_conflicts->front().resolution.kind == Outcome::Kind::local);
   REQUIRE(other.sync().ok);
@@ -191,7 +208,7 @@ TEST_CASE(
   worker.send(RestoreValue{c.id, Side::remote, "phone"});
   worker.send(ShowRecord{Entity::customers, id});
   s = waiter.wait(worker, [&](const Snapshot& s) {
-    return s.detail && s.detail->id == id && idle(s) && s.commands_done == 7;
+    return s.detail && s.detail->id == id && idle(s) && s.commands_done == 6;
   });
   CHECK(s->detail->row["phone"] == "555-2222");
   CHECK(s->detail->sync->state == "pending");
@@ -300,6 +317,29 @@ TEST_CASE("worker: an unreachable server is offline and retried, a refused key i
     CHECK(s->connection.link == Link::auth_error);
     CHECK(s->connection.retry_at_ms == 0);
   }
+}
+
+TEST_CASE("worker: a newly saved server is synced at once, as at launch", "[console][worker]") {
+  ServerProcess server(server_args({"--seed-demo", "5", "--quiet"}));
+  TempDir dir;
+  ScopedEnv config("XDG_CONFIG_HOME", dir.file("config"));
+  SnapshotWaiter waiter;
+  WorkerOptions o = options_for(dir.file("client.db"), "", "", waiter);
+  o.remote_view = {};
+  Worker worker(o);
+  worker.start();
+  SnapshotPtr s = waiter.wait(worker, idle);
+  REQUIRE(s);
+  REQUIRE(s->settings.sync_on_launch);  // the default
+  worker.send(SaveSettings{s->settings, true, server.url(), server.admin_key()});
+  s = waiter.wait(worker, [](const Snapshot& s) {
+    return s.commands_done == 1 && idle(s) && s.runs && !s.runs->empty();
+  });
+  REQUIRE(s);
+  CHECK(s->runs->front().trigger == "settings");
+  CHECK(s->runs->front().ok);
+  CHECK(s->connection.link == Link::online);  // not "not contacted yet"
+  CHECK(s->status.records[0] == 5);
 }
 
 TEST_CASE("worker: settings are validated, a new server is saved to a 0600 config file",

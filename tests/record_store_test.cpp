@@ -164,7 +164,12 @@ TEST_CASE("record store: a refused edit throws UserError and changes nothing", "
     CHECK_THROWS_WITH(edit(), Catch::Contains(c.says));
     CHECK_THROWS_AS(edit(), UserError);
   }
-  CHECK_THROWS_WITH(l.store.remove(kC, kAda), Catch::Contains("still has quotes or orders"));
+  CHECK_THROWS_WITH(l.store.remove(kC, kAda),
+                    Catch::Contains("still has ") && Catch::Contains("; delete those first"));
+  auto deps = l.store.dependents(kC, kAda);
+  REQUIRE_FALSE(deps.empty());
+  CHECK(dependents_text({{Entity::quotes, 2}, {Entity::orders, 1}}) == "2 quotes and 1 order");
+  CHECK(dependents_text({{Entity::orders, 1}}) == "1 order");
   CHECK_THROWS_AS(l.store.remove(kC, kGone), UserError);
   CHECK(l.store.read_row(Entity::customers, kAda) == before);
   CHECK(l.store.count(Entity::customers, {}) == 1);

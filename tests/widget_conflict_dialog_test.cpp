@@ -34,6 +34,11 @@ TEST_CASE("conflicts: Keep Local resolves the conflict on screen with the local 
   REQUIRE(c->resolution.keep);
   CHECK(*c->resolution.keep == Side::local);
   CHECK(c->resolution.fields.empty());
+  CHECK(c->sync_now);  // "and sync now" is the default
+
+  REQUIRE(f.ui.click("and sync now", f.draw));  // untick: the next sync takes it
+  REQUIRE(f.ui.click("Keep Local", f.draw));
+  CHECK_FALSE(f.out.last<ResolveConflict>()->sync_now);
 }
 
 TEST_CASE("conflicts: Next then Keep Remote resolves the second one", "[widgets][conflict]") {
@@ -177,4 +182,28 @@ TEST_CASE("conflicts: a record deleted on the server offers Restore it or Keep t
   REQUIRE(ui.click("Local##pick__deleted", draw));  // the pick for the record itself
   REQUIRE(ui.click("Apply picks", draw));
   CHECK(*out.last<ResolveConflict>()->resolution.keep == Side::local);
+}
+
+TEST_CASE("conflicts: every field one side changed is marked merged, whichever side it was",
+          "[widgets][conflict]") {
+  ConflictRecord c = customer_conflict(1, fixture_uuid(1));
+  c.local["city"] = "Oslo";  // changed only here
+  c.remote["state"] = "WA";  // changed only on the server, and not listed as merged
+  CHECK(field_outcome(c, "phone") == FieldOutcome::conflicting);
+  CHECK(field_outcome(c, "email") == FieldOutcome::conflicting);
+  CHECK(field_outcome(c, "zip") == FieldOutcome::took_remote);  // in merged_fields
+  CHECK(field_outcome(c, "city") == FieldOutcome::kept_local);
+  CHECK(field_outcome(c, "state") == FieldOutcome::took_remote);
+  CHECK(field_outcome(c, "name") == FieldOutcome::same);
+  CHECK(field_outcome(c, "updated_at") == FieldOutcome::bookkeeping);
+
+  // Drawn, it asks for nothing and survives both kinds of merged row.
+  HeadlessUi ui;
+  ConflictDialog dialog;
+  Snapshot s = conflicts_snapshot(1);
+  auto list = std::make_shared<std::vector<ConflictRecord>>(std::vector<ConflictRecord>{c});
+  s.open_conflicts = list;
+  Commands out;
+  ui.frame([&] { dialog.draw(s, out); });
+  CHECK(out.empty());
 }

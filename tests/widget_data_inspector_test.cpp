@@ -193,6 +193,21 @@ TEST_CASE("inspector: delete asks first, then sends DeleteRecord", "[widgets][in
   CHECK(d->id == fixture_uuid(3));
 }
 
+TEST_CASE("inspector: a customer with quotes and orders cannot be deleted, and says why first",
+          "[widgets][inspector]") {
+  Fixture f;
+  f.inspector.selected_id = fixture_uuid(3);
+  auto d = std::make_shared<RecordDetail>(*detail_for(fixture_uuid(3)));
+  d->dependents = {{Entity::quotes, 2}, {Entity::orders, 1}};
+  f.snap.detail = d;
+  f.ui.frame(f.draw);
+  REQUIRE(f.ui.item("Delete"));
+  CHECK_FALSE(f.ui.item("Delete")->enabled);  // no confirmation that ends in a refusal
+  CHECK_FALSE(f.ui.click("Delete", f.draw));
+  CHECK(f.out.count<DeleteRecord>() == 0);
+  CHECK(dependents_text(d->dependents) == "2 quotes and 1 order");
+}
+
 TEST_CASE("inspector: the detail shows sync metadata and raw JSON with _sync",
           "[widgets][inspector]") {
   auto d = detail_for(fixture_uuid(8), true);

@@ -86,6 +86,27 @@ TEST_CASE("activity: runs and notices merged newest first, filtered", "[widgets]
   CHECK(matching[0].text == "Settings saved");
 }
 
+TEST_CASE("activity: an offline failure is one error line, and one conflict is singular",
+          "[widgets][activity]") {
+  Snapshot s = synced_snapshot();
+  auto runs = runs_newest_first(7);  // run 7 failed: the server was unreachable
+  runs[1].conflicts = 1;
+  runs[2].conflicts = 2;
+  s.runs = std::make_shared<const std::vector<RunRecord>>(runs);
+  std::int64_t at = unix_ms_from_iso(runs[0].started_at).value();
+  s.events = std::make_shared<const std::vector<Event>>(std::vector<Event>{
+      {1, at + 5, Event::Level::error, "Offline: cannot reach http://127.0.0.1:9"}});
+  auto errors = filter_lines(activity_lines(s), "", true);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].text.rfind("Sync #7 (manual, both, all) failed", 0) == 0);
+  auto lines = activity_lines(s);
+  CHECK(lines[1].text.find(", 1 conflict in ") != std::string::npos);
+  CHECK(lines[2].text.find(", 2 conflicts in ") != std::string::npos);
+  CHECK(counted(1, "conflict") == "1 conflict");
+  CHECK(counted(1200, "record") == "1,200 records");
+  CHECK(counted(0, "entry", "entries") == "0 entries");
+}
+
 TEST_CASE("activity: the errors-only switch is a click away", "[widgets][activity]") {
   HeadlessUi ui;
   ActivityLog log;

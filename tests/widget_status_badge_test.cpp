@@ -95,3 +95,58 @@ TEST_CASE("badge: a click opens the details, on conflicts it also asks for the c
   CHECK(ImGui::GetCurrentContext()->OpenPopupStack.Size == 1);
   CHECK(out.empty());  // the badge only shows; it asks the worker for nothing
 }
+
+TEST_CASE("badge: after an outage the details offer Retry now, and long errors wrap",
+          "[widgets][badge]") {
+  HeadlessUi ui;
+  StatusBadge badge;
+  Snapshot s = offline_snapshot(kNow);
+  s.connection.message = "connection refused";
+  Commands out;
+  auto draw = [&] { badge.draw(s, out, kNow); };
+  std::string label = "Offline " + std::string(glyph::kDash) + " retrying in 30 s##status_badge";
+  REQUIRE(ui.click(label, draw));
+  auto popup_size = [&] {
+    for (int i = 0; i < 3; ++i) ui.frame(draw);  // auto-resizing settles over a few frames
+    ImGuiContext& g = *ImGui::GetCurrentContext();
+    REQUIRE(g.OpenPopupStack.Size == 1);
+    return g.OpenPopupStack[0].Window->Size;
+  };
+  ImVec2 short_error = popup_size();
+  s.connection.message =
+      "cannot reach http://sync.example.com:8080/api/v1/changes: Failed to connect to "
+      "sync.example.com port 8080 after 2 ms: Connection refused";
+  ImVec2 long_error = popup_size();
+  CHECK(long_error.x == short_error.x);  // the columns keep their width...
+  CHECK(long_error.y > short_error.y + ImGui::GetTextLineHeight());  // ...the error wraps
+
+  REQUIRE(ui.click("Retry now", draw));
+  REQUIRE(out.last<SyncNow>());
+  CHECK(out.last<SyncNow>()->entities.empty());  // everything, both ways
+
+  // Not when all is well.
+  Commands none;
+  Snapshot fine = synced_snapshot(kNow);
+  StatusBadge other;
+  auto draw_fine = [&] { other.draw(fine, none, kNow); };
+  other.open_details = true;
+  ui.frame(draw_fine);
+  ui.frame(draw_fine);
+  REQUIRE(ImGui::GetCurrentContext()->OpenPopupStack.Size == 1);
+  const ProbedItem* stale = ui.item("Retry now");
+  CHECK((stale == nullptr || stale->frame != ImGui::GetFrameCount()));
+}
+
+TEST_CASE("badge: 'not contacted' never sits unexplained next to an earlier success",
+          "[widgets][badge]") {
+  Snapshot s = synced_snapshot(kNow);
+  CHECK(connection_state_text(s) == "online");
+  s.connection.link = Link::unknown;  // started with --no-launch-sync, say
+  CHECK(connection_state_text(s) == "not contacted since the console started");
+  s.connection.settings_changed = true;  // a new key was just saved
+  CHECK(connection_state_text(s) == "not contacted since the settings changed");
+  Snapshot fresh = synced_snapshot(kNow);
+  fresh.connection.link = Link::unknown;
+  fresh.status.last_sync_at.clear();
+  CHECK(connection_state_text(fresh) == "not contacted yet");
+}

@@ -135,10 +135,49 @@ TEST_CASE("sync panel: Test connection tests what is typed and shows the result"
   r.round_trip_ms = 3.5;
   r.server_version = "0.1.0";
   f.snap.connection_test = std::make_shared<const ConnectionReport>(r);
-  f.frame();  // draws the result table
+  f.snap.connection_test_url = "http://10.0.0.5:8080";
+  f.snap.connection_test_key = "typed";
+  f.frame();
+  auto result_shown = [&] {
+    const ProbedItem* t = f.ui.item("##conn_test");
+    return t && t->frame == ImGui::GetFrameCount();
+  };
+  CHECK(result_shown());
+
+  // The result speaks for what was tested: a changed key, or Revert, takes it off the screen.
+  f.panel.form.api_key = "typed-more";
+  f.frame();
+  CHECK_FALSE(result_shown());
+  f.panel.form.api_key = "typed";
+  f.frame();
+  CHECK(result_shown());
+  REQUIRE(f.click("Revert"));
+  f.frame();
+  CHECK(f.panel.form.url == f.snap.remote.url);
+  CHECK_FALSE(result_shown());
+
   f.snap.testing_connection = true;
   f.frame();
   CHECK_FALSE(f.ui.item("Testing...##test")->enabled);  // one test at a time
+}
+
+TEST_CASE("sync panel: editing a setting moves nothing below it", "[widgets][sync_panel]") {
+  Fixture f;
+  f.snap.next_auto_sync_ms = unix_now_ms() + 60000;
+  f.frame();
+  f.frame();
+  REQUIRE(f.ui.item("Test connection##test"));
+  float before = f.ui.item("Test connection##test")->min.y;
+  REQUIRE(f.click("Live sync"));  // an edit: live sync off, not saved yet
+  CHECK(f.panel.editing);
+  f.frame();
+  CHECK(f.ui.item("Test connection##test")->min.y == before);
+  f.panel.form.interval_minutes = 3;  // invalid: the error takes the same line
+  f.frame();
+  CHECK(f.ui.item("Test connection##test")->min.y == before);
+  REQUIRE(f.click("Revert"));
+  f.frame();
+  CHECK(f.ui.item("Test connection##test")->min.y == before);
 }
 
 TEST_CASE("sync panel: the key is masked until Show is ticked", "[widgets][sync_panel]") {

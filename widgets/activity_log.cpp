@@ -24,7 +24,7 @@ std::string run_text(const RunRecord& r) {
   std::string s = head + ": " + glyph::kDown + " " + thousands(r.pulled) + " pulled, " +
                   glyph::kUp + " " + thousands(r.pushed) + " pushed";
   if (r.merged) s += ", " + thousands(r.merged) + " merged";
-  if (r.conflicts) s += ", " + thousands(r.conflicts) + " conflicts";
+  if (r.conflicts) s += ", " + counted(r.conflicts, "conflict");
   if (r.rejected) s += ", " + thousands(r.rejected) + " rejected";
   return s + " in " + duration_text(r.duration_ms);
 }
@@ -50,8 +50,11 @@ std::vector<LogLine> activity_lines(const Snapshot& s) {
     }
   if (s.events)
     for (const Event& e : *s.events) {
-      // A run's own outcome is already in the journal; keep the console's other notices.
-      if (e.text.rfind("Synced:", 0) == 0 || e.text.rfind("Sync failed:", 0) == 0) continue;
+      // A run's own outcome, success or failure (offline included), is already in the
+      // journal as one line; keep the console's other notices.
+      if (e.text.rfind("Synced:", 0) == 0 || e.text.rfind("Sync failed:", 0) == 0 ||
+          e.text.rfind("Offline:", 0) == 0)
+        continue;
       lines.push_back(
           {e.at_ms, e.level == Event::Level::error ? LogLine::Kind::error : LogLine::Kind::notice,
            e.text});

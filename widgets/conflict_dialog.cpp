@@ -17,17 +17,15 @@ using nlohmann::json;
 const std::string kDeleted(kDeletedField);
 
 /// "2 quotes, 1 order" for the records that depend on a deleted one.
+/// "2 quotes and 1 order" for the records that refer to a conflict's record.
 std::string dependents_text(const std::vector<RecordRef>& refs) {
-  int counts[3] = {0, 0, 0};
-  for (const auto& r : refs) ++counts[static_cast<int>(r.entity)];
-  std::string out;
-  const char* names[3][2] = {{"customer", "customers"}, {"quote", "quotes"}, {"order", "orders"}};
-  for (int i = 0; i < 3; ++i) {
-    if (counts[i] == 0) continue;
-    if (!out.empty()) out += ", ";
-    out += std::to_string(counts[i]) + " " + names[i][counts[i] == 1 ? 0 : 1];
+  std::vector<std::pair<Entity, std::int64_t>> counts;
+  for (Entity e : kEntitiesInFkOrder) {
+    auto n =
+        std::count_if(refs.begin(), refs.end(), [&](const RecordRef& r) { return r.entity == e; });
+    if (n > 0) counts.emplace_back(e, n);
   }
-  return out;
+  return craftsync::dependents_text(counts);
 }
 
 std::string value_text(const json& record, const std::string& field) {
@@ -147,10 +145,11 @@ void ConflictDialog::draw_conflict(const ConflictRecord& c, std::size_t count, C
   if (ui_button("Next >", ImVec2(4.5f * em, 0))) step(+1, count);
   ImGui::EndDisabled();
 
-  ImGui::TextColored(p.muted, "Detected %s %s server rev %lld %s %zu field(s) in conflict",
+  std::int64_t n = is_delete_conflict(c) ? 1 : static_cast<std::int64_t>(c.fields.size());
+  ImGui::TextColored(p.muted, "Detected %s %s server rev %lld %s %s in conflict",
                      timestamp_text(c.created_at).c_str(), glyph::kDot,
                      static_cast<long long>(c.remote_rev), glyph::kDot,
-                     is_delete_conflict(c) ? std::size_t(1) : c.fields.size());
+                     counted(n, "field").c_str());
   ui_checkbox("Show base (last agreed version)", &show_base);
   if (!c.merged_fields.empty()) {
     ImGui::SameLine();
@@ -186,24 +185,33 @@ void ConflictDialog::draw_conflict(const ConflictRecord& c, std::size_t count, C
                            " that refer to it; they stay in the history";
 
   ImGui::Spacing();
-  if (ui_button(keep_local, ImVec2(8 * em, 0))) out.push(keep_side(c, Side::local));
+  auto send = [&](ResolveConflict r) {
+    r.sync_now = sync_after;
+    out.push(r);
+  };
+  if (ui_button(keep_local, ImVec2(8 * em, 0))) send(keep_side(c, Side::local));
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("%s", gone_remotely ? "Create it on the server again, as it is here"
                             : gone_locally
                                 ? "Delete it on the server too"
                                 : "Keep this device's values for every conflicting field");
   ImGui::SameLine();
-  if (ui_button(keep_remote, ImVec2(8 * em, 0))) out.push(keep_side(c, Side::remote));
+  if (ui_button(keep_remote, ImVec2(8 * em, 0))) send(keep_side(c, Side::remote));
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", remote_tip.c_str());
   ImGui::SameLine();
   auto picked = apply_picks(c, picks);
   ImGui::BeginDisabled(!picked);
-  if (ui_button("Apply picks", ImVec2(8 * em, 0)) && picked) out.push(*picked);
+  if (ui_button("Apply picks", ImVec2(8 * em, 0)) && picked) send(*picked);
   ImGui::EndDisabled();
   if (!picked) {
     ImGui::SameLine();
     ImGui::TextColored(p.muted, "pick a side for each highlighted field to apply");
   }
+  ui_checkbox("and sync now", &sync_after);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "Push the resolution to the server at once, rather than at the next "
+        "automatic sync");
 }
 
 void ConflictDialog::draw_fields(const ConflictRecord& c) {
@@ -256,10 +264,11 @@ void ConflictDialog::draw_fields(const ConflictRecord& c) {
       local = timestamp_text(local);
       remote = timestamp_text(remote);
     }
-    bool conflicting = contains(c.fields, name);
-    bool merged = contains(c.merged_fields, name);
+    FieldOutcome outcome = field_outcome(c, name);
+    bool conflicting = outcome == FieldOutcome::conflicting;
+    bool merged = outcome == FieldOutcome::took_remote || outcome == FieldOutcome::kept_local;
     bool differs = local != remote;
-    bool bookkeeping = f.kind == FieldKind::timestamp || f.kind == FieldKind::server_number;
+    bool bookkeeping = outcome == FieldOutcome::bookkeeping;
     ImGui::TableNextRow();
     if (conflicting)
       ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg0, bg(p.changed_bg));
@@ -294,14 +303,27 @@ void ConflictDialog::draw_fields(const ConflictRecord& c) {
     ImGui::TableNextColumn();
     if (conflicting && !del)
       pick_cell(name);
-    else if (merged)
+    else if (outcome == FieldOutcome::took_remote)
       ImGui::TextColored(p.muted, "took remote");
-    else if (differs && !bookkeeping && c.local.is_object() && c.remote.is_object())
-      ImGui::TextColored(
-          p.muted, "%s",
-          value_text(c.base, name) == remote ? "local change kept" : "remote change");
+    else if (outcome == FieldOutcome::kept_local)
+      ImGui::TextColored(p.muted, "kept local");
   }
   ImGui::EndTable();
+}
+
+FieldOutcome field_outcome(const ConflictRecord& c, std::string_view field) {
+  std::string name(field);
+  if (contains(c.fields, name)) return FieldOutcome::conflicting;
+  for (const FieldSpec& f : fields_of(c.entity))
+    if (f.name == field && (f.kind == FieldKind::timestamp || f.kind == FieldKind::server_number))
+      return FieldOutcome::bookkeeping;
+  if (contains(c.merged_fields, name)) return FieldOutcome::took_remote;
+  if (!c.local.is_object() || !c.remote.is_object()) return FieldOutcome::same;
+  std::string local = value_text(c.local, name), remote = value_text(c.remote, name),
+              base = value_text(c.base, name);
+  if (local == remote) return FieldOutcome::same;
+  // One side changed it: the merge keeps that side's value.
+  return base == remote ? FieldOutcome::kept_local : FieldOutcome::took_remote;
 }
 
 void ConflictDialog::draw_history(const Snapshot& s, Commands& out) {

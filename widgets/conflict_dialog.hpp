@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "widgets/model/commands.hpp"
@@ -30,11 +31,23 @@ std::map<std::string, Side> losing_sides(const ConflictRecord& c);
 /// True when a conflict is delete-versus-edit.
 bool is_delete_conflict(const ConflictRecord& c);
 
+/// What happened to one field of a conflicting record. Every field that only one side changed
+/// was merged, whichever side that was, and the dialog marks them all the same way.
+enum class FieldOutcome {
+  conflicting,  // both sides changed it: a person picks
+  took_remote,  // merged: the server's change was taken
+  kept_local,   // merged: this device's change was kept
+  same,         // neither side changed it, or both made the same change
+  bookkeeping,  // timestamps and server-assigned numbers, shown but not merged
+};
+FieldOutcome field_outcome(const ConflictRecord& c, std::string_view field);
+
 struct ConflictDialog {
   std::size_t index = 0;  // into the open conflicts
   bool show_base = false;
   bool show_history = true;
   std::map<std::string, Side> picks;  // for the conflict on screen
+  bool sync_after = true;             // "and sync now": a resolution reaches the server at once
 
   void draw(const Snapshot& s, Commands& out);
   /// Moves to the next or previous conflict (wrapping), clearing the picks.

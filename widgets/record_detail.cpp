@@ -2,6 +2,7 @@
 
 #include <imgui.h>
 
+#include "core/entity.hpp"
 #include "widgets/glyphs.hpp"
 #include "widgets/palette.hpp"
 #include "widgets/text_format.hpp"
@@ -69,11 +70,18 @@ RecordDetailPane::Action RecordDetailPane::draw(const std::shared_ptr<const Reco
   if (!d.found) {
     ImGui::TextColored(p.muted, "Not in the local database (deleted, or not pulled yet).");
   } else {
-    ImGui::BeginDisabled(false);
     if (ui_button("Edit", ImVec2(5 * em, 0))) action = Action::edit;
     ImGui::SameLine();
+    // Checked before anyone confirms anything: a record others refer to cannot go yet.
+    ImGui::BeginDisabled(!d.dependents.empty());
     if (ui_button("Delete", ImVec2(5 * em, 0))) action = Action::remove;
     ImGui::EndDisabled();
+    if (!d.dependents.empty()) {
+      ImGui::PushTextWrapPos(0.0f);
+      ImGui::TextColored(p.muted, "Has %s; delete those first to delete it.",
+                         dependents_text(d.dependents).c_str());
+      ImGui::PopTextWrapPos();
+    }
   }
 
   if (d.found && ImGui::CollapsingHeader("Fields", ImGuiTreeNodeFlags_DefaultOpen) &&

@@ -114,9 +114,9 @@ void StatsCharts::draw(const Snapshot& s, Commands&, std::int64_t now_ms) {
   ImGui::SameLine();
   ImGui::TextColored(pal.muted, "%s", glyph::kDot);
   ImGui::SameLine();
-  ImGui::Text("%s %s pulled  %s %s pushed  %s merged  %s conflicts", glyph::kDown,
+  ImGui::Text("%s %s pulled  %s %s pushed  %s merged  %s", glyph::kDown,
               thousands(st.pulled).c_str(), glyph::kUp, thousands(st.pushed).c_str(),
-              thousands(st.merged).c_str(), thousands(st.conflicts).c_str());
+              thousands(st.merged).c_str(), counted(st.conflicts, "conflict").c_str());
   float slider_w = 7 * em, spacing = ImGui::GetStyle().ItemSpacing.x;
   float block =
       ImGui::CalcTextSize("last").x + ImGui::CalcTextSize("runs").x + slider_w + 3 * spacing;

@@ -19,10 +19,12 @@ void row(const char* label, const std::string& value, const ImVec4* color = null
   ImGui::TableNextColumn();
   ImGui::TextColored(palette().muted, "%s", label);
   ImGui::TableNextColumn();
+  ImGui::PushTextWrapPos(0.0f);  // long values (an error, a URL) wrap at the column's edge
   if (color)
     ImGui::TextColored(*color, "%s", value.c_str());
   else
     ImGui::TextUnformatted(value.c_str());
+  ImGui::PopTextWrapPos();
 }
 
 const char* link_text(Link l) {
@@ -43,7 +45,7 @@ const char* link_text(Link l) {
   return "";
 }
 
-void details(const Snapshot& s, std::int64_t now_ms) {
+void details(const Snapshot& s, Commands& out, std::int64_t now_ms) {
   const Palette& p = palette();
   float em = ImGui::GetFontSize();
   ImGui::TextUnformatted("Connection");
@@ -56,7 +58,7 @@ void details(const Snapshot& s, std::int64_t now_ms) {
         : s.connection.link == Link::offline                                          ? p.offline
         : (s.connection.link == Link::error || s.connection.link == Link::auth_error) ? p.error
                                                                                       : p.muted;
-    row("State", link_text(s.connection.link), &link_color);
+    row("State", connection_state_text(s), &link_color);
     if (s.settings.live_sync)
       row("Live sync", s.connection.live ? "connected: changes arrive at once" : "not connected");
     if (!s.connection.message.empty()) row("Last error", s.connection.message, &p.error);
@@ -69,6 +71,14 @@ void details(const Snapshot& s, std::int64_t now_ms) {
       row("New id since", timestamp_text(s.status.fork.at));
     }
     ImGui::EndTable();
+  }
+  // After an outage, nobody has to wait out the backoff.
+  bool failed = s.connection.link == Link::offline || s.connection.link == Link::error;
+  if (failed && s.remote.configured() && !s.sync.running) {
+    if (ui_button("Retry now")) {
+      out.push(SyncNow{});
+      ImGui::CloseCurrentPopup();
+    }
   }
   ImGui::Separator();
   ImGui::TextUnformatted("Auto-sync");
@@ -115,6 +125,15 @@ void details(const Snapshot& s, std::int64_t now_ms) {
 }
 
 }  // namespace
+
+std::string connection_state_text(const Snapshot& s) {
+  // "Not contacted" next to an earlier "Last success" says which contact it means.
+  if (s.connection.link == Link::unknown && s.connection.settings_changed)
+    return "not contacted since the settings changed";
+  if (s.connection.link == Link::unknown && !s.status.last_sync_at.empty())
+    return "not contacted since the console started";
+  return link_text(s.connection.link);
+}
 
 BadgeView badge_view(const Snapshot& s, std::int64_t now_ms) {
   const Palette& p = palette();
@@ -175,7 +194,7 @@ BadgeView badge_view(const Snapshot& s, std::int64_t now_ms) {
   return v;
 }
 
-void StatusBadge::draw(const Snapshot& s, Commands&, std::int64_t now_ms) {
+void StatusBadge::draw(const Snapshot& s, Commands& out, std::int64_t now_ms) {
   conflicts_clicked = false;
   BadgeView v = badge_view(s, now_ms);
   ImVec4 bg = v.color;
@@ -203,7 +222,7 @@ void StatusBadge::draw(const Snapshot& s, Commands&, std::int64_t now_ms) {
   below.y += ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.y;
   ImGui::SetNextWindowPos(below, ImGuiCond_Appearing);
   if (ImGui::BeginPopup("Sync status##details")) {
-    details(s, now_ms);
+    details(s, out, now_ms);
     ImGui::EndPopup();
   }
 }

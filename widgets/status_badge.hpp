@@ -2,7 +2,7 @@
 // The status badge in the header: one line that says how sync stands ("✓ Synced 5 minutes ago
 // (Auto: 30m)", "Syncing… 45% (12,000 / 100,000)", "Offline — retrying in 30 s", "⚠ 3
 // conflicts need attention"). Clicking it opens the details: connection, auto-sync and
-// statistics.
+// statistics, and after a failed sync a "Retry now" that does not wait out the backoff.
 //
 // Threading: the render thread only. Holds UI state only.
 
@@ -37,6 +37,11 @@ struct BadgeView {
 
 /// What the badge says for a snapshot at a given wall-clock time. Pure.
 BadgeView badge_view(const Snapshot& s, std::int64_t now_ms);
+
+/// The details' "State" line: "online", "offline", "not contacted yet", or, when an earlier
+/// success is on screen next to it, "not contacted since the console started" (or "since the
+/// settings changed"). Pure.
+std::string connection_state_text(const Snapshot& s);
 
 struct StatusBadge {
   bool open_details = false;       // opens the details popup at the next draw

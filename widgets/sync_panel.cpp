@@ -184,19 +184,29 @@ void SyncPanel::draw_auto(const Snapshot& s, std::int64_t now_ms) {
   ImGui::BeginDisabled(!form.auto_sync);
   ImGui::InputInt("min##interval", &form.interval_minutes, 5, 60);
   ImGui::EndDisabled();
+  // Each status line is always one line, whatever is being edited, so nothing below moves
+  // under the pointer (a click meant for Test connection lands on it).
   if (form.interval_minutes < 5 || form.interval_minutes > 1440)
     ImGui::TextColored(palette().error, "5 to 1440 minutes");
-  else if (s.next_auto_sync_ms > 0 && !editing)
+  else if (editing)
+    ImGui::TextColored(palette().muted, "next automatic sync: set when saved");
+  else if (s.next_auto_sync_ms > 0)
     ImGui::TextColored(palette().muted, "next automatic sync in %s",
                        countdown_text(s.next_auto_sync_ms - now_ms).c_str());
+  else
+    ImGui::TextColored(palette().muted, "no automatic sync");
   ui_checkbox("Sync on launch", &form.sync_on_launch);
   ui_checkbox("Live sync", &form.live_sync);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Keep a connection open so that changes arrive, and go out, as they happen");
-  if (form.live_sync && !editing)
+  if (form.live_sync != s.settings.live_sync)
+    ImGui::TextColored(palette().muted, "live: %s when saved", form.live_sync ? "on" : "off");
+  else if (form.live_sync)
     ImGui::TextColored(
         s.connection.live ? palette().ok : palette().muted, "%s",
         s.connection.live ? "live: changes arrive as they happen" : "live: not connected");
+  else
+    ImGui::TextColored(palette().muted, "live: off");
   label("Conflicts");
   ImGui::SetNextItemWidth(-1);
   combo("##policy", &form.policy, kPolicies, 3);
@@ -235,7 +245,10 @@ void SyncPanel::draw_server(const Snapshot& s, Commands& out) {
 }
 
 void SyncPanel::draw_connection_test(const Snapshot& s) {
+  // A result speaks for the URL and key it was run with: once either field changes (Revert
+  // included), it no longer shows.
   if (!s.connection_test || s.testing_connection) return;
+  if (s.connection_test_url != form.url || s.connection_test_key != form.api_key) return;
   const ConnectionReport& r = *s.connection_test;
   const Palette& p = palette();
   float em = ImGui::GetFontSize();
@@ -272,9 +285,8 @@ void SyncPanel::draw_connection_test(const Snapshot& s) {
     }
     if (!r.error.empty()) row("Error", r.error, p.error);
     ImGui::EndTable();
+    probe_item("##conn_test");  // lets tests see whether a result is on screen
   }
-  if (s.connection_test_url != form.url)
-    ImGui::TextColored(p.muted, "(tested %s)", s.connection_test_url.c_str());
 }
 
 }  // namespace craftsync::console

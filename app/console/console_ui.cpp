@@ -70,11 +70,19 @@ void ConsoleUi::header(const Snapshot& s, Commands& out, std::int64_t now_ms) {
   ImGui::BeginDisabled(!can_sync(s));
   if (ui_button("Sync Now##header", ImVec2(right, 0))) out.push(sync_panel.sync_now_command());
   ImGui::EndDisabled();
-  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
+    // Left of the button, not under the cursor: the progress bar's Cancel is right below it.
+    ImVec2 at = ImGui::GetItemRectMin();
+    ImGui::SetNextWindowPos(ImVec2(at.x - 0.5f * em, at.y), ImGuiCond_Always, ImVec2(1, 0));
     ImGui::SetTooltip(
         "Ctrl+S  sync now\nCtrl+F  search records\nCtrl+R  refresh\nCtrl+1..4  switch tabs");
+  }
 
-  if (s.sync.running) progress.draw(s, out, now_ms);
+  // The progress bar's line is kept while idle, so that starting a sync moves nothing.
+  if (s.sync.running)
+    progress.draw(s, out, now_ms);
+  else
+    ImGui::Dummy(ImVec2(1, ImGui::GetFrameHeight()));
   if (!s.load_error.empty()) ImGui::TextColored(p.error, "%s", s.load_error.c_str());
   ImGui::Spacing();
 }

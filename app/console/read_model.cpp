@@ -57,6 +57,7 @@ std::shared_ptr<const RecordDetail> read_detail(RecordStore& store, Entity e,
   }
   d->sync = store.sync_info(e, id);
   d->outbox = store.outbox_for(e, id);
+  if (d->found) d->dependents = store.dependents(e, id);
   return d;
 }
 

@@ -8,6 +8,7 @@
 #include "core/conflicts.hpp"
 #include "core/live_probe.hpp"
 #include "core/local_watch.hpp"
+#include "core/number_text.hpp"
 #include "core/sqlite_db.hpp"
 
 namespace craftsync::console {
@@ -28,11 +29,10 @@ std::string describe_report(const SyncReport& r) {
   std::snprintf(secs, sizeof secs, "%.1f s", static_cast<double>(r.duration_ms) / 1000.0);
   if (r.cancelled) return std::string("Sync cancelled after ") + secs;
   if (!r.ok) return "Sync failed: " + r.error;
-  std::string s =
-      "Synced: " + std::to_string(r.pulled) + " pulled, " + std::to_string(r.pushed) + " pushed";
-  if (r.merged) s += ", " + std::to_string(r.merged) + " merged";
-  if (r.conflicts) s += ", " + std::to_string(r.conflicts) + " conflicts";
-  if (r.rejected) s += ", " + std::to_string(r.rejected) + " rejected";
+  std::string s = "Synced: " + thousands(r.pulled) + " pulled, " + thousands(r.pushed) + " pushed";
+  if (r.merged) s += ", " + thousands(r.merged) + " merged";
+  if (r.conflicts) s += ", " + counted(r.conflicts, "conflict");
+  if (r.rejected) s += ", " + thousands(r.rejected) + " rejected";
   return s + " in " + secs;
 }
 
@@ -245,9 +245,11 @@ void WorkerSession::run_due_sync() {
   SyncSchedule::Due due = schedule_.due();
   if (due == SyncSchedule::Due::nothing) return;
   SyncOptions o;
-  o.trigger = due == SyncSchedule::Due::launch ? "launch" : "auto";
+  o.trigger =
+      due == SyncSchedule::Due::launch ? (sync_after_save_ ? "settings" : "launch") : "auto";
   run_sync(o);
   if (due == SyncSchedule::Due::launch) schedule_.launch_sync_done();
+  sync_after_save_ = false;
   publish();
 }
 
@@ -342,6 +344,7 @@ void WorkerSession::test_connection(const TestConnection& t) {
   trial.api_key = t.api_key;
   snap_.testing_connection = true;
   snap_.connection_test_url = t.url;
+  snap_.connection_test_key = t.api_key;
   publish();
   ConnectionReport r;
   if (t.url.empty())
@@ -452,8 +455,15 @@ void WorkerSession::save_settings(const SaveSettings& s) {
     snap_.remote.api_key = s.api_key;
     snap_.remote.source = "config file";
     snap_.connection = {snap_.remote.configured() ? Link::unknown : Link::unconfigured, "", 0};
+    snap_.connection.settings_changed = true;
     schedule_.cancel_retry();
     note = " and server saved to " + config_file_path();
+    // A new server or key is used at once, as at launch (when syncOnLaunch is on): the badge
+    // then says what this server answers, not what the old one did.
+    if (snap_.remote.configured() && s.settings.sync_on_launch) {
+      schedule_.plan_launch_sync(true);
+      sync_after_save_ = true;
+    }
     if (old_source == "command line" || old_source == "environment" ||
         old_source.rfind(".env", 0) == 0)
       note += " (the " + old_source + " still takes precedence at the next start)";
@@ -502,10 +512,17 @@ void WorkerSession::resolve(const ResolveConflict& r) {
   std::string how = r.resolution.keep
                         ? (*r.resolution.keep == Side::local ? "kept local" : "kept remote")
                         : "picked per field";
-  event(Event::Level::info, "Conflict " + std::to_string(r.conflict_id) + " resolved (" + how +
-                                "); the result is pushed at the next sync");
+  event(Event::Level::info,
+        "Conflict " + std::to_string(r.conflict_id) + " resolved (" + how + "); " +
+            (r.sync_now ? "syncing now" : "the result is pushed at the next sync"));
   reads_->data_changed();
   reads_->refresh_all(snap_);
+  if (r.sync_now && snap_.remote.configured()) {
+    publish();  // the conflict leaves the screen before the sync starts
+    SyncOptions o;
+    o.trigger = "resolve";
+    run_sync(o);
+  }
 }
 
 void WorkerSession::restore(const RestoreValue& r) {

@@ -79,7 +79,8 @@ class WorkerSession {
   std::unique_ptr<LocalWriteWatch> local_;
   std::string live_remote_;  // the server live_ holds its pull on
   bool live_connected_ = false;
-  bool synced_once_ = false;  // a sync has run in this session
+  bool synced_once_ = false;      // a sync has run in this session
+  bool sync_after_save_ = false;  // the planned "launch" sync is for a newly saved server
 };
 
 }  // namespace craftsync::console

@@ -85,6 +85,7 @@ struct DeleteRecord {
 struct ResolveConflict {
   std::int64_t conflict_id = 0;
   Resolution resolution;
+  bool sync_now = false;  // then sync at once, so the server has the result (the dialog's default)
 };
 
 /// Puts back a value that lost a conflict, as a new local edit.

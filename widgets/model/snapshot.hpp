@@ -36,9 +36,10 @@ enum class Link {
 
 struct ConnectionState {
   Link link = Link::unknown;
-  std::string message;           // one line, e.g. the last error
-  std::int64_t retry_at_ms = 0;  // Unix ms of the next automatic retry when offline; 0: none
-  bool live = false;             // a held pull is open: the server's changes arrive at once
+  std::string message;            // one line, e.g. the last error
+  std::int64_t retry_at_ms = 0;   // Unix ms of the next automatic retry when offline; 0: none
+  bool live = false;              // a held pull is open: the server's changes arrive at once
+  bool settings_changed = false;  // unknown because a new server or key was just saved
 };
 
 /// Where the remote configuration came from, for display. The key is kept in memory only.
@@ -97,6 +98,9 @@ struct RecordDetail {
   nlohmann::json row;               // the record as stored locally
   std::optional<RecordSync> sync;   // its sync_metadata, when it has any
   std::vector<OutboxEntry> outbox;  // mutations waiting to be pushed for it
+  // Local records that refer to it, by entity ("2 quotes and 1 order"); it cannot be deleted
+  // while there are any.
+  std::vector<std::pair<Entity, std::int64_t>> dependents;
 };
 
 /// The last verify: running now, why it could not run, or what it found.
@@ -143,7 +147,7 @@ struct Snapshot {
 
   bool testing_connection = false;
   std::shared_ptr<const ConnectionReport> connection_test;
-  std::string connection_test_url;
+  std::string connection_test_url, connection_test_key;  // what the test above was run with
 
   std::shared_ptr<const std::vector<RunRecord>> runs;  // newest first
   std::shared_ptr<const std::vector<ConflictRecord>> open_conflicts;
