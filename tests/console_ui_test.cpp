@@ -120,6 +120,55 @@ TEST_CASE("console: a sync starting moves nothing, and the Sync Now tooltip leav
   CHECK_FALSE(tip_rect.Overlaps(cancel_rect));
 }
 
+TEST_CASE("console: a narrow window folds the sidebar behind Settings; nothing is cut off",
+          "[console][ui]") {
+  for (auto [w, h] : {std::pair{1024.f, 700.f}, {1280.f, 800.f}, {1920.f, 1080.f}}) {
+    INFO(w << "x" << h);
+    HeadlessUi ui(false, w, h);
+    ConsoleUi console;
+    Snapshot snap = synced_snapshot();
+    Commands out;
+    auto draw = [&] { console.draw(snap, out, unix_now_ms()); };
+    ui.frame(draw);
+    ui.frame(draw);
+    bool narrow = w < 1200;
+    CHECK(console.narrow() == narrow);
+    CHECK((ui.item("Settings##sidebar_toggle") != nullptr) == narrow);
+    if (narrow) {
+      CHECK(ui.item("Test connection##test") == nullptr);  // folded away
+      REQUIRE(ui.click("Settings##sidebar_toggle", draw));
+      ui.frame(draw);
+    }
+    // The sidebar's widest rows end inside the sidebar, and the toolbar inside the window.
+    ImGuiWindow* sidebar = nullptr;
+    for (ImGuiWindow* win : ImGui::GetCurrentContext()->Windows)
+      if (win->Active && std::string(win->Name).find("##sidebar") != std::string::npos)
+        sidebar = win;
+    REQUIRE(sidebar);
+    for (const char* label : {"Test connection##test", "Pull##direction", "Show"}) {
+      INFO(label);
+      const ProbedItem* item = ui.item(label);
+      REQUIRE(item);
+      CHECK(item->max.x <= sidebar->InnerClipRect.Max.x);
+    }
+    for (const char* label : {"Sync Now##header", "Verify##verify", "New customer##new_record"}) {
+      INFO(label);
+      const ProbedItem* item = ui.item(label);
+      REQUIRE(item);
+      CHECK(item->max.x <= w);
+    }
+  }
+  // With no server yet, a narrow window opens the sidebar by itself: setup is there.
+  HeadlessUi ui(false, 1024, 700);
+  ConsoleUi console;
+  Snapshot first_run = unconfigured_snapshot();
+  Commands out;
+  auto draw = [&] { console.draw(first_run, out, unix_now_ms()); };
+  ui.frame(draw);
+  ui.frame(draw);
+  CHECK(ui.item("Test connection##test"));
+}
+
 TEST_CASE("console: clicking the conflicts badge opens the conflicts tab", "[console][ui]") {
   Fixture f;
   f.snap = conflicts_snapshot(3);

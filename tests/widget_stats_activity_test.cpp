@@ -124,7 +124,25 @@ TEST_CASE("text: numbers, times and ids read well", "[widgets][format]") {
   CHECK(thousands(1234567) == "1,234,567");
   CHECK(thousands(-1500) == "-1,500");
   CHECK(time_ago(0, 5000) == "just now");
-  CHECK(time_ago(0, 42000) == "42 s ago");
+  CHECK(time_ago(0, 42000) == "40 s ago");
+
+  // Each time text says when it next reads differently: the console sleeps until then.
+  clear_redraw_note();
+  CHECK(redraw_due_in_ms() == -1);
+  time_ago(0, 42000);
+  CHECK(redraw_due_in_ms() == 8000);  // "50 s ago" in 8 s
+  time_ago(0, 5 * 60000 + 1500);
+  CHECK(redraw_due_in_ms() == 8000);  // the earliest note wins
+  clear_redraw_note();
+  time_ago(0, 5 * 60000 + 1500);
+  CHECK(redraw_due_in_ms() == 58500);  // "6 minutes ago"
+  clear_redraw_note();
+  CHECK(countdown_text(30500) == "31 s");
+  CHECK(redraw_due_in_ms() == 500);
+  clear_redraw_note();
+  CHECK(countdown_text(30 * 60000) == "30 min");
+  CHECK(redraw_due_in_ms() == 60000);
+  clear_redraw_note();
   CHECK(time_ago(0, 60000) == "1 minute ago");
   CHECK(time_ago(0, 5 * 60000) == "5 minutes ago");
   CHECK(time_ago(0, 3 * 3600000) == "3 hours ago");

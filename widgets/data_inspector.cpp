@@ -159,8 +159,19 @@ void DataInspector::draw_toolbar(const Snapshot& s, Commands& out) {
     }
     if (active) ImGui::PopStyleColor();
   }
+  // The search box gives way first, so that "New customer" and Verify fit a narrow window.
+  std::string singular(entity_name(entity));
+  singular.pop_back();
+  std::string new_label = "New " + singular + "##new_record";
+  const ImGuiStyle& st = ImGui::GetStyle();
+  auto button_w = [&](const char* text) {
+    return ImGui::CalcTextSize(text, nullptr, true).x + 2 * st.FramePadding.x;
+  };
+  float rest = 8 * em + button_w(new_label.c_str()) + button_w("Verifying...##verify") +
+               3 * st.ItemSpacing.x;
   ImGui::SameLine(0, 2 * em);
-  ImGui::SetNextItemWidth(14 * em);
+  float search_w = std::clamp(ImGui::GetContentRegionAvail().x - rest, 6 * em, 14 * em);
+  ImGui::SetNextItemWidth(search_w);
   if (focus_search) {
     ImGui::SetKeyboardFocusHere();
     focus_search = false;
@@ -177,9 +188,6 @@ void DataInspector::draw_toolbar(const Snapshot& s, Commands& out) {
     ImGui::EndCombo();
   }
   ImGui::SameLine();
-  std::string singular(entity_name(entity));
-  singular.pop_back();
-  std::string new_label = "New " + singular + "##new_record";
   ImGui::BeginDisabled(!s.loaded);
   if (ui_button(new_label.c_str())) {
     std::map<std::string, std::string> prefill;

@@ -26,19 +26,36 @@ void ConsoleUi::draw(const Snapshot& s, Commands& out, std::int64_t now_ms) {
                            ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoSavedSettings |
                            ImGuiWindowFlags_NoBringToFrontOnFocus;
   ImGui::Begin("CraftSync##main", nullptr, flags);
+  float em = ImGui::GetFontSize();
+  // Below about 1200 px (at the default font) the sidebar would squeeze both it and the tables,
+  // so it folds away behind the header's "Settings" button and opens over the main area.
+  narrow_ = ImGui::GetContentRegionAvail().x < kNarrowEm * em;
+  if (!s.remote.configured() && s.loaded && !sidebar_dismissed_) sidebar_open = true;  // setup
   shortcuts(s, out);
   header(s, out, now_ms);
-  float em = ImGui::GetFontSize();
-  float side = std::clamp(ImGui::GetContentRegionAvail().x * 0.24f, 18 * em, 24 * em);
-  ImGui::BeginChild("##sidebar", ImVec2(side, 0), true);
-  sync_panel.draw(s, out, now_ms);
-  ImGui::EndChild();
-  ImGui::SameLine();
+  float side = kSidebarEm * em;
+  ImVec2 below_header = ImGui::GetCursorScreenPos();
+  if (!narrow_) {
+    ImGui::BeginChild("##sidebar", ImVec2(side, 0), true);
+    sync_panel.draw(s, out, now_ms);
+    ImGui::EndChild();
+    ImGui::SameLine();
+  }
   ImGui::BeginChild("##main_area", ImVec2(0, 0), false);
   tabs(s, out, now_ms);
   ImGui::EndChild();
   toast(s);
   ImGui::End();
+  if (narrow_ && sidebar_open) {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(below_header);
+    ImGui::SetNextWindowSize(ImVec2(
+        side, vp->WorkPos.y + vp->WorkSize.y - below_header.y - ImGui::GetStyle().WindowPadding.y));
+    ImGuiWindowFlags over = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                            ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoSavedSettings;
+    if (ImGui::Begin("##sidebar_overlay", nullptr, over)) sync_panel.draw(s, out, now_ms);
+    ImGui::End();
+  }
 }
 
 void ConsoleUi::shortcuts(const Snapshot& s, Commands& out) {
@@ -66,7 +83,17 @@ void ConsoleUi::header(const Snapshot& s, Commands& out, std::int64_t now_ms) {
   if (badge.conflicts_clicked) select_tab(Tab::conflicts);
 
   float right = 8 * em;
-  ImGui::SameLine(std::max(ImGui::GetCursorPosX() + em, ImGui::GetContentRegionMax().x - right));
+  float toggle = narrow_ ? 7 * em + ImGui::GetStyle().ItemSpacing.x : 0;
+  ImGui::SameLine(
+      std::max(ImGui::GetCursorPosX() + em, ImGui::GetContentRegionMax().x - right - toggle));
+  if (narrow_) {
+    if (ui_button(sidebar_open ? "Hide settings##sidebar_toggle" : "Settings##sidebar_toggle",
+                  ImVec2(7 * em, 0))) {
+      sidebar_open = !sidebar_open;
+      if (!sidebar_open) sidebar_dismissed_ = true;
+    }
+    ImGui::SameLine();
+  }
   ImGui::BeginDisabled(!can_sync(s));
   if (ui_button("Sync Now##header", ImVec2(right, 0))) out.push(sync_panel.sync_now_command());
   ImGui::EndDisabled();
@@ -141,6 +168,7 @@ void ConsoleUi::toast(const Snapshot& s) {
     last_event_seen_ = e.id;
   }
   if (ImGui::GetTime() > toast_until_ || toast_text_.empty()) return;
+  note_redraw_in(static_cast<std::int64_t>((toast_until_ - ImGui::GetTime()) * 1000) + 1);
   const Palette& p = palette();
   float em = ImGui::GetFontSize();
   const ImGuiViewport* vp = ImGui::GetMainViewport();

@@ -35,6 +35,10 @@ class ConsoleUi {
   void select_tab(Tab t) { requested_tab_ = t; }
   Tab tab() const { return current_tab_; }
 
+  /// Narrow windows (below kNarrowEm font sizes wide) fold the sidebar away; this opens it.
+  bool sidebar_open = false;
+  bool narrow() const { return narrow_; }
+
   StatusBadge badge;
   SyncPanel sync_panel;
   SyncProgressBar progress;
@@ -49,6 +53,9 @@ class ConsoleUi {
   void tabs(const Snapshot& s, Commands& out, std::int64_t now_ms);
   void toast(const Snapshot& s);
 
+  static constexpr float kNarrowEm = 80, kSidebarEm = 21;
+  bool narrow_ = false;
+  bool sidebar_dismissed_ = false;  // closed by hand: first-run setup does not reopen it
   std::optional<Tab> requested_tab_;
   Tab current_tab_ = Tab::data;
   std::uint64_t last_event_seen_ = 0;

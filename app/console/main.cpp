@@ -8,6 +8,7 @@
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -25,14 +26,17 @@
 #include "app/console/window_icon.hpp"
 #include "app/console/worker.hpp"
 #include "core/clock.hpp"
+#include "widgets/text_format.hpp"
 
 using namespace craftsync;
 using namespace craftsync::console;
 
 namespace {
 
-constexpr int kFramesAfterInput = 3;      // frames drawn after an event before waiting again
-constexpr double kIdleWaitSeconds = 1.0;  // keeps "5 s ago" and countdowns fresh when idle
+constexpr int kFramesAfterInput = 3;  // frames drawn after an event before waiting again
+// Idle, the window sleeps until an event, a snapshot, or the moment a drawn time text ("5 s
+// ago", "retrying in 30 s") would change (text_format.hpp), and at most this long.
+constexpr double kMaxIdleWaitSeconds = 60.0;
 
 volatile std::sig_atomic_t g_quit = 0;
 void on_signal(int) {
@@ -157,11 +161,17 @@ int main(int argc, char** argv) {
     if (screenshot || active_frames > 0) {
       glfwPollEvents();
     } else {
+      double wait = kMaxIdleWaitSeconds;
+      if (std::int64_t due = redraw_due_in_ms(); due >= 0)
+        wait = std::clamp(static_cast<double>(due) / 1000.0, 0.01, kMaxIdleWaitSeconds);
+      // A running sync's bar moves, and a focused text field's cursor blinks.
+      if (snap->sync.running || snap->verify.running) wait = std::min(wait, 0.1);
+      if (io.WantTextInput) wait = std::min(wait, 0.5);
       auto before = std::chrono::steady_clock::now();
-      glfwWaitEventsTimeout(kIdleWaitSeconds);
+      glfwWaitEventsTimeout(wait);
       double waited =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
-      if (waited < kIdleWaitSeconds * 0.95) active_frames = kFramesAfterInput;  // woken by an event
+      if (waited < wait * 0.95) active_frames = kFramesAfterInput;  // woken by an event
     }
     if (!screenshot) {
       float now_scale = content_scale(window);
@@ -184,6 +194,7 @@ int main(int argc, char** argv) {
     ImGui::NewFrame();
     Commands commands;
     demo.before_frame(*snap, ui, commands);
+    clear_redraw_note();
     ui.draw(*snap, commands, unix_now_ms());
     ImGui::Render();
     int fb_w = 0, fb_h = 0;
