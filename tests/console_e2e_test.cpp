@@ -64,14 +64,14 @@ TEST_CASE("console e2e: launch sync under Xvfb, the data is in the database and 
   // The same window with nothing in it, to compare with.
   std::string empty_png = dir.file("empty.png");
   int code = run_console({"--db", dir.file("empty.db"), "--screenshot", empty_png, "--frames", "3",
-                          "--size", "960x640"},
+                          "--size", "1280x800"},
                          &out);
   INFO(out);
   REQUIRE(code == 0);
 
   std::string png = dir.file("synced.png"), db = dir.file("client.db");
   code = run_console({"--db", db, "--remote", server.url(), "--api-key", server.admin_key(),
-                      "--screenshot", png, "--frames", "5", "--size", "960x640", "--demo-state",
+                      "--screenshot", png, "--frames", "5", "--size", "1280x800", "--demo-state",
                       "inspector", "--screenshot-timeout", "90"},
                      &out);
   INFO(out);
@@ -87,8 +87,8 @@ TEST_CASE("console e2e: launch sync under Xvfb, the data is in the database and 
   CHECK(runs[0].trigger == "launch");
 
   Picture synced = look_at(png), empty = look_at(empty_png);
-  CHECK(synced.width == 960);
-  CHECK(synced.height == 640);
+  CHECK(synced.width == 1280);
+  CHECK(synced.height == 800);
   CHECK(synced.colours > 50);  // not blank
   CHECK(synced.ink > 0.05);
   CHECK(synced.ink > empty.ink * 1.3);                // the rows and the detail pane are drawn
