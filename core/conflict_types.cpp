@@ -1,5 +1,7 @@
 #include "core/conflict_types.hpp"
 
+#include "core/record_names.hpp"
+
 namespace craftsync {
 
 using nlohmann::json;
@@ -105,6 +107,16 @@ json to_json(const ConflictRecord& c) {
           {"resolved_at", c.resolved_at.empty() ? json(nullptr) : json(c.resolved_at)},
           {"created_at", c.created_at},
           {"dependents", to_json(c.dependents)}};
+}
+
+std::string conflict_name(const ConflictRecord& c) {
+  for (const nlohmann::json* row : {&c.local, &c.remote, &c.base})
+    if (row->is_object()) {
+      auto it = row->find(name_field(c.entity));
+      if (it != row->end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+        return it->get<std::string>();
+    }
+  return c.entity_id.substr(0, 8);
 }
 
 }  // namespace craftsync

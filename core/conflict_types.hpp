@@ -78,5 +78,7 @@ struct ConflictRecord {
 };
 
 nlohmann::json to_json(const ConflictRecord& c);
+/// The name of the record in conflict (record_name), from whichever side still has it.
+std::string conflict_name(const ConflictRecord& c);
 
 }  // namespace craftsync

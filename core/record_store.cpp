@@ -5,6 +5,7 @@
 #include "core/clock.hpp"
 #include "core/entity_sql.hpp"
 #include "core/number_text.hpp"
+#include "core/record_names.hpp"
 #include "core/record_validation.hpp"
 #include "core/sqlite_db.hpp"
 #include "core/uuid.hpp"
@@ -29,31 +30,90 @@ json row_from(Entity e, SqliteStmt& st, int first_col = 0) {
   return row;
 }
 
-const char* search_columns(Entity e) {
-  switch (e) {
-    case Entity::customers:
-      return "(t.name LIKE ?1 ESCAPE '\\' OR t.email LIKE ?1 ESCAPE '\\' OR t.city LIKE ?1 ESCAPE "
-             "'\\' OR t.phone LIKE ?1 ESCAPE '\\')";
-    case Entity::quotes:
-      return "(t.quote_number LIKE ?1 ESCAPE '\\' OR t.status LIKE ?1 ESCAPE '\\' OR "
-             "t.total_amount LIKE ?1 ESCAPE '\\' OR "
-             "t.customer_id LIKE ?1 ESCAPE '\\')";
-    case Entity::orders:
-      return "(t.order_number LIKE ?1 ESCAPE '\\' OR t.quote_id LIKE ?1 ESCAPE '\\' OR "
-             "t.customer_id LIKE ?1 ESCAPE '\\')";
+// The referred table of each reference field is joined as r<i> (i: the field's index), so
+// that a list can show, search and sort by the referred record's name.
+std::string reference_joins(Entity e) {
+  std::string joins;
+  int i = 0;
+  for (const FieldSpec& f : fields_of(e)) {
+    if (f.kind == FieldKind::reference && f.references) {
+      std::string r = "r" + std::to_string(i);
+      joins += " LEFT JOIN " + table(*f.references) + " " + r + " ON " + r + ".id = t." +
+               std::string(f.name);
+    }
+    ++i;
   }
-  return "1";
+  return joins;
+}
+
+// Text fields, reference ids and referred names: what a search matches.
+std::string search_condition(Entity e) {
+  std::vector<std::string> columns;
+  int i = 0;
+  for (const FieldSpec& f : fields_of(e)) {
+    std::string name(f.name);
+    switch (f.kind) {
+      case FieldKind::text:
+        if (f.max_length <= 200) columns.push_back("t." + name);  // not the long address
+        break;
+      case FieldKind::email:
+      case FieldKind::amount:
+      case FieldKind::quote_status:
+      case FieldKind::server_number:
+        columns.push_back("t." + name);
+        break;
+      case FieldKind::reference:
+        columns.push_back("t." + name);
+        if (f.references)
+          columns.push_back("r" + std::to_string(i) + "." + std::string(name_field(*f.references)));
+        break;
+      case FieldKind::timestamp:
+        break;
+    }
+    ++i;
+  }
+  std::string where = "(";
+  for (std::size_t c = 0; c < columns.size(); ++c)
+    where += (c ? " OR " : "") + columns[c] + " LIKE ?1 ESCAPE '\\'";
+  return where + ")";
 }
 
 std::string list_where(Entity e, const ListQuery& q) {
   std::string where = " WHERE 1";
-  if (!q.search.empty()) where += std::string(" AND ") + search_columns(e);
+  if (!q.search.empty()) where += " AND " + search_condition(e);
   if (!q.state.empty()) where += " AND " + SyncState::list_state_condition(2);
   return where;
 }
 
 std::string list_from(Entity e) {
-  return " FROM " + table(e) + " t" + SyncState::list_join(e);
+  return " FROM " + table(e) + " t" + SyncState::list_join(e) + reference_joins(e);
+}
+
+std::string order_by(Entity e, const ListQuery& q) {
+  std::string dir = q.descending ? " DESC" : "";
+  if (q.sort.empty()) return " ORDER BY t.id" + dir;
+  std::string key;
+  if (q.sort == kSortByState) {
+    key = "coalesce(m.state, 'synced')";
+  } else {
+    int i = 0;
+    for (const FieldSpec& f : fields_of(e)) {
+      if (f.name == q.sort) {
+        if (f.kind == FieldKind::reference && f.references)
+          key = "r" + std::to_string(i) + "." + std::string(name_field(*f.references)) +
+                " COLLATE NOCASE";
+        else if (f.kind == FieldKind::amount)
+          key = "CAST(t." + std::string(f.name) + " AS REAL)";
+        else
+          key = "t." + std::string(f.name) + " COLLATE NOCASE";
+        break;
+      }
+      ++i;
+    }
+  }
+  if (key.empty())
+    throw UserError("cannot sort " + table(e) + " by '" + q.sort + "': not one of its fields");
+  return " ORDER BY " + key + dir + ", t.id" + dir;
 }
 
 void bind_list(SqliteStmt& st, const ListQuery& q) {
@@ -236,12 +296,83 @@ void RecordStore::remove(Entity e, const std::string& id) {
 
 std::vector<json> RecordStore::list(Entity e, const ListQuery& q) {
   auto st = db_.prepare("SELECT " + column_list(e, "t.") + list_from(e) + list_where(e, q) +
-                        " ORDER BY t.id LIMIT ?3 OFFSET ?4");
+                        order_by(e, q) + " LIMIT ?3 OFFSET ?4");
   bind_list(st, q);
   st.bind(3, std::max<std::int64_t>(q.limit, 0)).bind(4, std::max<std::int64_t>(q.offset, 0));
   std::vector<json> rows;
   while (st.step()) rows.push_back(row_from(e, st));
   return rows;
+}
+
+std::vector<ListedRow> RecordStore::browse(Entity e, const ListQuery& q) {
+  std::string names;
+  int i = 0;
+  for (const FieldSpec& f : fields_of(e)) {
+    if (f.kind == FieldKind::reference && f.references) {
+      names += ", r" + std::to_string(i) + "." + std::string(name_field(*f.references));
+    }
+    ++i;
+  }
+  auto st = db_.prepare("SELECT " + column_list(e, "t.") +
+                        ", coalesce(m.state, 'synced'), coalesce(m.provisional_number, 0)" + names +
+                        list_from(e) + list_where(e, q) + order_by(e, q) + " LIMIT ?3 OFFSET ?4");
+  bind_list(st, q);
+  st.bind(3, std::max<std::int64_t>(q.limit, 0)).bind(4, std::max<std::int64_t>(q.offset, 0));
+  const int after_fields = 1 + static_cast<int>(fields_of(e).size());
+  std::vector<ListedRow> rows;
+  while (st.step()) {
+    ListedRow r;
+    r.row = row_from(e, st);
+    r.state = st.text_at(after_fields);
+    r.provisional_number = st.int_at(after_fields + 1) != 0;
+    int col = after_fields + 2;
+    for (const FieldSpec& f : fields_of(e)) {
+      bool ref = f.kind == FieldKind::reference && f.references;
+      r.names.push_back(ref && !st.is_null(col) ? st.text_at(col) : "");
+      if (ref) ++col;
+    }
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+std::optional<std::string> RecordStore::name_of(Entity e, const std::string& id) {
+  auto row = read_row(e, id);
+  if (!row) return std::nullopt;
+  return record_name(e, *row, id);
+}
+
+std::vector<RelatedRecord> RecordStore::references(Entity e, const json& row) {
+  std::vector<RelatedRecord> out;
+  for (const FieldSpec& f : fields_of(e)) {
+    if (f.kind != FieldKind::reference || !f.references) continue;
+    auto it = row.find(f.name);
+    if (it == row.end() || !it->is_string()) continue;
+    std::string id = it->get<std::string>();
+    out.push_back(
+        {*f.references, id, name_of(*f.references, id).value_or(""), std::string(f.name)});
+  }
+  return out;
+}
+
+std::vector<RelatedRecord> RecordStore::referred_by(Entity e, const std::string& id,
+                                                    std::int64_t limit) {
+  std::vector<RelatedRecord> out;
+  for (const ChildLink& link : children_of(e)) {
+    std::string child = table(link.child);
+    auto st = db_.prepare("SELECT id, " + std::string(name_field(link.child)) + " FROM " + child +
+                          " WHERE " + std::string(link.field) + " = ?1 ORDER BY id LIMIT ?2");
+    st.bind(1, std::string_view(id)).bind(2, limit);
+    while (st.step()) {
+      std::string cid = st.text_at(0);
+      json named = json::object();
+      named[std::string(name_field(link.child))] =
+          st.is_null(1) ? json(nullptr) : json(st.text_at(1));
+      out.push_back(
+          {link.child, cid, record_name(link.child, named, cid), std::string(link.field)});
+    }
+  }
+  return out;
 }
 
 std::int64_t RecordStore::count(Entity e, const ListQuery& q) {

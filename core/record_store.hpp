@@ -35,6 +35,16 @@ class RecordStore {
   // --- reads ---
   std::vector<nlohmann::json> list(Entity e, const ListQuery& q);
   std::int64_t count(Entity e, const ListQuery& q);
+  /// A page of a list as a table shows it: each row with its sync state and the names of the
+  /// records it refers to (in one query).
+  std::vector<ListedRow> browse(Entity e, const ListQuery& q);
+  /// The record's name (record_name), or nullopt when it is not here.
+  std::optional<std::string> name_of(Entity e, const std::string& id);
+  /// The records a row refers to, one per reference field that is set, with their names.
+  std::vector<RelatedRecord> references(Entity e, const nlohmann::json& row);
+  /// Up to `limit` records per referring field that refer to this one (a customer's quotes,
+  /// then its orders), oldest first.
+  std::vector<RelatedRecord> referred_by(Entity e, const std::string& id, std::int64_t limit);
   std::optional<RecordSync> sync_info(Entity e, const std::string& id);
   std::vector<OutboxEntry> outbox_for(Entity e, const std::string& id);
   /// The local records that refer to this one, counted by entity (a customer's quotes and

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,11 +28,37 @@ struct RecordSync {
   nlohmann::json base;  // null when the row itself is the agreed state
 };
 
+/// The column a list sorts on besides a field of the entity: the record's sync state.
+inline constexpr std::string_view kSortByState = "_state";
+
 struct ListQuery {
-  std::string search;  // substring over the entity's main text fields
+  std::string search;  // substring over the entity's main text fields and referred names
   std::string state;   // "", or a sync state to filter on
   std::int64_t offset = 0;
   std::int64_t limit = 100;
+  // "" (creation order, by id), a field of the entity, or kSortByState. A reference sorts by
+  // the referred record's name, an amount by its value; ties go by id.
+  std::string sort{};
+  bool descending = false;
+};
+
+/// A row of a list as a table shows it: the record, its sync state, and the names of the
+/// records it refers to.
+struct ListedRow {
+  nlohmann::json row;
+  std::string state = "synced";
+  bool provisional_number = false;
+  // One per fields_of(entity): the referred record's name for a reference field ("" when it is
+  // missing here), "" for other fields.
+  std::vector<std::string> names;
+};
+
+/// A record that another one refers to or is referred to by, as a link shows it.
+struct RelatedRecord {
+  Entity entity = Entity::customers;
+  std::string id;
+  std::string name;   // record_name(): "" when the record is not here
+  std::string field;  // the reference field that links the two
 };
 
 struct OutboxEntry {

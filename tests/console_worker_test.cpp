@@ -112,6 +112,60 @@ TEST_CASE("worker: the launch sync pulls the server's data, tables page in off t
   REQUIRE(s->detail);
   REQUIRE_FALSE(s->detail->dependents.empty());
   CHECK(s->detail->dependents[0] == std::pair<Entity, std::int64_t>{Entity::quotes, quotes});
+  // By name, with the records that refer to it listed as links.
+  auto name_st = direct.prepare("SELECT name FROM customers WHERE id = ?1");
+  name_st.bind(1, std::string_view(parent));
+  REQUIRE(name_st.step());
+  std::string parent_name = name_st.text_at(0);
+  CHECK(s->detail->name == parent_name);
+  CHECK(static_cast<std::int64_t>(s->detail->referred_by.size()) >= quotes);
+  CHECK(s->detail->referred_by.front().entity == Entity::quotes);
+
+  // The quote table names each quote's customer, sorts in SQL, and a search finds quotes by
+  // their customer's name.
+  TableQuery q;
+  q.entity = Entity::quotes;
+  q.sort = "customer_id";
+  q.search = parent_name;
+  worker.send(BrowseTable{q});
+  s = waiter.wait(
+      worker, [&](const Snapshot& s) { return s.pages[1] && s.pages[1]->query.same_filter(q); });
+  REQUIRE(s->pages[1]);
+  CHECK(s->pages[1]->total >= quotes);
+  REQUIRE_FALSE(s->pages[1]->rows.empty());
+  std::size_t ref = static_cast<std::size_t>(find_field(Entity::quotes, "customer_id") -
+                                             fields_of(Entity::quotes).data());
+  for (const auto& r : s->pages[1]->rows)
+    CHECK(r.names.at(ref).find(parent_name) != std::string::npos);
+
+  q.search.clear();
+  q.sort = "total_amount";
+  q.descending = true;
+  worker.send(BrowseTable{q});
+  s = waiter.wait(
+      worker, [&](const Snapshot& s) { return s.pages[1] && s.pages[1]->query.same_filter(q); });
+  std::size_t amount = static_cast<std::size_t>(find_field(Entity::quotes, "total_amount") -
+                                                fields_of(Entity::quotes).data());
+  const auto& rows = s->pages[1]->rows;
+  REQUIRE(rows.size() > 2);
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    CHECK(std::stod(rows[i - 1].cells[amount]) >= std::stod(rows[i].cells[amount]));
+
+  // A picker's search: customers by name, a quote with its customer.
+  worker.send(FindChoices{Entity::customers, parent_name.substr(0, 4)});
+  s = waiter.wait(worker, [&](const Snapshot& s) {
+    return s.choices && s.choices->entity == Entity::customers;
+  });
+  REQUIRE_FALSE(s->choices->items.empty());
+  bool found = false;
+  for (const Choice& c : s->choices->items) found = found || c.id == parent;
+  CHECK(found);
+  worker.send(FindChoices{Entity::quotes, ""});
+  s = waiter.wait(
+      worker, [&](const Snapshot& s) { return s.choices && s.choices->entity == Entity::quotes; });
+  REQUIRE_FALSE(s->choices->items.empty());
+  CHECK_FALSE(s->choices->items.front().customer_id.empty());
+  CHECK_FALSE(s->choices->items.front().customer_name.empty());
 }
 
 TEST_CASE("worker: an edit waits in the outbox and Sync Now pushes it", "[console][worker][push]") {
@@ -130,6 +184,9 @@ TEST_CASE("worker: an edit waits in the outbox and Sync Now pushes it", "[consol
   s = waiter.wait(worker, [](const Snapshot& s) { return s.detail && s.detail->found; });
   REQUIRE((s && s->detail && s->detail->found));
   std::string id = s->detail->id;
+  // The notice (and so the toast) names the record; the id goes with it for hover and copy.
+  CHECK(has_event(*s, "Created customers: Console Customer"));
+  CHECK(s->events->back().record_id == id);
   REQUIRE(s->detail->sync);
   CHECK(s->detail->sync->state == "pending");
   CHECK(s->detail->outbox.size() == 1);

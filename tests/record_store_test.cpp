@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/record_names.hpp"
 #include "core/record_validation.hpp"
 #include "core/uuid.hpp"
 #include "tests/support/local_db.hpp"
@@ -274,4 +275,78 @@ TEST_CASE("record store: a new device id is taken and the fork noted", "[record_
   CHECK(f.previous_device_id == second);
   CHECK(f.reason == "copied");
   CHECK(f.count == 2);
+}
+
+TEST_CASE("record store: browse names the referred records, searches and sorts by them",
+          "[record_store]") {
+  LocalDb l;
+  json nora = l.store.create(Entity::customers, {{"name", "Nora Taylor"}, {"city", "Oslo"}});
+  json bo = l.store.create(Entity::customers, {{"name", "bo Andersen"}, {"city", "Aarhus"}});
+  auto quote = [&](const json& c, const char* amount) {
+    return l.store.create(
+        Entity::quotes, {{"customer_id", c["id"]}, {"total_amount", amount}, {"status", "draft"}});
+  };
+  json q1 = quote(nora, "900.00");
+  json q2 = quote(bo, "1250.50");
+  json q3 = quote(nora, "99.99");
+  json order = l.store.create(Entity::orders, {{"quote_id", q2["id"]}, {"customer_id", bo["id"]}});
+
+  const FieldSpec* ref = find_field(Entity::quotes, "customer_id");
+  std::size_t at = static_cast<std::size_t>(ref - fields_of(Entity::quotes).data());
+  auto rows = l.store.browse(Entity::quotes, {});
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].row["id"] == q1["id"]);  // creation order by default
+  CHECK(rows[0].names.at(at) == "Nora Taylor");
+  CHECK(rows[1].names.at(at) == "bo Andersen");
+  CHECK(rows[0].state == "pending");
+  CHECK(rows[0].provisional_number);
+  CHECK(rows[0].names.at(0).empty());  // quote_number is no reference
+
+  // A quote search matches its customer's name; the count agrees.
+  ListQuery by_name{"taylor", "", 0, 10};
+  auto nora_quotes = l.store.browse(Entity::quotes, by_name);
+  REQUIRE(nora_quotes.size() == 2);
+  CHECK(l.store.count(Entity::quotes, by_name) == 2);
+  auto orders = l.store.browse(Entity::orders, {"andersen", "", 0, 10});
+  REQUIRE(orders.size() == 1);
+  CHECK(orders[0].row["id"] == order["id"]);
+
+  // Amounts sort by value, not as text; references by the name, without regard to case.
+  ListQuery by_amount{"", "", 0, 10, "total_amount", false};
+  auto sorted = l.store.browse(Entity::quotes, by_amount);
+  CHECK(sorted[0].row["id"] == q3["id"]);
+  CHECK(sorted[1].row["id"] == q1["id"]);
+  CHECK(sorted[2].row["id"] == q2["id"]);
+  by_amount.descending = true;
+  CHECK(l.store.browse(Entity::quotes, by_amount)[0].row["id"] == q2["id"]);
+  ListQuery by_customer{"", "", 0, 10, "customer_id", false};
+  CHECK(l.store.browse(Entity::quotes, by_customer)[0].row["id"] == q2["id"]);  // "bo" < "Nora"
+  ListQuery by_state{"", "", 0, 10, std::string(kSortByState), false};
+  CHECK(l.store.browse(Entity::quotes, by_state).size() == 3);
+  // Paging a sort: offset and limit apply to the sorted rows.
+  ListQuery second{"", "", 1, 1, "total_amount", false};
+  CHECK(l.store.browse(Entity::quotes, second).at(0).row["id"] == q1["id"]);
+  // Only fields sort, and the text never reaches SQL.
+  CHECK_THROWS_AS(l.store.browse(Entity::quotes, {"", "", 0, 10, "id; DROP TABLE quotes", false}),
+                  UserError);
+
+  // Links: what a record refers to and what refers to it, by name.
+  auto refs =
+      l.store.references(Entity::orders, l.store.read_row(Entity::orders, order["id"]).value());
+  REQUIRE(refs.size() == 2);
+  CHECK(refs[0].entity == Entity::quotes);
+  CHECK(refs[0].name == q2["quote_number"]);
+  CHECK(refs[1].name == "bo Andersen");
+  auto children = l.store.referred_by(Entity::customers, bo["id"], 10);
+  REQUIRE(children.size() == 2);
+  CHECK(children[0].entity == Entity::quotes);
+  CHECK(children[0].id == q2["id"]);
+  CHECK(children[1].entity == Entity::orders);
+  CHECK(children[1].field == "customer_id");
+  CHECK(l.store.referred_by(Entity::customers, nora["id"], 1).size() == 1);  // the limit holds
+  CHECK(l.store.name_of(Entity::customers, nora["id"]) == "Nora Taylor");
+  CHECK_FALSE(l.store.name_of(Entity::customers, new_uuid_v7()));
+  CHECK(record_name(Entity::customers, json{{"name", ""}}, "0192abcd-0000") == "0192abcd");
+  CHECK(record_name(Entity::orders, json(nullptr), "") == "");
+  CHECK(record_title(Entity::customers, "Nora Taylor") == "customers: Nora Taylor");
 }

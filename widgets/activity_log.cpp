@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "core/clock.hpp"
+#include "widgets/cells.hpp"
 #include "widgets/glyphs.hpp"
 #include "widgets/palette.hpp"
 #include "widgets/text_format.hpp"
@@ -57,7 +58,7 @@ std::vector<LogLine> activity_lines(const Snapshot& s) {
         continue;
       lines.push_back(
           {e.at_ms, e.level == Event::Level::error ? LogLine::Kind::error : LogLine::Kind::notice,
-           e.text});
+           e.text, e.record_id});
     }
   std::stable_sort(lines.begin(), lines.end(),
                    [](const LogLine& a, const LogLine& b) { return a.at_ms > b.at_ms; });
@@ -129,6 +130,7 @@ void ActivityLog::draw(const Snapshot& s, Commands&, std::int64_t now_ms) {
       ImGui::TableNextColumn();
       ImGui::PushTextWrapPos(0);
       ImGui::TextUnformatted(l.text.c_str());
+      if (!l.record_id.empty()) id_hover(l.record_id, ("##log_id_" + l.record_id).c_str());
       ImGui::PopTextWrapPos();
     }
   }

@@ -17,6 +17,7 @@ struct LogLine {
   std::int64_t at_ms = 0;
   enum class Kind { run, error, notice } kind = Kind::notice;
   std::string text;
+  std::string record_id{};  // the record the line names, shown on hover and copied on right-click
 };
 
 /// Runs and events merged, newest first. Pure.

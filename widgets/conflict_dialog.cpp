@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/record_names.hpp"
+#include "widgets/cells.hpp"
 #include "widgets/glyphs.hpp"
 #include "widgets/palette.hpp"
 #include "widgets/text_format.hpp"
@@ -132,12 +134,15 @@ void ConflictDialog::draw_conflict(const ConflictRecord& c, std::size_t count, C
   const Palette& p = palette();
   float em = ImGui::GetFontSize();
   ImGui::AlignTextToFramePadding();
-  ImGui::TextColored(p.warning, "Conflict %zu of %zu %s %s", index + 1, count, glyph::kDash,
-                     std::string(entity_name(c.entity)).c_str());
+  ImGui::TextColored(p.warning, "Conflict %zu of %zu %s", index + 1, count, glyph::kDash);
   ImGui::SameLine();
-  push_mono();
-  ImGui::TextUnformatted(c.entity_id.c_str());
-  pop_mono();
+  // The record by name ("customers: Nora Taylor"); its id on hover and to copy.
+  float heading_end = ImGui::GetContentRegionMax().x - 10 * em;
+  std::string title = record_title(c.entity, conflict_name(c));
+  std::string shown = fit_text(title, heading_end - ImGui::GetCursorPosX());
+  ImGui::TextUnformatted(shown.c_str());
+  probe_text(shown);
+  id_hover(c.entity_id, "##conflict_id");
   ImGui::SameLine(ImGui::GetContentRegionMax().x - 9.5f * em);
   ImGui::BeginDisabled(count < 2);
   if (ui_button("< Prev", ImVec2(4.5f * em, 0))) step(-1, count);
@@ -355,8 +360,8 @@ void ConflictDialog::draw_history(const Snapshot& s, Commands& out) {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(timestamp_text(c.resolved_at).c_str());
       ImGui::TableNextColumn();
-      ImGui::Text("%s %s", std::string(entity_name(c.entity)).c_str(),
-                  short_id(c.entity_id).c_str());
+      text_fitted(record_title(c.entity, conflict_name(c)));
+      id_hover(c.entity_id, ("##history_id_" + std::to_string(c.id)).c_str());
       ImGui::TableNextColumn();
       using Kind = Outcome::Kind;
       bool discarded = c.resolution.kind == Kind::discarded;

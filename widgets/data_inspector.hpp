@@ -9,8 +9,10 @@
 // Threading: the render thread only. Holds UI state only.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "widgets/history_section.hpp"
 #include "widgets/model/commands.hpp"
@@ -24,6 +26,12 @@ namespace craftsync::console {
 /// The window of rows to ask for so that rows [first, last) and a margin are on hand.
 TableQuery window_for(Entity e, const std::string& search, const std::string& state,
                       std::int64_t first, std::int64_t last);
+TableQuery window_for(TableQuery filter, std::int64_t first, std::int64_t last);
+/// What a new record of `creating` starts with when `d` is selected: the selected record where
+/// the new one can refer to it, and what it refers to (a quote's customer for a new order).
+RecordForm::Prefill prefill_from(Entity creating, const RecordDetail* d);
+/// The names of the records a record refers to, by field, for the edit form.
+std::map<std::string, std::string> detail_names(const RecordDetail& d);
 
 struct DataInspector {
   Entity entity = Entity::customers;
@@ -32,6 +40,8 @@ struct DataInspector {
   std::string selected_id;
   bool focus_search = false;
   std::optional<std::int64_t> scroll_to_row;  // scrolls the table there at the next draw
+  std::string sort;  // the column the table is sorted on ("" creation order), see TableQuery
+  bool descending = false;
   RecordForm form;
   bool confirm_delete = false;
 
@@ -48,6 +58,10 @@ struct DataInspector {
   void open_history() { history_.open_next = true; }
   /// Selects a record and asks for its detail.
   void select(const std::string& id, Commands& out);
+  /// Shows a related record: its table, unfiltered, with it selected.
+  void follow(Entity e, const std::string& id, Commands& out);
+  /// The table, search, filter and order shown now.
+  TableQuery filter() const;
 
   std::int64_t visible_first = 0, visible_last = 0;  // after the last draw
 
@@ -55,6 +69,9 @@ struct DataInspector {
   void draw_toolbar(const Snapshot& s, Commands& out);
   void draw_table(const Snapshot& s, Commands& out);
   void draw_detail(const Snapshot& s, Commands& out);
+  std::vector<std::string> row_texts(const RowView& r) const;
+  void row_menu(const RowView& r, const std::vector<std::string>& texts);
+  int hovered_column_ = -1;  // the column under the mouse, for "Copy <column>"
   std::optional<TableQuery> requested_;
   RecordDetailPane detail_;
   VerifyStrip verify_;

@@ -2,7 +2,16 @@
 
 #include <imgui.h>
 
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <vector>
+
 #include "core/entity.hpp"
+#include "core/entity_sql.hpp"
+#include "core/number_text.hpp"
+#include "core/record_names.hpp"
+#include "widgets/cells.hpp"
 #include "widgets/glyphs.hpp"
 #include "widgets/palette.hpp"
 #include "widgets/text_format.hpp"
@@ -26,6 +35,40 @@ void kv(const char* key, const std::string& value, const ImVec4* color = nullptr
   ImGui::PopTextWrapPos();
 }
 
+// A value that must not wrap (an email breaks badly at its dots): cut, whole on hover.
+void kv_fitted(const char* key, const std::string& value) {
+  ImGui::TableNextRow();
+  ImGui::TableNextColumn();
+  ImGui::TextColored(palette().muted, "%s", key);
+  ImGui::TableNextColumn();
+  if (value.empty())
+    ImGui::TextColored(palette().muted, "-");
+  else
+    text_fitted(value);
+}
+
+// A reference: the referred record by name, a link that shows it.
+void reference_kv(const std::string& key, const std::string& id, const RecordDetail& d,
+                  RecordDetailPane::Action& action, RelatedRecord& target) {
+  ImGui::TableNextRow();
+  ImGui::TableNextColumn();
+  ImGui::TextColored(palette().muted, "%s", key.c_str());
+  ImGui::TableNextColumn();
+  const RelatedRecord* r = nullptr;
+  for (const RelatedRecord& x : d.references)
+    if (x.field == key) r = &x;
+  if (!r || r->name.empty()) {
+    ImGui::TextColored(palette().warning, "%s (not here)", short_id(id).c_str());
+    id_hover(id, ("##ref_" + key).c_str());
+    return;
+  }
+  std::string label = fit_text(r->name, ImGui::GetContentRegionAvail().x) + "##ref_" + key;
+  if (text_link(label.c_str(), "Show " + singular_name(r->entity) + " " + r->name + "\nid " + id)) {
+    action = RecordDetailPane::Action::follow;
+    target = *r;
+  }
+}
+
 bool begin_kv(const char* id) {
   float em = ImGui::GetFontSize();
   if (!ImGui::BeginTable(id, 2, ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_BordersInnerH))
@@ -36,6 +79,55 @@ bool begin_kv(const char* id) {
 }
 
 }  // namespace
+
+// What refers to this record (a customer's quotes and orders, a quote's orders), as links, and
+// a button that starts a new one.
+void RecordDetailPane::draw_related(const RecordDetail& d, Action& action) {
+  auto links = children_of(d.entity);
+  if (links.empty()) return;
+  const Palette& p = palette();
+  std::int64_t total = 0;
+  for (const auto& [e, n] : d.dependents) total += n;
+  // "quotes and orders": the entities that can refer to this one.
+  std::vector<Entity> kinds;
+  for (const ChildLink& l : links)
+    if (std::find(kinds.begin(), kinds.end(), l.child) == kinds.end()) kinds.push_back(l.child);
+  auto words = [&](const char* joint) {
+    std::string w;
+    for (std::size_t i = 0; i < kinds.size(); ++i)
+      w += (i ? joint : "") + std::string(entity_name(kinds[i]));
+    return w;
+  };
+  std::string title = words(" and ") + " (" + std::to_string(total) + ")###related";
+  title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+  if (!ImGui::CollapsingHeader(title.c_str(), ImGuiTreeNodeFlags_DefaultOpen)) return;
+  Entity first_child = links.front().child;
+  std::string new_label =
+      "New " + singular_name(first_child) + " for this " + singular_name(d.entity) + "##new_child";
+  if (ui_small_button(new_label.c_str())) {
+    action = Action::create_child;
+    child = first_child;
+  }
+  if (d.referred_by.empty()) {
+    ImGui::TextColored(p.muted, "No %s refer to it.", words(" or ").c_str());
+    return;
+  }
+  std::map<Entity, std::int64_t> shown;
+  for (const RelatedRecord& r : d.referred_by) {
+    ++shown[r.entity];
+    ImGui::TextColored(p.muted, "%s", singular_name(r.entity).c_str());
+    ImGui::SameLine();
+    std::string label = fit_text(r.name, ImGui::GetContentRegionAvail().x) + "##rel_" + r.id;
+    if (text_link(label.c_str(),
+                  "Show " + singular_name(r.entity) + " " + r.name + "\nid " + r.id)) {
+      action = Action::follow;
+      target = r;
+    }
+  }
+  for (const auto& [e, n] : d.dependents)
+    if (n > shown[e])
+      ImGui::TextColored(p.muted, "and %s more", counted(n - shown[e], singular_name(e)).c_str());
+}
 
 std::string last_synced_text(const RecordSync& s) {
   if (!s.last_synced_at.empty()) return timestamp_text(s.last_synced_at);
@@ -59,14 +151,12 @@ RecordDetailPane::Action RecordDetailPane::draw(const std::shared_ptr<const Reco
     raw_ = raw_json_text(d);
     cached_for_ = detail;
   }
-  std::string singular(entity_name(d.entity));
-  singular.pop_back();
+  std::string singular = singular_name(d.entity);
   ImGui::AlignTextToFramePadding();
-  ImGui::Text("%s", singular.c_str());
+  ImGui::TextColored(p.muted, "%s", singular.c_str());
   ImGui::SameLine();
-  push_mono();
-  ImGui::TextUnformatted(d.id.c_str());
-  pop_mono();
+  text_fitted(d.found ? d.name : short_id(d.id));
+  id_hover(d.id, "##detail_name");
   if (!d.found) {
     ImGui::TextColored(p.muted, "Not in the local database (deleted, or not pulled yet).");
   } else {
@@ -76,6 +166,8 @@ RecordDetailPane::Action RecordDetailPane::draw(const std::shared_ptr<const Reco
     ImGui::BeginDisabled(!d.dependents.empty());
     if (ui_button("Delete", ImVec2(5 * em, 0))) action = Action::remove;
     ImGui::EndDisabled();
+    ImGui::SameLine();
+    if (ui_button("Copy id##detail", ImVec2(0, 0))) copy_text(d.id);
     if (!d.dependents.empty()) {
       ImGui::PushTextWrapPos(0.0f);
       ImGui::TextColored(p.muted, "Has %s; delete those first to delete it.",
@@ -92,6 +184,10 @@ RecordDetailPane::Action RecordDetailPane::draw(const std::shared_ptr<const Reco
       std::string key(f.name);
       if (f.kind == FieldKind::server_number && d.sync && d.sync->provisional_number)
         kv(key.c_str(), v + "  (provisional)", &p.warning);
+      else if (f.kind == FieldKind::reference && !v.empty())
+        reference_kv(key, v, d, action, target);
+      else if (f.kind == FieldKind::email || f.kind == FieldKind::amount)
+        kv_fitted(key.c_str(), f.kind == FieldKind::amount ? amount_text(v) : v);
       else if (f.kind == FieldKind::timestamp)
         kv(key.c_str(), timestamp_text(v));
       else
@@ -99,6 +195,8 @@ RecordDetailPane::Action RecordDetailPane::draw(const std::shared_ptr<const Reco
     }
     ImGui::EndTable();
   }
+
+  if (d.found) draw_related(d, action);
 
   if (d.sync && d.sync->state == "rejected") {
     // Why the server refused it, in words, before the bookkeeping.
@@ -167,6 +265,7 @@ RecordDetailPane::Action RecordDetailPane::draw(const std::shared_ptr<const Reco
   if (more) more();
 
   if (ImGui::CollapsingHeader("Raw JSON", ImGuiTreeNodeFlags_DefaultOpen)) {
+    if (ui_small_button("Copy JSON")) copy_text(raw_);
     push_mono();
     float h = std::max(6 * em, ImGui::GetContentRegionAvail().y - ImGui::GetStyle().ItemSpacing.y);
     ImGui::InputTextMultiline("##raw", raw_.data(), raw_.size() + 1, ImVec2(-1, h),

@@ -20,13 +20,18 @@ std::string raw_json_text(const RecordDetail& d);
 std::string last_synced_text(const RecordSync& s);
 
 struct RecordDetailPane {
-  enum class Action { none, edit, remove };
+  // follow: show `target` (a link was clicked); create_child: a new `child` record that refers
+  // to this one ("New quote for this customer").
+  enum class Action { none, edit, remove, follow, create_child };
+  RelatedRecord target;
+  Entity child = Entity::quotes;
   /// Draws the pane; returns what the person asked for. `more` draws further sections (the
   /// history) before the raw JSON, which takes the height left.
   Action draw(const std::shared_ptr<const RecordDetail>& detail,
               const std::function<void()>& more = {});
 
  private:
+  void draw_related(const RecordDetail& d, Action& action);
   std::shared_ptr<const RecordDetail> cached_for_;  // held, so its address is not reused
   std::string raw_;
 };

@@ -3,6 +3,8 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include "core/record_names.hpp"
+#include "widgets/cells.hpp"
 #include "widgets/glyphs.hpp"
 #include "widgets/palette.hpp"
 #include "widgets/text_format.hpp"
@@ -19,8 +21,6 @@ const char* hint_for(const FieldSpec& f) {
       return "1250.00";
     case FieldKind::email:
       return "name@example.com";
-    case FieldKind::reference:
-      return "id of the record it belongs to";
     default:
       return "";
   }
@@ -32,25 +32,30 @@ bool RecordForm::editable(const FieldSpec& f) {
   return f.kind != FieldKind::timestamp && f.kind != FieldKind::server_number;
 }
 
-void RecordForm::begin_create(Entity e, const std::map<std::string, std::string>& prefill) {
+void RecordForm::begin_create(Entity e, const Prefill& prefill) {
   open = true;
   creating = true;
   entity = e;
   id.clear();
   values.clear();
   original.clear();
+  names.clear();
   for (const FieldSpec& f : fields_of(e))
     if (editable(f)) values[std::string(f.name)] = "";
   if (e == Entity::quotes) values["status"] = "draft";
-  for (const auto& [k, v] : prefill)
+  for (const auto& [k, v] : prefill.values)
     if (values.count(k)) values[k] = v;
+  for (const auto& [k, v] : prefill.names)
+    if (values.count(k)) names[k] = v;
 }
 
-void RecordForm::begin_edit(Entity e, const nlohmann::json& row) {
+void RecordForm::begin_edit(Entity e, const nlohmann::json& row,
+                            const std::map<std::string, std::string>& ref_names) {
   open = true;
   creating = false;
   entity = e;
   id = row.value("id", "");
+  names = ref_names;
   values.clear();
   for (const FieldSpec& f : fields_of(e)) {
     if (!editable(f)) continue;
@@ -88,7 +93,74 @@ std::optional<Command> RecordForm::submit(std::string* problem) const {
   return UpdateRecord{entity, id, patch};
 }
 
-void RecordForm::draw(Commands& out) {
+void RecordForm::choose(const std::string& field, const Choice& c) {
+  values[field] = c.id;
+  names[field] = c.name;
+  // An order's quote names its customer: take both, so they cannot disagree.
+  if (field == "quote_id" && !c.customer_id.empty() && values.count("customer_id")) {
+    values["customer_id"] = c.customer_id;
+    names["customer_id"] = c.customer_name;
+  }
+}
+
+// A reference is chosen by name: a button with the chosen record's name opens a search over
+// that entity (FindChoices, answered by the worker) and a list of matches.
+void RecordForm::draw_picker(const FieldSpec& f, Commands& out, const ChoiceList* choices) {
+  const Palette& p = palette();
+  float em = ImGui::GetFontSize();
+  std::string field(f.name);
+  Entity target = *f.references;
+  std::string& v = values[field];
+  std::string shown = v.empty() ? "Choose a " + singular_name(target) + glyph::kEllipsis
+                      : names.count(field) && !names[field].empty() ? names[field]
+                                                                    : short_id(v);
+  std::string popup = "##picker_" + field;
+  if (v.empty()) ImGui::PushStyleColor(ImGuiCol_Text, p.muted);
+  std::string label = shown + "###pick_" + field;
+  if (ui_button(label.c_str(), ImVec2(-1, 0))) {
+    picker_search_.clear();
+    asked_.reset();
+    ImGui::OpenPopup(popup.c_str());
+  }
+  if (v.empty()) ImGui::PopStyleColor();
+  if (!v.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("id %s", v.c_str());
+  ImGui::SetNextWindowSize(ImVec2(24 * em, 0));
+  if (!ImGui::BeginPopup(popup.c_str())) return;
+  if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+  std::string hint = "Search " + std::string(entity_name(target));
+  ImGui::SetNextItemWidth(-1);
+  ImGui::InputTextWithHint("##pick_search", hint.c_str(), &picker_search_);
+  FindChoices want{target, picker_search_};
+  if (!asked_ || asked_->entity != want.entity || asked_->search != want.search) {
+    out.push(want);
+    asked_ = want;
+  }
+  bool answered = choices && choices->entity == target && choices->search == picker_search_;
+  ImGui::BeginChild("##pick_list", ImVec2(0, 12 * em), false);
+  if (!answered) {
+    ImGui::TextColored(p.muted, "Searching%s", glyph::kEllipsis);
+  } else if (choices->items.empty()) {
+    ImGui::TextColored(p.muted, "No %s match.", std::string(entity_name(target)).c_str());
+  } else {
+    for (const Choice& c : choices->items) {
+      std::string item = c.name + "##choice_" + c.id;
+      if (ui_selectable(item.c_str(), c.id == v)) {
+        choose(field, c);
+        ImGui::CloseCurrentPopup();
+      }
+      if (!c.detail.empty()) {
+        ImGui::SameLine();
+        ImGui::TextColored(p.muted, "%s",
+                           fit_text(c.detail, ImGui::GetContentRegionAvail().x).c_str());
+      }
+    }
+    if (choices->more) ImGui::TextColored(p.muted, "More match: type to narrow the list.");
+  }
+  ImGui::EndChild();
+  ImGui::EndPopup();
+}
+
+void RecordForm::draw(Commands& out, const ChoiceList* choices) {
   std::string singular(entity_name(entity));
   singular.pop_back();
   std::string title = (creating ? "New " : "Edit ") + singular + "###record_form";
@@ -103,10 +175,12 @@ void RecordForm::draw(Commands& out) {
   if (!ImGui::BeginPopupModal(popup, nullptr,
                               ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings))
     return;
-  if (creating)
+  if (creating) {
     ImGui::Text("A new %s, made here", singular.c_str());
-  else
-    ImGui::Text("%s %s", singular.c_str(), id.c_str());
+  } else {
+    ImGui::Text("%s %s", singular.c_str(), short_id(id).c_str());
+    id_hover(id, "##form_id");
+  }
   ImGui::TextColored(palette().muted,
                      "Saved locally at once; pushed to the server at the next sync.");
   ImGui::Separator();
@@ -134,6 +208,8 @@ void RecordForm::draw(Commands& out) {
             if (ui_selectable(st, v == st)) v = st;
           ImGui::EndCombo();
         }
+      } else if (f.kind == FieldKind::reference && f.references) {
+        draw_picker(f, out, choices);
       } else {
         ImGui::InputTextWithHint(label.c_str(), hint_for(f), &values[name]);
       }

@@ -22,6 +22,10 @@ void probe_item(const char* label) {
   g_registry->items[label] = item;
 }
 
+void probe_text(const std::string& text) {
+  if (g_registry) probe_item(("text:" + text).c_str());
+}
+
 bool ui_button(const char* label, const ImVec2& size) {
   bool pressed = ImGui::Button(label, size);
   probe_item(label);

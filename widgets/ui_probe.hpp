@@ -27,6 +27,8 @@ struct ProbeRegistry {
 void install_probe(ProbeRegistry* registry);
 /// Records the last item under `label`; a no-op without a registry.
 void probe_item(const char* label);
+/// Records the last item as a text drawn, under "text:" + text.
+void probe_text(const std::string& text);
 
 // The wrappers the panels use for clickable things.
 bool ui_button(const char* label, const ImVec2& size = ImVec2(0, 0));

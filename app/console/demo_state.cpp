@@ -86,7 +86,7 @@ void DemoDriver::before_frame(const Snapshot& s, ConsoleUi& ui, Commands& out) {
   }
   if (state_ == DemoState::edit && row_chosen_ && !form_opened_ && s.detail && s.detail->found &&
       s.detail->id == ui.inspector.selected_id) {
-    ui.inspector.form.begin_edit(s.detail->entity, s.detail->row);
+    ui.inspector.form.begin_edit(s.detail->entity, s.detail->row, detail_names(*s.detail));
     form_opened_ = true;
   }
   if (state_ == DemoState::verify && row_chosen_ && !verify_sent_ && idle(s, 0) && s.detail &&

@@ -4,6 +4,8 @@
 #include <memory>
 #include <vector>
 
+#include "core/record_names.hpp"
+
 namespace craftsync::console {
 namespace {
 
@@ -12,24 +14,24 @@ using nlohmann::json;
 constexpr std::size_t kResolvedHistory = 200;
 constexpr int kRunHistory = 200;
 constexpr std::int64_t kMaxPageRows = 2000;
+constexpr std::int64_t kRelatedShown = 50;  // per referring field, in a record's detail
+constexpr std::int64_t kChoicesShown = 30;  // in a picker
 
-RowView row_view(Entity e, const json& row, const std::optional<RecordSync>& sync) {
+RowView row_view(Entity e, ListedRow&& r) {
   RowView v;
-  v.id = row.value("id", "");
+  v.id = r.row.value("id", "");
   for (const FieldSpec& f : fields_of(e)) {
-    auto it = row.find(f.name);
-    v.cells.push_back(it != row.end() && it->is_string() ? it->get<std::string>() : "");
+    auto it = r.row.find(f.name);
+    v.cells.push_back(it != r.row.end() && it->is_string() ? it->get<std::string>() : "");
   }
-  if (sync) {
-    v.state = sync->state;
-    v.provisional = sync->provisional_number;
-  } else {
-    v.state = "synced";
-  }
+  v.state = std::move(r.state);
+  v.provisional = r.provisional_number;
+  v.names = std::move(r.names);
   return v;
 }
 
-// Rows [query.offset, query.offset + query.limit) of the filtered table, with their sync state.
+// Rows [query.offset, query.offset + query.limit) of the filtered, sorted table, with their
+// sync state and the names of the records they refer to.
 std::shared_ptr<const TablePage> read_page(RecordStore& store, const TableQuery& query,
                                            std::int64_t total, std::uint64_t generation) {
   auto page = std::make_shared<TablePage>();
@@ -38,11 +40,10 @@ std::shared_ptr<const TablePage> read_page(RecordStore& store, const TableQuery&
   page->query.limit = std::clamp<std::int64_t>(query.limit, 1, kMaxPageRows);
   page->total = total;
   page->data_generation = generation;
-  ListQuery q{query.search, query.state, page->query.offset, page->query.limit};
-  for (const json& row : store.list(query.entity, q)) {
-    std::string id = row.value("id", "");
-    page->rows.push_back(row_view(query.entity, row, store.sync_info(query.entity, id)));
-  }
+  ListQuery q{query.search,      query.state, page->query.offset,
+              page->query.limit, query.sort,  query.descending};
+  for (ListedRow& row : store.browse(query.entity, q))
+    page->rows.push_back(row_view(query.entity, std::move(row)));
   return page;
 }
 
@@ -57,11 +58,50 @@ std::shared_ptr<const RecordDetail> read_detail(RecordStore& store, Entity e,
   }
   d->sync = store.sync_info(e, id);
   d->outbox = store.outbox_for(e, id);
-  if (d->found) d->dependents = store.dependents(e, id);
+  if (d->found) {
+    d->dependents = store.dependents(e, id);
+    d->name = record_name(e, d->row, id);
+    d->references = store.references(e, d->row);
+    d->referred_by = store.referred_by(e, id, kRelatedShown);
+  }
   return d;
 }
 
 }  // namespace
+
+void ReadModel::find_choices(Entity e, const std::string& search, Snapshot& snap) {
+  auto list = std::make_shared<ChoiceList>();
+  list->entity = e;
+  list->search = search;
+  ListQuery q{search, "", 0, kChoicesShown + 1, std::string(name_field(e)), false};
+  RecordStore& store = engine_.records();
+  for (ListedRow& r : store.browse(e, q)) {
+    if (static_cast<std::int64_t>(list->items.size()) == kChoicesShown) {
+      list->more = true;
+      break;
+    }
+    Choice c;
+    c.id = r.row.value("id", "");
+    c.name = record_name(e, r.row, c.id);
+    auto text = [&](const char* f) {
+      auto it = r.row.find(f);
+      return it != r.row.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    if (e == Entity::customers) {
+      std::string email = text("email"), city = text("city");
+      c.detail = email + (!email.empty() && !city.empty() ? ", " : "") + city;
+    } else if (e == Entity::quotes) {
+      c.customer_id = text("customer_id");
+      const FieldSpec* ref = find_field(e, "customer_id");
+      std::size_t at = static_cast<std::size_t>(ref - fields_of(e).data());
+      c.customer_name = at < r.names.size() ? r.names[at] : "";
+      c.detail = (c.customer_name.empty() ? c.customer_id.substr(0, 8) : c.customer_name) + ", " +
+                 text("total_amount");
+    }
+    list->items.push_back(std::move(c));
+  }
+  snap.choices = std::move(list);
+}
 
 void ReadModel::browse(const TableQuery& q, Snapshot& snap) {
   browsed_[entity_index(q.entity)] = q;

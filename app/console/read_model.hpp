@@ -32,6 +32,8 @@ class ReadModel {
 
   /// Shows (and remembers) a window of a table, which becomes the active one.
   void browse(const TableQuery& q, Snapshot& snap);
+  /// The records of `e` a picker offers for a search, by name.
+  void find_choices(Entity e, const std::string& search, Snapshot& snap);
   /// Shows a record in the detail pane; an empty id clears it.
   void show(Entity e, const std::string& id, Snapshot& snap);
   /// After an edit of a record of `e`: status, that table's page, and the detail (the created

@@ -9,6 +9,7 @@
 #include "core/live_probe.hpp"
 #include "core/local_watch.hpp"
 #include "core/number_text.hpp"
+#include "core/record_names.hpp"
 #include "core/sqlite_db.hpp"
 
 namespace craftsync::console {
@@ -20,7 +21,8 @@ constexpr std::size_t kMaxEvents = 300;
 
 bool is_read(const Command& c) {
   return std::holds_alternative<BrowseTable>(c) || std::holds_alternative<ShowRecord>(c) ||
-         std::holds_alternative<Refresh>(c) || std::holds_alternative<CancelSync>(c);
+         std::holds_alternative<FindChoices>(c) || std::holds_alternative<Refresh>(c) ||
+         std::holds_alternative<CancelSync>(c);
 }
 
 // "Synced: 120 pulled, 3 pushed, 1 merged, 2 conflicts in 1.2 s" and the like.
@@ -106,9 +108,13 @@ bool WorkerSession::open() {
 void WorkerSession::handle_batch(std::vector<Command>& batch) {
   std::array<std::optional<TableQuery>, 3> windows;
   std::optional<ShowRecord> show_cmd;
+  std::optional<FindChoices> choices_cmd;
   for (auto& c : batch) {
     if (auto* b = std::get_if<BrowseTable>(&c)) {
       windows[entity_index(b->query.entity)] = b->query;
+      finish_command();
+    } else if (auto* f = std::get_if<FindChoices>(&c)) {
+      choices_cmd = *f;
       finish_command();
     } else if (auto* s = std::get_if<ShowRecord>(&c)) {
       show_cmd = *s;
@@ -120,6 +126,7 @@ void WorkerSession::handle_batch(std::vector<Command>& batch) {
   for (auto& w : windows)
     if (w) reads_->browse(*w, snap_);
   if (show_cmd) reads_->show(show_cmd->entity, show_cmd->id, snap_);
+  if (choices_cmd) reads_->find_choices(choices_cmd->entity, choices_cmd->search, snap_);
 }
 
 void WorkerSession::handle(Command& c) {
@@ -144,6 +151,8 @@ void WorkerSession::handle(Command& c) {
             reads_->browse(cmd.query, snap_);
           } else if constexpr (std::is_same_v<T, ShowRecord>) {
             reads_->show(cmd.entity, cmd.id, snap_);
+          } else if constexpr (std::is_same_v<T, FindChoices>) {
+            reads_->find_choices(cmd.entity, cmd.search, snap_);
           } else if constexpr (std::is_same_v<T, ResolveConflict>) {
             resolve(cmd);
           } else if constexpr (std::is_same_v<T, RestoreValue>) {
@@ -477,7 +486,7 @@ void WorkerSession::save_settings(const SaveSettings& s) {
 void WorkerSession::edit(const Command& c) {
   RecordStore& store = engine_->records();
   Entity e = Entity::customers;
-  std::string id, what;
+  std::string id, what, name;
   if (auto* cr = std::get_if<CreateRecord>(&c)) {
     e = cr->entity;
     json row = store.create(e, cr->fields);
@@ -496,25 +505,30 @@ void WorkerSession::edit(const Command& c) {
   } else if (auto* del = std::get_if<DeleteRecord>(&c)) {
     e = del->entity;
     id = del->id;
+    name = store.name_of(e, id).value_or(id);
     store.remove(e, id);
     what = "Deleted";
   } else {
     return;
   }
+  if (name.empty()) name = store.name_of(e, id).value_or(id);
   reads_->data_changed();
-  event(Event::Level::info,
-        what + " " + std::string(entity_name(e)) + " " + id + " (pushed at the next sync)");
+  event(Event::Level::info, what + " " + record_title(e, name) + " (pushed at the next sync)", id);
   reads_->after_edit(e, what == "Created" ? std::optional(id) : std::nullopt, snap_);
 }
 
 void WorkerSession::resolve(const ResolveConflict& r) {
+  auto c = find_conflict(engine_->db(), r.conflict_id);
   engine_->resolve(r.conflict_id, r.resolution);
   std::string how = r.resolution.keep
                         ? (*r.resolution.keep == Side::local ? "kept local" : "kept remote")
                         : "picked per field";
+  std::string what = c ? "Conflict on " + record_title(c->entity, conflict_name(*c))
+                       : "Conflict " + std::to_string(r.conflict_id);
   event(Event::Level::info,
-        "Conflict " + std::to_string(r.conflict_id) + " resolved (" + how + "); " +
-            (r.sync_now ? "syncing now" : "the result is pushed at the next sync"));
+        what + " resolved (" + how + "); " +
+            (r.sync_now ? "syncing now" : "the result is pushed at the next sync"),
+        c ? c->entity_id : "");
   reads_->data_changed();
   reads_->refresh_all(snap_);
   if (r.sync_now && snap_.remote.configured()) {
@@ -529,16 +543,19 @@ void WorkerSession::restore(const RestoreValue& r) {
   auto c = find_conflict(engine_->db(), r.conflict_id);
   if (!c) throw UserError("no conflict with id " + std::to_string(r.conflict_id));
   restore_value(engine_->records(), *c, r.side, r.field);
-  event(Event::Level::info, "Restored " + r.field + " of " + std::string(entity_name(c->entity)) +
-                                " " + c->entity_id + " (pushed at the next sync)");
+  event(Event::Level::info,
+        "Restored " + r.field + " of " + record_title(c->entity, conflict_name(*c)) +
+            " (pushed at the next sync)",
+        c->entity_id);
   reads_->data_changed();
   reads_->refresh_all(snap_);
 }
 
 // ---------------------------------------------------------------------------------------------
 
-void WorkerSession::event(Event::Level level, std::string text) {
-  events_.push_back(Event{next_event_id_++, clock_.now_ms(), level, std::move(text)});
+void WorkerSession::event(Event::Level level, std::string text, std::string record_id) {
+  events_.push_back(
+      Event{next_event_id_++, clock_.now_ms(), level, std::move(text), std::move(record_id)});
   if (events_.size() > kMaxEvents) events_.erase(events_.begin());
   snap_.events = std::make_shared<const std::vector<Event>>(events_);
 }

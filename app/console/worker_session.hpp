@@ -58,7 +58,7 @@ class WorkerSession {
   void update_live();
   void live_event(const LiveEvent& e);
 
-  void event(Event::Level level, std::string text);
+  void event(Event::Level level, std::string text, std::string record_id = "");
   void finish_command() { ++done_; }
   void publish();
 

@@ -47,6 +47,14 @@ const console::ProbedItem* HeadlessUi::item(const std::string& label) const {
 }
 
 bool HeadlessUi::click(const std::string& label, const Draw& draw) {
+  return press(label, 0, draw);
+}
+
+bool HeadlessUi::right_click(const std::string& label, const Draw& draw) {
+  return press(label, 1, draw);
+}
+
+bool HeadlessUi::press(const std::string& label, int button, const Draw& draw) {
   frame(draw);  // where it is now, after whatever the test changed
   const console::ProbedItem* target = item(label);
   if (!target || !target->enabled) return false;
@@ -54,9 +62,9 @@ bool HeadlessUi::click(const std::string& label, const Draw& draw) {
   ImGuiIO& io = ImGui::GetIO();
   io.MousePos = at;
   frame(draw);  // hover
-  io.MouseDown[0] = true;
+  io.MouseDown[button] = true;
   frame(draw);  // press
-  io.MouseDown[0] = false;
+  io.MouseDown[button] = false;
   frame(draw);  // release: the click lands
   io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
   return true;

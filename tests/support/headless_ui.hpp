@@ -32,6 +32,10 @@ class HeadlessUi {
   /// Moves the mouse over the item, presses and releases it over three frames. False when the
   /// item was not drawn or is disabled (nothing is clicked then).
   bool click(const std::string& label, const Draw& draw);
+  /// The same with the right button (context menus).
+  bool right_click(const std::string& label, const Draw& draw);
+  /// A text drawn in the last frame through the panels' text helpers (text_fitted).
+  bool drew_text(const std::string& text) const { return item("text:" + text) != nullptr; }
   /// Ctrl (optionally) + a key, pressed for one frame and released the next.
   void press_key(int key, bool ctrl, const Draw& draw);
   /// Mouse wheel over a point for one frame.
@@ -40,6 +44,7 @@ class HeadlessUi {
   int last_vertex_count() const { return last_vertices_; }
 
  private:
+  bool press(const std::string& label, int button, const Draw& draw);
   bool in_window_;
   console::ProbeRegistry probe_;
   int last_vertices_ = 0;

@@ -51,6 +51,12 @@ struct ShowRecord {
   std::string id;
 };
 
+/// Records of an entity whose names match a search, for a picker (Snapshot::choices).
+struct FindChoices {
+  Entity entity = Entity::customers;
+  std::string search;
+};
+
 struct CreateRecord {
   Entity entity = Entity::customers;
   nlohmann::json fields;
@@ -113,8 +119,8 @@ struct LiveEvent {
 
 using Command =
     std::variant<SyncNow, CancelSync, TestConnection, SaveSettings, BrowseTable, ShowRecord,
-                 CreateRecord, UpdateRecord, DeleteRecord, ResolveConflict, RestoreValue, Refresh,
-                 VerifyNow, ShowHistory, RestoreVersion, LiveEvent>;
+                 FindChoices, CreateRecord, UpdateRecord, DeleteRecord, ResolveConflict,
+                 RestoreValue, Refresh, VerifyNow, ShowHistory, RestoreVersion, LiveEvent>;
 
 /// The commands one frame produced, in order.
 class Commands {

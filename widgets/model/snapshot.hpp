@@ -68,9 +68,12 @@ struct TableQuery {
   std::string state;  // "" or synced | pending | conflict | rejected
   std::int64_t offset = 0;
   std::int64_t limit = 300;
-  /// Same table, search and filter (offset and limit aside).
+  std::string sort;  // "" (creation order), a field, or kSortByState; see ListQuery
+  bool descending = false;
+  /// Same table, search, filter and order (offset and limit aside).
   bool same_filter(const TableQuery& o) const {
-    return entity == o.entity && search == o.search && state == o.state;
+    return entity == o.entity && search == o.search && state == o.state && sort == o.sort &&
+           descending == o.descending;
   }
 };
 
@@ -79,6 +82,7 @@ struct RowView {
   std::vector<std::string> cells;  // one per fields_of(entity), "" for null
   std::string state;               // synced | pending | conflict | rejected
   bool provisional = false;        // the number shown is provisional until the server assigns it
+  std::vector<std::string> names;  // per field: the referred record's name ("" if none or not here)
 };
 
 struct TablePage {
@@ -101,6 +105,22 @@ struct RecordDetail {
   // Local records that refer to it, by entity ("2 quotes and 1 order"); it cannot be deleted
   // while there are any.
   std::vector<std::pair<Entity, std::int64_t>> dependents;
+  std::string name;                        // record_name(): what the record is called
+  std::vector<RelatedRecord> references;   // the records it refers to, with their names
+  std::vector<RelatedRecord> referred_by;  // the first records that refer to it
+};
+
+/// Records a picker offers for a search (FindChoices), best match first.
+struct Choice {
+  std::string id, name;
+  std::string detail;  // a second line: a customer's email and city, a quote's customer
+  std::string customer_id, customer_name;  // a quote's customer, so that an order takes both
+};
+struct ChoiceList {
+  Entity entity = Entity::customers;
+  std::string search;
+  std::vector<Choice> items;
+  bool more = false;  // there were more matches than items
 };
 
 /// The last verify: running now, why it could not run, or what it found.
@@ -128,6 +148,7 @@ struct Event {
   std::int64_t at_ms = 0;
   Level level = Level::info;
   std::string text;
+  std::string record_id{};  // the record the text names, for a tooltip and the clipboard
 };
 
 struct Snapshot {
@@ -154,6 +175,7 @@ struct Snapshot {
   std::shared_ptr<const std::vector<ConflictRecord>> resolved_conflicts;  // newest first
   std::array<std::shared_ptr<const TablePage>, 3> pages;                  // by Entity
   std::shared_ptr<const RecordDetail> detail;
+  std::shared_ptr<const ChoiceList> choices;  // the answer to the last FindChoices
   VerifyState verify;
   HistoryState history;
   std::shared_ptr<const std::vector<Event>> events;  // oldest first, bounded
