@@ -6,8 +6,10 @@
 
 #include "app/console/console_ui.hpp"
 #include "app/console/demo_state.hpp"
+#include "app/console/redraw_policy.hpp"
 #include "tests/support/headless_ui.hpp"
 #include "tests/support/snapshot_fixtures.hpp"
+#include "widgets/focus_order.hpp"
 
 using namespace craftsync;
 using namespace craftsync::console;
@@ -157,6 +159,23 @@ TEST_CASE("console: a narrow window folds the sidebar behind Settings; nothing i
       REQUIRE(item);
       CHECK(item->max.x <= w);
     }
+    // The conflict history's Restore buttons, even beside a long overwritten value.
+    snap = conflicts_snapshot(1);
+    ConflictRecord done = snap.resolved_conflicts->front();
+    done.remote["email"] = "accounts-payable.department@northshore-custom-cabinetry.example.com";
+    snap.resolved_conflicts =
+        std::make_shared<const std::vector<ConflictRecord>>(std::vector<ConflictRecord>{done});
+    console.select_tab(Tab::conflicts);
+    ui.frame(draw);
+    ui.frame(draw);
+    for (const std::string field : {"phone", "email"}) {
+      std::string label = "Restore##" + std::to_string(done.id) + "_" + field;
+      INFO(label);
+      const ProbedItem* item = ui.item(label);
+      REQUIRE(item);
+      CHECK(item->max.x <= w);
+      CHECK(item->min.x >= 0);
+    }
   }
   // With no server yet, a narrow window opens the sidebar by itself: setup is there.
   HeadlessUi ui(false, 1024, 700);
@@ -206,4 +225,100 @@ TEST_CASE("demo driver: waits for the worker to be idle and for its state", "[co
   CHECK(f.console.tab() == Tab::conflicts);
   CHECK(parse_demo_state("inspector") == DemoState::inspector);
   CHECK_FALSE(parse_demo_state("nonsense").has_value());
+}
+
+TEST_CASE("console: Tab goes through the whole window, Shift+Tab back, and Space presses",
+          "[console][ui][focus]") {
+  Fixture f;
+  ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;  // as the console sets it
+  f.snap = big_table_snapshot(1000);
+  f.ui.frame(f.draw);
+  f.ui.frame(f.draw);
+  // From nothing focused, Tab by Tab: every stop once, in drawing order, then round again.
+  std::vector<std::string> seen;
+  for (int i = 0; i < 80; ++i) {
+    focus_tab(+1);
+    for (int k = 0; k < 3; ++k) f.ui.frame(f.draw);  // a text field takes its focus a frame later
+    std::string now = focused_stop();
+    REQUIRE_FALSE(now.empty());
+    if (!seen.empty() && now == seen.front()) break;
+    seen.push_back(now);
+  }
+  std::string all;
+  for (const auto& x : seen) all += x + " | ";
+  INFO("stops: " << all);
+  auto has = [&](const std::string& label) {
+    return std::find(seen.begin(), seen.end(), label) != seen.end();
+  };
+  auto pos = [&](const std::string& label) {
+    return std::find(seen.begin(), seen.end(), label) - seen.begin();
+  };
+  // Buttons, the sidebar's fields, the tabs, the search and the table: not only text fields.
+  CHECK(has("Sync Now##header"));
+  CHECK(has("##url"));
+  CHECK(has("##key"));
+  CHECK(has("Show"));
+  CHECK(has("Auto-sync"));
+  CHECK(has("Test connection##test"));
+  CHECK(has("##search"));
+  CHECK(has("##state_filter"));
+  CHECK(has("table"));
+  CHECK(pos("Sync Now##header") < pos("##url"));
+  CHECK(pos("##url") < pos("##key"));
+  CHECK(pos("##search") < pos("table"));
+  CHECK(seen.size() > 15);
+
+  // Shift+Tab goes back one stop.
+  auto tab_to = [&](const std::string& label) {
+    for (int i = 0; i < 100 && focused_stop() != label; ++i) {
+      focus_tab(+1);
+      for (int k = 0; k < 3; ++k) f.ui.frame(f.draw);
+    }
+    return focused_stop() == label;
+  };
+  REQUIRE(tab_to("##search"));
+  // The search field takes typing once Tab reached it.
+  f.ui.frame(f.draw);  // ImGui tells the platform so at the frame after
+  CHECK(ImGui::GetIO().WantTextInput);
+  focus_tab(-1);
+  for (int k = 0; k < 3; ++k) f.ui.frame(f.draw);
+  CHECK(focused_stop() == seen[static_cast<std::size_t>(pos("##search") - 1)]);
+  f.ui.frame(f.draw);
+  CHECK_FALSE(ImGui::GetIO().WantTextInput);  // leaving a field ends its editing
+
+  // Space presses the focused button.
+  REQUIRE(tab_to("Sync Now##header"));
+  f.out.clear();
+  f.ui.press_key(ImGui::GetIO().KeyMap[ImGuiKey_Space], false, f.draw);
+  CHECK(f.out.count<SyncNow>() == 1);
+}
+
+TEST_CASE("console: frames are drawn after the last input, also one that comes while drawing",
+          "[console][ui][redraw]") {
+  RedrawPolicy r;
+  while (r.busy()) r.frame_drawn();  // the first frames lay the window out
+  // A click: its press wakes the loop...
+  r.input();
+  r.frame_drawn();
+  r.frame_drawn();
+  // ...and its release arrives while those frames are drawn. ImGui acts on the release, and
+  // shows it at the frame after: there must be frames left after the release, not the press.
+  r.input();
+  int drawn = 0;
+  while (r.busy()) {
+    r.frame_drawn();
+    ++drawn;
+  }
+  CHECK(drawn == RedrawPolicy::kFramesAfterInput);
+  CHECK(drawn >= 2);
+  // A snapshot alone draws once; commands sent draw the frame that shows their answer too.
+  r.snapshot();
+  CHECK(r.busy());
+  r.frame_drawn();
+  CHECK_FALSE(r.busy());
+  r.commands_sent();
+  r.frame_drawn();
+  CHECK(r.busy());
+  r.frame_drawn();
+  CHECK_FALSE(r.busy());
 }

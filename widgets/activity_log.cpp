@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "widgets/cells.hpp"
+#include "widgets/focus_order.hpp"
 #include "widgets/glyphs.hpp"
 #include "widgets/palette.hpp"
 #include "widgets/text_format.hpp"
@@ -87,7 +88,7 @@ void ActivityLog::draw(const Snapshot& s, Commands&, std::int64_t now_ms) {
     cached_events_ = s.events;
   }
   ImGui::SetNextItemWidth(20 * em);
-  ImGui::InputTextWithHint("##log_filter", "Filter (e.g. failed, customers, 401)", &filter);
+  ui_input_text("##log_filter", "Filter (e.g. failed, customers, 401)", &filter);
   ImGui::SameLine();
   ui_checkbox("Errors only", &errors_only);
   if (source_changed || filter != cached_filter_ || errors_only != cached_errors_only_) {

@@ -44,10 +44,8 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 void cell_text(const std::string& text, bool muted) {
   if (text.empty())
     ImGui::TextColored(palette().muted, "(empty)");
-  else if (muted)
-    ImGui::TextColored(palette().muted, "%s", text.c_str());
   else
-    ImGui::TextUnformatted(text.c_str());
+    text_fitted(text, muted ? &palette().muted : nullptr);  // cut, whole on hover; no wrap
 }
 
 ImU32 bg(const ImVec4& c) {
@@ -381,8 +379,14 @@ void ConflictDialog::draw_history(const Snapshot& s, Commands& out) {
         const json& source = side == Side::local ? c.local : c.remote;
         std::string value = value_text(source, field);
         ImGui::AlignTextToFramePadding();
-        ImGui::Text("%s: \"%s\" (%s)", field.c_str(), value.c_str(),
-                    side == Side::local ? "local" : "remote");
+        // The value gives way to its Restore button: cut with an ellipsis, whole on hover.
+        std::string line =
+            field + ": \"" + value + "\" (" + (side == Side::local ? "local" : "remote") + ")";
+        const ImGuiStyle& st = ImGui::GetStyle();
+        float button = ImGui::CalcTextSize("Restore").x + 2 * st.FramePadding.x + st.ItemSpacing.x;
+        std::string shown = fit_text(line, ImGui::GetContentRegionAvail().x - button);
+        ImGui::TextUnformatted(shown.c_str());
+        if (shown != line && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", line.c_str());
         ImGui::SameLine();
         std::string label = "Restore##" + std::to_string(c.id) + "_" + field;
         if (ui_small_button(label.c_str())) out.push(RestoreValue{c.id, side, field});

@@ -7,6 +7,7 @@
 
 #include "core/record_names.hpp"
 #include "widgets/cells.hpp"
+#include "widgets/focus_order.hpp"
 #include "widgets/glyphs.hpp"
 #include "widgets/palette.hpp"
 #include "widgets/text_format.hpp"
@@ -233,10 +234,10 @@ void DataInspector::draw_toolbar(const Snapshot& s, Commands& out) {
     ImGui::SetKeyboardFocusHere();
     focus_search = false;
   }
-  if (ImGui::InputTextWithHint("##search", "Search (Ctrl+F)", &search)) scroll_to_row = 0;
+  if (ui_input_text("##search", "Search (Ctrl+F)", &search)) scroll_to_row = 0;
   ImGui::SameLine();
   ImGui::SetNextItemWidth(8 * em);
-  if (ImGui::BeginCombo("##state_filter", kStates[state_filter])) {
+  if (ui_begin_combo("##state_filter", kStates[state_filter])) {
     for (int i = 0; i < 5; ++i)
       if (ui_selectable(kStates[i], state_filter == i)) {
         state_filter = i;
@@ -311,6 +312,17 @@ void DataInspector::draw_table(const Snapshot& s, Commands& out) {
     scroll_to_row.reset();
   }
 
+  // The table is one focus stop: the selected row when it is in view, else the first one.
+  bool selected_in_view = false;
+  if (page_matches)
+    for (std::int64_t i = std::max(visible_first, page->query.offset);
+         i < std::min<std::int64_t>(
+                 visible_last, page->query.offset + static_cast<std::int64_t>(page->rows.size()));
+         ++i)
+      selected_in_view =
+          selected_in_view ||
+          page->rows[static_cast<std::size_t>(i - page->query.offset)].id == selected_id;
+  bool table_stop = false;
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(std::min<std::int64_t>(rows, 100000000)));
   while (clipper.Step()) {
@@ -352,6 +364,10 @@ void DataInspector::draw_table(const Snapshot& s, Commands& out) {
           if (ui_selectable(label.c_str(), selected, ImGuiSelectableFlags_SpanAllColumns) &&
               !selected)
             select(r->id, out);
+          if (!table_stop && (selected || !selected_in_view) && ImGui::IsItemVisible()) {
+            focus_stop("table");
+            table_stop = true;
+          }
           if (ImGui::IsItemHovered() && !ImGui::IsPopupOpen("##row_menu"))
             for (int h = 0; h <= static_cast<int>(cols.size()); ++h)
               if (ImGui::TableGetColumnFlags(h) & ImGuiTableColumnFlags_IsHovered)

@@ -5,6 +5,7 @@
 
 #include "core/record_names.hpp"
 #include "widgets/cells.hpp"
+#include "widgets/focus_order.hpp"
 #include "widgets/glyphs.hpp"
 #include "widgets/palette.hpp"
 #include "widgets/text_format.hpp"
@@ -40,6 +41,7 @@ void RecordForm::begin_create(Entity e, const Prefill& prefill) {
   values.clear();
   original.clear();
   names.clear();
+  open_picker.clear();
   for (const FieldSpec& f : fields_of(e))
     if (editable(f)) values[std::string(f.name)] = "";
   if (e == Entity::quotes) values["status"] = "draft";
@@ -116,20 +118,25 @@ void RecordForm::draw_picker(const FieldSpec& f, Commands& out, const ChoiceList
                                                                     : short_id(v);
   std::string popup = "##picker_" + field;
   if (v.empty()) ImGui::PushStyleColor(ImGuiCol_Text, p.muted);
+  ImGui::PushStyleVar(ImGuiStyleVar_ButtonTextAlign, ImVec2(0.0f, 0.5f));  // reads like a field
   std::string label = shown + "###pick_" + field;
-  if (ui_button(label.c_str(), ImVec2(-1, 0))) {
+  if (ui_button(label.c_str(), ImVec2(-1, 0)) || open_picker == field) {
+    open_picker.clear();
     picker_search_.clear();
     asked_.reset();
     ImGui::OpenPopup(popup.c_str());
   }
+  ImGui::PopStyleVar();
   if (v.empty()) ImGui::PopStyleColor();
   if (!v.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("id %s", v.c_str());
-  ImGui::SetNextWindowSize(ImVec2(24 * em, 0));
+  // Under the button, as wide, whether a click or the code opened it.
+  ImGui::SetNextWindowPos(ImVec2(ImGui::GetItemRectMin().x, ImGui::GetItemRectMax().y));
+  ImGui::SetNextWindowSize(ImVec2(std::max(24 * em, ImGui::GetItemRectSize().x), 0));
   if (!ImGui::BeginPopup(popup.c_str())) return;
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
   std::string hint = "Search " + std::string(entity_name(target));
   ImGui::SetNextItemWidth(-1);
-  ImGui::InputTextWithHint("##pick_search", hint.c_str(), &picker_search_);
+  ui_input_text("##pick_search", hint.c_str(), &picker_search_);
   FindChoices want{target, picker_search_};
   if (!asked_ || asked_->entity != want.entity || asked_->search != want.search) {
     out.push(want);
@@ -203,7 +210,7 @@ void RecordForm::draw(Commands& out, const ChoiceList* choices) {
         ImGui::TextColored(palette().muted, "set automatically");
       } else if (f.kind == FieldKind::quote_status) {
         std::string& v = values[name];
-        if (ImGui::BeginCombo(label.c_str(), v.c_str())) {
+        if (ui_begin_combo(label.c_str(), v.c_str())) {
           for (const char* st : kStatuses)
             if (ui_selectable(st, v == st)) v = st;
           ImGui::EndCombo();
@@ -211,7 +218,7 @@ void RecordForm::draw(Commands& out, const ChoiceList* choices) {
       } else if (f.kind == FieldKind::reference && f.references) {
         draw_picker(f, out, choices);
       } else {
-        ImGui::InputTextWithHint(label.c_str(), hint_for(f), &values[name]);
+        ui_input_text(label.c_str(), hint_for(f), &values[name]);
       }
     }
     ImGui::EndTable();

@@ -25,6 +25,7 @@ struct RecordForm {
   std::string id;
   std::map<std::string, std::string> values, original;
   std::map<std::string, std::string> names;  // reference field -> the chosen record's name
+  std::string open_picker;  // a reference field whose picker opens at the next draw
 
   void begin_create(Entity e, const Prefill& prefill = {});
   void begin_edit(Entity e, const nlohmann::json& row,

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "widgets/focus_order.hpp"
 #include "widgets/glyphs.hpp"
 #include "widgets/palette.hpp"
 #include "widgets/text_format.hpp"
@@ -27,7 +28,7 @@ int policy_index(ConflictPolicy p) {
 
 bool combo(const char* label, int* index, const char* const* items, int count) {
   bool changed = false;
-  if (ImGui::BeginCombo(label, items[*index])) {
+  if (ui_begin_combo(label, items[*index])) {
     for (int i = 0; i < count; ++i) {
       if (ui_selectable(items[i], i == *index)) {
         *index = i;
@@ -183,6 +184,10 @@ void SyncPanel::draw_auto(const Snapshot& s, std::int64_t now_ms) {
   ImGui::SetNextItemWidth(6.5f * em);
   ImGui::BeginDisabled(!form.auto_sync);
   ImGui::InputInt("min##interval", &form.interval_minutes, 5, 60);
+  ImGui::PushID("min##interval");
+  ImGuiID interval_id = ImGui::GetID("");  // InputInt's own text field
+  ImGui::PopID();
+  focus_stop("interval", false, interval_id);
   ImGui::EndDisabled();
   // Each status line is always one line, whatever is being edited, so nothing below moves
   // under the pointer (a click meant for Test connection lands on it).
@@ -222,11 +227,11 @@ void SyncPanel::draw_server(const Snapshot& s, Commands& out) {
     ImGui::SetKeyboardFocusHere();
     focus_url = false;
   }
-  ImGui::InputTextWithHint("##url", "https://sync.example.com", &form.url);
+  ui_input_text("##url", "https://sync.example.com", &form.url);
   label("API key");
   ImGui::SetNextItemWidth(-5.5f * em);
-  ImGui::InputTextWithHint("##key", "paste the key", &form.api_key,
-                           show_key ? ImGuiInputTextFlags_None : ImGuiInputTextFlags_Password);
+  ui_input_text("##key", "paste the key", &form.api_key,
+                show_key ? ImGuiInputTextFlags_None : ImGuiInputTextFlags_Password);
   ImGui::SameLine();
   ui_checkbox("Show", &show_key);
   if (!(form == before)) editing = true;

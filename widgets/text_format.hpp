@@ -28,9 +28,6 @@ std::string countdown_text(std::int64_t ms);
 std::string timestamp_text(std::string_view iso);
 /// A UUID shortened for tables: "01936a7e…f3c2".
 std::string short_id(std::string_view id);
-/// An amount as a table shows it: two decimals and thousands separators ("1250.5" ->
-/// "1,250.50"); text that is not a decimal number comes back unchanged.
-std::string amount_text(std::string_view amount);
 /// "30m", "2h", "1d 1h" for an auto-sync interval in minutes.
 std::string interval_text(int minutes);
 /// Percentage 0..100 of done/total, or -1 when total is unknown.

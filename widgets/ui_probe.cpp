@@ -2,6 +2,8 @@
 
 #include <imgui_internal.h>
 
+#include "widgets/focus_order.hpp"
+
 namespace craftsync::console {
 namespace {
 ProbeRegistry* g_registry = nullptr;
@@ -29,24 +31,28 @@ void probe_text(const std::string& text) {
 bool ui_button(const char* label, const ImVec2& size) {
   bool pressed = ImGui::Button(label, size);
   probe_item(label);
+  focus_stop(label);
   return pressed;
 }
 
 bool ui_small_button(const char* label) {
   bool pressed = ImGui::SmallButton(label);
   probe_item(label);
+  focus_stop(label);
   return pressed;
 }
 
 bool ui_checkbox(const char* label, bool* value) {
   bool changed = ImGui::Checkbox(label, value);
   probe_item(label);
+  focus_stop(label);
   return changed;
 }
 
 bool ui_radio(const char* label, bool active) {
   bool pressed = ImGui::RadioButton(label, active);
   probe_item(label);
+  focus_stop(label);
   return pressed;
 }
 
@@ -55,6 +61,15 @@ bool ui_selectable(const char* label, bool selected, ImGuiSelectableFlags flags,
   bool pressed = ImGui::Selectable(label, selected, flags, size);
   probe_item(label);
   return pressed;
+}
+
+bool ui_begin_combo(const char* label, const char* preview, ImGuiComboFlags flags) {
+  bool open = ImGui::BeginCombo(label, preview, flags);
+  if (!open) {  // when open, the last item is inside its popup
+    probe_item(label);
+    focus_stop(label);
+  }
+  return open;
 }
 
 bool ui_collapsing_header(const char* label, ImGuiTreeNodeFlags flags) {
@@ -66,6 +81,7 @@ bool ui_collapsing_header(const char* label, ImGuiTreeNodeFlags flags) {
 bool ui_tab(const char* label, bool* open, ImGuiTabItemFlags flags) {
   bool visible = ImGui::BeginTabItem(label, open, flags);
   probe_item(label);
+  focus_stop(label);
   return visible;
 }
 

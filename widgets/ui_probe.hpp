@@ -38,6 +38,8 @@ bool ui_radio(const char* label, bool active);
 bool ui_selectable(const char* label, bool selected, ImGuiSelectableFlags flags = 0,
                    const ImVec2& size = ImVec2(0, 0));
 bool ui_tab(const char* label, bool* open = nullptr, ImGuiTabItemFlags flags = 0);
+/// BeginCombo, probed and a focus stop while closed.
+bool ui_begin_combo(const char* label, const char* preview, ImGuiComboFlags flags = 0);
 bool ui_collapsing_header(const char* label, ImGuiTreeNodeFlags flags = 0);
 
 }  // namespace craftsync::console

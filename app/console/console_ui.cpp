@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "widgets/focus_order.hpp"
 #include "widgets/glyphs.hpp"
 #include "widgets/palette.hpp"
 #include "widgets/text_format.hpp"
@@ -56,6 +57,7 @@ void ConsoleUi::draw(const Snapshot& s, Commands& out, std::int64_t now_ms) {
     if (ImGui::Begin("##sidebar_overlay", nullptr, over)) sync_panel.draw(s, out, now_ms);
     ImGui::End();
   }
+  focus_end_frame();
 }
 
 void ConsoleUi::shortcuts(const Snapshot& s, Commands& out) {

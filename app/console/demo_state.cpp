@@ -7,10 +7,11 @@
 namespace craftsync::console {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, DemoState>, 11> kNames = {{
+constexpr std::array<std::pair<std::string_view, DemoState>, 12> kNames = {{
     {"none", DemoState::none},
     {"inspector", DemoState::inspector},
     {"edit", DemoState::edit},
+    {"create", DemoState::create},
     {"conflicts", DemoState::conflicts},
     {"charts", DemoState::charts},
     {"activity", DemoState::activity},
@@ -64,8 +65,8 @@ void DemoDriver::before_frame(const Snapshot& s, ConsoleUi& ui, Commands& out) {
     for (int i = 1; i < 5; ++i)
       if (filter_ == kFilters[i]) ui.inspector.state_filter = i;
   }
-  bool wants_row =
-      state_ == DemoState::inspector || state_ == DemoState::edit || state_ == DemoState::verify;
+  bool wants_row = state_ == DemoState::inspector || state_ == DemoState::edit ||
+                   state_ == DemoState::verify || state_ == DemoState::create;
   const auto& page = s.pages[entity_index(ui.inspector.entity)];
   bool page_current = page && page->query.state == ui.inspector.state_name() &&
                       page->query.search == ui.inspector.search &&
@@ -87,6 +88,12 @@ void DemoDriver::before_frame(const Snapshot& s, ConsoleUi& ui, Commands& out) {
   if (state_ == DemoState::edit && row_chosen_ && !form_opened_ && s.detail && s.detail->found &&
       s.detail->id == ui.inspector.selected_id) {
     ui.inspector.form.begin_edit(s.detail->entity, s.detail->row, detail_names(*s.detail));
+    form_opened_ = true;
+  }
+  if (state_ == DemoState::create && row_chosen_ && !form_opened_ && s.detail && s.detail->found &&
+      s.detail->id == ui.inspector.selected_id) {
+    ui.inspector.form.begin_create(Entity::orders, prefill_from(Entity::orders, s.detail.get()));
+    ui.inspector.form.open_picker = "quote_id";
     form_opened_ = true;
   }
   if (state_ == DemoState::verify && row_chosen_ && !verify_sent_ && idle(s, 0) && s.detail &&
@@ -120,6 +127,8 @@ bool DemoDriver::ready(const Snapshot& s, std::uint64_t sent) const {
       return idle(s, sent) && row_chosen_ && s.detail && s.detail->found;
     case DemoState::edit:
       return idle(s, sent) && form_opened_;
+    case DemoState::create:
+      return idle(s, sent) && form_opened_ && s.choices && s.choices->entity == Entity::quotes;
     case DemoState::status:
       return idle(s, sent) && popup_opened_;
     case DemoState::verify:

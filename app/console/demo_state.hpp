@@ -21,6 +21,7 @@ enum class DemoState {
   none,        // whatever the console shows; ready once the worker is idle
   inspector,   // Data tab with the first record selected and its detail loaded
   edit,        // inspector plus the edit form open on that record
+  create,      // inspector plus a new order for that quote, its quote picker open
   conflicts,   // Conflicts tab, base shown
   charts,      // Statistics tab
   activity,    // Activity tab

@@ -21,11 +21,13 @@
 #include "app/console/console_ui.hpp"
 #include "app/console/demo_state.hpp"
 #include "app/console/fonts.hpp"
+#include "app/console/redraw_policy.hpp"
 #include "app/console/screenshot.hpp"
 #include "app/console/theme.hpp"
 #include "app/console/window_icon.hpp"
 #include "app/console/worker.hpp"
 #include "core/clock.hpp"
+#include "widgets/focus_order.hpp"
 #include "widgets/text_format.hpp"
 
 using namespace craftsync;
@@ -33,12 +35,12 @@ using namespace craftsync::console;
 
 namespace {
 
-constexpr int kFramesAfterInput = 3;  // frames drawn after an event before waiting again
 // Idle, the window sleeps until an event, a snapshot, or the moment a drawn time text ("5 s
 // ago", "retrying in 30 s") would change (text_format.hpp), and at most this long.
 constexpr double kMaxIdleWaitSeconds = 60.0;
 
 volatile std::sig_atomic_t g_quit = 0;
+bool g_input = false;  // an input event came since the last frame (GLFW callbacks, this thread)
 void on_signal(int) {
   g_quit = 1;
 }
@@ -138,6 +140,23 @@ int main(int argc, char** argv) {
   apply_theme(theme, scale, fonts.mono);
   if (!theme_warning.empty()) std::fprintf(stderr, "warning: %s\n", theme_warning.c_str());
 
+  // Tab moves the focus through the whole window (widgets/focus_order.hpp), not ImGui: this
+  // callback runs first, and the key is kept from ImGui before each frame.
+  // Every input event is noted (g_input), so that the frames after it are drawn; ImGui's backend
+  // installs its callbacks after these and calls them first.
+  glfwSetKeyCallback(window, [](GLFWwindow*, int key, int, int action, int mods) {
+    g_input = true;
+    if (key == GLFW_KEY_TAB && action != GLFW_RELEASE && !(mods & GLFW_MOD_CONTROL))
+      focus_tab(mods & GLFW_MOD_SHIFT ? -1 : +1);
+  });
+  glfwSetMouseButtonCallback(window, [](GLFWwindow*, int, int, int) { g_input = true; });
+  glfwSetScrollCallback(window, [](GLFWwindow*, double, double) { g_input = true; });
+  glfwSetCharCallback(window, [](GLFWwindow*, unsigned int) { g_input = true; });
+  glfwSetCursorPosCallback(window, [](GLFWwindow*, double, double) { g_input = true; });
+  glfwSetCursorEnterCallback(window, [](GLFWwindow*, int) { g_input = true; });
+  glfwSetWindowFocusCallback(window, [](GLFWwindow*, int) { g_input = true; });
+  glfwSetFramebufferSizeCallback(window, [](GLFWwindow*, int, int) { g_input = true; });
+  glfwSetWindowRefreshCallback(window, [](GLFWwindow*) { g_input = true; });
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 130");
 
@@ -154,11 +173,12 @@ int main(int argc, char** argv) {
   ConsoleUi ui;
   DemoDriver demo(demo_state, opts.demo_table, opts.demo_filter);
   SnapshotPtr snap = std::make_shared<const Snapshot>();
-  int active_frames = kFramesAfterInput, frames = 0, exit_code = 0;
+  RedrawPolicy redraw;
+  int frames = 0, exit_code = 0;
   auto started = std::chrono::steady_clock::now();
 
   while (!glfwWindowShouldClose(window) && !g_quit) {
-    if (screenshot || active_frames > 0) {
+    if (screenshot || redraw.busy()) {
       glfwPollEvents();
     } else {
       double wait = kMaxIdleWaitSeconds;
@@ -167,11 +187,11 @@ int main(int argc, char** argv) {
       // A running sync's bar moves, and a focused text field's cursor blinks.
       if (snap->sync.running || snap->verify.running) wait = std::min(wait, 0.1);
       if (io.WantTextInput) wait = std::min(wait, 0.5);
-      auto before = std::chrono::steady_clock::now();
       glfwWaitEventsTimeout(wait);
-      double waited =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
-      if (waited < wait * 0.95) active_frames = kFramesAfterInput;  // woken by an event
+    }
+    if (g_input) {  // counted from the last event, also one that came while frames were due
+      redraw.input();
+      g_input = false;
     }
     if (!screenshot) {
       float now_scale = content_scale(window);
@@ -185,12 +205,13 @@ int main(int argc, char** argv) {
     }
     if (SnapshotPtr s = worker.poll()) {
       snap = std::move(s);
-      active_frames = std::max(active_frames, 1);
+      redraw.snapshot();
     }
 
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     if (screenshot) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);  // no hover effects in pictures
+    io.KeysDown[io.KeyMap[ImGuiKey_Tab]] = false;              // focus_tab() had it
     ImGui::NewFrame();
     Commands commands;
     demo.before_frame(*snap, ui, commands);
@@ -206,7 +227,7 @@ int main(int argc, char** argv) {
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     if (!commands.empty()) {
       worker.send_all(commands);
-      active_frames = std::max(active_frames, 2);
+      redraw.commands_sent();
     }
 
     if (screenshot && ++frames >= opts.frames) {
@@ -236,7 +257,7 @@ int main(int argc, char** argv) {
       }
     }
     glfwSwapBuffers(window);
-    if (active_frames > 0) --active_frames;
+    redraw.frame_drawn();
   }
 
   // A clean shutdown: cancel a running sync and join the worker before the window goes.

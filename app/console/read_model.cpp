@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/number_text.hpp"
 #include "core/record_names.hpp"
 
 namespace craftsync::console {
@@ -96,7 +97,7 @@ void ReadModel::find_choices(Entity e, const std::string& search, Snapshot& snap
       std::size_t at = static_cast<std::size_t>(ref - fields_of(e).data());
       c.customer_name = at < r.names.size() ? r.names[at] : "";
       c.detail = (c.customer_name.empty() ? c.customer_id.substr(0, 8) : c.customer_name) + ", " +
-                 text("total_amount");
+                 amount_text(text("total_amount"));
     }
     list->items.push_back(std::move(c));
   }

@@ -15,6 +15,15 @@ HeadlessUi::HeadlessUi(bool in_window, float width, float height) : in_window_(i
   io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
   io.Fonts->SetTexID(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(1)));
   io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+  // The keys ImGui's navigation reads, at GLFW's codes as the console's backend maps them.
+  io.KeyMap[ImGuiKey_Tab] = 258;
+  io.KeyMap[ImGuiKey_Space] = 32;
+  io.KeyMap[ImGuiKey_Enter] = 257;
+  io.KeyMap[ImGuiKey_Escape] = 256;
+  io.KeyMap[ImGuiKey_RightArrow] = 262;
+  io.KeyMap[ImGuiKey_LeftArrow] = 263;
+  io.KeyMap[ImGuiKey_DownArrow] = 264;
+  io.KeyMap[ImGuiKey_UpArrow] = 265;
   console::install_probe(&probe_);
 }
 
