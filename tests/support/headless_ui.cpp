@@ -64,7 +64,10 @@ bool HeadlessUi::right_click(const std::string& label, const Draw& draw) {
 }
 
 bool HeadlessUi::press(const std::string& label, int button, const Draw& draw) {
-  frame(draw);  // where it is now, after whatever the test changed
+  // Where it is now, after whatever the test changed: two frames, as tables and panes settle
+  // their widths at the frame after a change (a person sees the settled one).
+  frame(draw);
+  frame(draw);
   const console::ProbedItem* target = item(label);
   if (!target || !target->enabled) return false;
   ImVec2 at = target->center();
