@@ -81,6 +81,7 @@ struct Quotes {
   Commands out;
   HeadlessUi::Draw draw = [this] { inspector.draw(snap, out); };
   Quotes() {
+    ui.record_texts();
     inspector.entity = Entity::quotes;
     snap.status.records[1] = 3;
     snap.pages[1] = quotes_page(3);
@@ -259,6 +260,7 @@ TEST_CASE("names: the delete confirmation names the record", "[widgets][names]")
 
 TEST_CASE("names: the conflict heading names the record", "[widgets][names]") {
   HeadlessUi ui;
+  ui.record_texts();
   ConflictDialog dialog;
   Snapshot s = conflicts_snapshot(1);
   Commands out;

@@ -1,5 +1,7 @@
 #include "widgets/cells.hpp"
 
+#include <algorithm>
+
 #include "widgets/glyphs.hpp"
 #include "widgets/palette.hpp"
 #include "widgets/ui_probe.hpp"
@@ -11,28 +13,51 @@ bool utf8_continuation(char c) {
   return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
 
+// The widest advance of the current font: a text of n bytes is at most n times this wide, so a
+// table cell that surely fits is drawn without measuring it.
+float widest_advance() {
+  static const ImFont* font = nullptr;
+  static float size = 0, widest = 0;
+  ImFont* f = ImGui::GetFont();
+  if (f != font || ImGui::GetFontSize() != size) {
+    font = f;
+    size = ImGui::GetFontSize();
+    widest = f->FallbackAdvanceX;
+    for (float a : f->IndexAdvanceX) widest = std::max(widest, a);
+    widest *= size / f->FontSize;
+  }
+  return widest;
+}
+
 }  // namespace
 
 std::string fit_text(std::string_view text, float width) {
-  if (ImGui::CalcTextSize(text.data(), text.data() + text.size()).x <= width)
-    return std::string(text);
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  if (ImGui::CalcTextSize(begin, end).x <= width) return std::string(text);
   float ellipsis = ImGui::CalcTextSize(glyph::kEllipsis).x;
   if (ellipsis > width) return "";
-  // Binary search for the longest prefix that fits with the ellipsis.
-  std::size_t lo = 0, hi = text.size();
-  while (lo < hi) {
-    std::size_t mid = (lo + hi + 1) / 2;
-    if (ImGui::CalcTextSize(text.data(), text.data() + mid).x + ellipsis <= width)
-      lo = mid;
-    else
-      hi = mid - 1;
-  }
-  while (lo > 0 && lo < text.size() && utf8_continuation(text[lo])) --lo;
-  return std::string(text.substr(0, lo)) + glyph::kEllipsis;
+  // One pass: the font stops where the width left for the text runs out.
+  const char* stop = end;
+  ImFont* font = ImGui::GetFont();
+  font->CalcTextSizeA(ImGui::GetFontSize(), width - ellipsis, 0.0f, begin, end, &stop);
+  while (stop > begin && stop < end && utf8_continuation(*stop)) --stop;
+  return std::string(begin, stop) + glyph::kEllipsis;
 }
 
 void text_fitted(const std::string& text, const ImVec4* color) {
-  std::string shown = fit_text(text, ImGui::GetContentRegionAvail().x);
+  float avail = ImGui::GetContentRegionAvail().x;
+  if (static_cast<float>(text.size()) * widest_advance() <= avail ||
+      ImGui::CalcTextSize(text.c_str(), text.c_str() + text.size()).x <= avail) {
+    // Fits: drawn as it is (the common case in a table: no copy).
+    if (color)
+      ImGui::TextColored(*color, "%s", text.c_str());
+    else
+      ImGui::TextUnformatted(text.c_str(), text.c_str() + text.size());
+    probe_text(text);
+    return;
+  }
+  std::string shown = fit_text(text, avail);
   if (color)
     ImGui::TextColored(*color, "%s", shown.c_str());
   else

@@ -346,7 +346,7 @@ void ConflictDialog::draw_history(const Snapshot& s, Commands& out) {
   if (!ImGui::BeginTable("##history", 4, flags, ImVec2(0, height))) return;
   ImGui::TableSetupScrollFreeze(0, 1);
   ImGui::TableSetupColumn("Resolved", ImGuiTableColumnFlags_WidthFixed, 11 * em);
-  ImGui::TableSetupColumn("Record", ImGuiTableColumnFlags_WidthFixed, 12 * em);
+  ImGui::TableSetupColumn("Record", ImGuiTableColumnFlags_WidthFixed, 16 * em);
   ImGui::TableSetupColumn("Outcome", ImGuiTableColumnFlags_WidthFixed, 8 * em);
   ImGui::TableSetupColumn("Overwritten values", ImGuiTableColumnFlags_WidthStretch);
   ImGui::TableHeadersRow();

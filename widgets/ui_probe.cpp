@@ -25,7 +25,7 @@ void probe_item(const char* label) {
 }
 
 void probe_text(const std::string& text) {
-  if (g_registry) probe_item(("text:" + text).c_str());
+  if (g_registry && g_registry->texts) probe_item(("text:" + text).c_str());
 }
 
 bool ui_button(const char* label, const ImVec2& size) {

@@ -22,12 +22,13 @@ struct ProbedItem {
 
 struct ProbeRegistry {
   std::map<std::string, ProbedItem> items;  // by label as passed to ImGui (with any ## suffix)
+  bool texts = false;  // also record texts (probe_text): a test that reads them turns this on
 };
 
 void install_probe(ProbeRegistry* registry);
 /// Records the last item under `label`; a no-op without a registry.
 void probe_item(const char* label);
-/// Records the last item as a text drawn, under "text:" + text.
+/// Records the last item as a text drawn, under "text:" + text, when the registry wants texts.
 void probe_text(const std::string& text);
 
 // The wrappers the panels use for clickable things.

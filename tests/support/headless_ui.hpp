@@ -34,7 +34,10 @@ class HeadlessUi {
   bool click(const std::string& label, const Draw& draw);
   /// The same with the right button (context menus).
   bool right_click(const std::string& label, const Draw& draw);
-  /// A text drawn in the last frame through the panels' text helpers (text_fitted).
+  /// Texts drawn through the panels' text helpers (text_fitted) are recorded from now on (off by
+  /// default: the frame benchmark pays only for the clickable items, as before texts were).
+  void record_texts() { probe_.texts = true; }
+  /// A text drawn in the last frame, once record_texts() was called.
   bool drew_text(const std::string& text) const { return item("text:" + text) != nullptr; }
   /// Ctrl (optionally) + a key, pressed for one frame and released the next.
   void press_key(int key, bool ctrl, const Draw& draw);
