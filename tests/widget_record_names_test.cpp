@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <imgui_internal.h>
+
 #include "core/record_names.hpp"
 #include "tests/support/headless_ui.hpp"
 #include "tests/support/snapshot_fixtures.hpp"
@@ -289,4 +291,24 @@ TEST_CASE("names: cut text ends in an ellipsis and fits", "[widgets][names]") {
     std::string a = fit_text(accents, ImGui::CalcTextSize(accents.c_str()).x / 2);
     CHECK((a.size() - 3) % 2 == 0);  // whole two-byte characters, then the ellipsis
   });
+}
+
+TEST_CASE("names: the raw JSON box takes the height left and scrolls sideways",
+          "[widgets][names]") {
+  HeadlessUi ui(true, 1024, 700);
+  DataInspector inspector;
+  Snapshot snap = synced_snapshot();
+  Commands out;
+  auto d = std::make_shared<RecordDetail>(*nora_detail());
+  d->row["address"] = std::string(300, 'x');  // one long line
+  snap.detail = d;
+  inspector.selected_id = kNora;
+  auto draw = [&] { inspector.draw(snap, out); };
+  for (int i = 0; i < 3; ++i) ui.frame(draw);
+  ImGuiWindow* box = nullptr;
+  for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows)
+    if (w->Active && std::string(w->Name).find("##raw_box") != std::string::npos) box = w;
+  REQUIRE(box);
+  CHECK(box->ScrollMax.x > 0);  // the long line can be scrolled to
+  CHECK(box->Size.y >= 6 * ImGui::GetFontSize());
 }

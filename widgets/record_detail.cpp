@@ -267,9 +267,18 @@ RecordDetailPane::Action RecordDetailPane::draw(const std::shared_ptr<const Reco
   if (ImGui::CollapsingHeader("Raw JSON", ImGuiTreeNodeFlags_DefaultOpen)) {
     if (ui_small_button("Copy JSON")) copy_text(raw_);
     push_mono();
-    float h = std::max(6 * em, ImGui::GetContentRegionAvail().y - ImGui::GetStyle().ItemSpacing.y);
-    ImGui::InputTextMultiline("##raw", raw_.data(), raw_.size() + 1, ImVec2(-1, h),
+    // The box takes the height left and scrolls both ways: the text field inside is as large as
+    // the text (so that it can still be selected and copied), the box around it has scrollbars.
+    const ImGuiStyle& st = ImGui::GetStyle();
+    float h = std::max(6 * em, ImGui::GetContentRegionAvail().y - st.ItemSpacing.y);
+    ImGui::BeginChild("##raw_box", ImVec2(-1, h), true, ImGuiWindowFlags_HorizontalScrollbar);
+    ImVec2 text = ImGui::CalcTextSize(raw_.c_str());
+    ImVec2 avail = ImGui::GetContentRegionAvail();
+    ImVec2 size(std::max(avail.x, text.x + 2 * st.FramePadding.x + em),
+                std::max(avail.y, text.y + 2 * st.FramePadding.y + em));
+    ImGui::InputTextMultiline("##raw", raw_.data(), raw_.size() + 1, size,
                               ImGuiInputTextFlags_ReadOnly);
+    ImGui::EndChild();
     pop_mono();
   }
   return action;

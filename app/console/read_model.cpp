@@ -147,7 +147,10 @@ void ReadModel::refresh_page(Entity e, Snapshot& snap) {
   const auto& q = browsed_[entity_index(e)];
   if (!q) return;
   CountCache& cc = counts_[entity_index(e)];
-  if (!cc.filter || !cc.filter->same_filter(*q) || cc.generation != generation_) {
+  // The order does not change the count: a header click re-reads only the rows.
+  bool same_rows = cc.filter && cc.filter->entity == q->entity && cc.filter->search == q->search &&
+                   cc.filter->state == q->state;
+  if (!same_rows || cc.generation != generation_) {
     cc.total = engine_.records().count(e, ListQuery{q->search, q->state, 0, 0});
     cc.filter = *q;
     cc.generation = generation_;
