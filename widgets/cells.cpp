@@ -29,41 +29,42 @@ float widest_advance() {
   return widest;
 }
 
-}  // namespace
+// Whether the text fits `width`, measuring it only when its byte count leaves a doubt.
+bool fits(std::string_view text, float width) {
+  return static_cast<float>(text.size()) * widest_advance() <= width ||
+         ImGui::CalcTextSize(text.data(), text.data() + text.size()).x <= width;
+}
 
-std::string fit_text(std::string_view text, float width) {
-  const char* begin = text.data();
-  const char* end = begin + text.size();
-  if (ImGui::CalcTextSize(begin, end).x <= width) return std::string(text);
+// A text known not to fit: its longest start that does, with the ellipsis.
+std::string cut(std::string_view text, float width) {
   float ellipsis = ImGui::CalcTextSize(glyph::kEllipsis).x;
   if (ellipsis > width) return "";
   // One pass: the font stops where the width left for the text runs out.
+  const char* begin = text.data();
+  const char* end = begin + text.size();
   const char* stop = end;
-  ImFont* font = ImGui::GetFont();
-  font->CalcTextSizeA(ImGui::GetFontSize(), width - ellipsis, 0.0f, begin, end, &stop);
+  ImGui::GetFont()->CalcTextSizeA(ImGui::GetFontSize(), width - ellipsis, 0.0f, begin, end, &stop);
   while (stop > begin && stop < end && utf8_continuation(*stop)) --stop;
   return std::string(begin, stop) + glyph::kEllipsis;
 }
 
+}  // namespace
+
+std::string fit_text(std::string_view text, float width) {
+  return fits(text, width) ? std::string(text) : cut(text, width);
+}
+
 void text_fitted(const std::string& text, const ImVec4* color) {
   float avail = ImGui::GetContentRegionAvail().x;
-  if (static_cast<float>(text.size()) * widest_advance() <= avail ||
-      ImGui::CalcTextSize(text.c_str(), text.c_str() + text.size()).x <= avail) {
-    // Fits: drawn as it is (the common case in a table: no copy).
-    if (color)
-      ImGui::TextColored(*color, "%s", text.c_str());
-    else
-      ImGui::TextUnformatted(text.c_str(), text.c_str() + text.size());
-    probe_text(text);
-    return;
-  }
-  std::string shown = fit_text(text, avail);
+  bool whole = fits(text, avail);
+  std::string shown = whole ? std::string() : cut(text, avail);  // no copy when it fits
+  const std::string& drawn = whole ? text : shown;
   if (color)
-    ImGui::TextColored(*color, "%s", shown.c_str());
+    ImGui::TextColored(*color, "%s", drawn.c_str());
   else
-    ImGui::TextUnformatted(shown.c_str());
-  probe_text(shown);
-  if (shown != text && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text.c_str());
+    ImGui::TextUnformatted(drawn.c_str(), drawn.c_str() + drawn.size());
+  probe_text(drawn);
+  if (!whole && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text.c_str());
 }
 
 void text_right(const std::string& text) {
