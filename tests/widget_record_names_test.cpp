@@ -312,3 +312,14 @@ TEST_CASE("names: the raw JSON box takes the height left and scrolls sideways",
   CHECK(box->ScrollMax.x > 0);  // the long line can be scrolled to
   CHECK(box->Size.y >= 6 * ImGui::GetFontSize());
 }
+
+TEST_CASE("names: the edit form names the record it edits", "[widgets][names]") {
+  Quotes f;
+  f.inspector.entity = Entity::customers;
+  f.inspector.selected_id = kNora;
+  f.snap.detail = nora_detail();
+  REQUIRE(f.ui.click("Edit", f.draw));
+  REQUIRE(f.inspector.form.open);
+  f.ui.frame(f.draw);
+  CHECK(f.ui.drew_text("customer Nora Taylor"));
+}

@@ -38,6 +38,7 @@ void RecordForm::begin_create(Entity e, const Prefill& prefill) {
   creating = true;
   entity = e;
   id.clear();
+  original_row = nullptr;
   values.clear();
   original.clear();
   names.clear();
@@ -57,6 +58,7 @@ void RecordForm::begin_edit(Entity e, const nlohmann::json& row,
   creating = false;
   entity = e;
   id = row.value("id", "");
+  original_row = row;
   names = ref_names;
   values.clear();
   for (const FieldSpec& f : fields_of(e)) {
@@ -185,7 +187,9 @@ void RecordForm::draw(Commands& out, const ChoiceList* choices) {
   if (creating) {
     ImGui::Text("A new %s, made here", singular.c_str());
   } else {
-    ImGui::Text("%s %s", singular.c_str(), short_id(id).c_str());
+    std::string heading = singular + " " + record_name(entity, original_row, id);
+    ImGui::TextUnformatted(heading.c_str());
+    probe_text(heading);
     id_hover(id, "##form_id");
   }
   ImGui::TextColored(palette().muted,

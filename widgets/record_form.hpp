@@ -25,7 +25,8 @@ struct RecordForm {
   std::string id;
   std::map<std::string, std::string> values, original;
   std::map<std::string, std::string> names;  // reference field -> the chosen record's name
-  std::string open_picker;  // a reference field whose picker opens at the next draw
+  std::string open_picker;      // a reference field whose picker opens at the next draw
+  nlohmann::json original_row;  // the record being edited, for its name in the heading
 
   void begin_create(Entity e, const Prefill& prefill = {});
   void begin_edit(Entity e, const nlohmann::json& row,
