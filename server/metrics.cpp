@@ -120,6 +120,11 @@ std::string Metrics::render(Storage& storage, std::size_t open_connections, std:
   out += "craftsync_db_pool_connections{state=\"size\"} " + std::to_string(pool.size) + "\n";
   out += "craftsync_db_pool_connections{state=\"open\"} " + std::to_string(pool.open) + "\n";
   out += "craftsync_db_pool_connections{state=\"in_use\"} " + std::to_string(pool.in_use) + "\n";
+  if (pool.round_trips) {
+    header(out, "craftsync_db_round_trips_total", "counter",
+           "Round trips to the database server on the pool's connections.");
+    out += "craftsync_db_round_trips_total " + std::to_string(*pool.round_trips) + "\n";
+  }
   return out;
 }
 

@@ -1,6 +1,8 @@
 #include "server/mutation_apply.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "core/clock.hpp"
 #include "server/auth.hpp"
@@ -29,12 +31,8 @@ MutationResult rejected(const Mutation& m, std::vector<FieldError> errors) {
   return r;
 }
 
-std::string format_number(Entity e, std::int64_t n) {
-  std::string year = utc_now_iso().substr(0, 4);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s-%s-%06lld", std::string(number_prefix(e)).c_str(),
-                year.c_str(), static_cast<long long>(n));
-  return buf;
+std::string number_prefix_now(Entity e) {
+  return std::string(number_prefix(e)) + "-" + utc_now_iso().substr(0, 4) + "-";
 }
 
 /// Server-owned fields may be echoed back unchanged, never set.
@@ -79,7 +77,11 @@ json build_row(Entity e, const json& current, const json& patch) {
   return row;
 }
 
-MutationResult apply_upsert(WriteTxn& txn, const Mutation& m, const std::optional<StoredRow>& cur) {
+// A verdict that changed a record carries the record's new rev. The judges leave it to the
+// caller (`rev_pending`), so that a push batch can read every new rev at once, at its commit.
+
+MutationResult apply_upsert(WriteTxn& txn, const Mutation& m, const std::optional<StoredRow>& cur,
+                            bool& rev_pending) {
   // A tombstone can be overwritten only by a client that has seen it (base_rev equal to the
   // tombstone's rev): that is a deliberate restore, e.g. "keep local" after delete-vs-edit.
   const bool creating = !cur || cur->deleted;
@@ -107,10 +109,7 @@ MutationResult apply_upsert(WriteTxn& txn, const Mutation& m, const std::optiona
 
   if (creating) {
     if (auto field = number_field(m.entity)) {
-      // Skip numbers an admin already used by hand (rows inserted with SQL bypass the counter).
-      std::string number = format_number(m.entity, txn.next_number(m.entity));
-      while (txn.number_taken(m.entity, number))
-        number = format_number(m.entity, txn.next_number(m.entity));
+      std::string number = txn.take_number(m.entity, number_prefix_now(m.entity));
       row[std::string(*field)] = number;
       assigned[std::string(*field)] = number;
     }
@@ -121,12 +120,13 @@ MutationResult apply_upsert(WriteTxn& txn, const Mutation& m, const std::optiona
   MutationResult r;
   r.seq = m.seq;
   r.status = Verdict::applied;
-  r.rev = txn.rev_of(m.entity, m.id);
+  rev_pending = true;
   r.assigned = std::move(assigned);
   return r;
 }
 
-MutationResult apply_delete(WriteTxn& txn, const Mutation& m, const std::optional<StoredRow>& cur) {
+MutationResult apply_delete(WriteTxn& txn, const Mutation& m, const std::optional<StoredRow>& cur,
+                            bool& rev_pending) {
   MutationResult r;
   r.seq = m.seq;
   if (!cur || cur->deleted) {  // already gone: deleting again changes nothing
@@ -146,15 +146,51 @@ MutationResult apply_delete(WriteTxn& txn, const Mutation& m, const std::optiona
   }
   txn.remove(m.entity, m.id);
   r.status = Verdict::applied;
-  r.rev = txn.rev_of(m.entity, m.id);
+  rev_pending = true;
   return r;
+}
+
+MutationResult judge(WriteTxn& txn, const Mutation& m, bool& rev_pending) {
+  auto cur = txn.current(m.entity, m.id);
+  return m.op == Op::upsert ? apply_upsert(txn, m, cur, rev_pending)
+                            : apply_delete(txn, m, cur, rev_pending);
 }
 
 }  // namespace
 
 MutationResult apply_mutation(WriteTxn& txn, const Mutation& m) {
-  auto cur = txn.current(m.entity, m.id);
-  return m.op == Op::upsert ? apply_upsert(txn, m, cur) : apply_delete(txn, m, cur);
+  bool rev_pending = false;
+  MutationResult r = judge(txn, m, rev_pending);
+  if (rev_pending) r.rev = txn.rev_of(m.entity, m.id);
+  return r;
+}
+
+std::string stored_verdict_json(const MutationResult& r) {
+  json stored = to_json(r);
+  stored.erase("server");
+  return stored.dump();
+}
+
+std::string numbered(const std::string& prefix, std::int64_t n) {
+  char digits[32];
+  std::snprintf(digits, sizeof digits, "%06lld", static_cast<long long>(n));
+  return prefix + digits;
+}
+
+std::string WriteTxn::take_number(Entity e, const std::string& prefix) {
+  // Skip numbers an admin already used by hand (rows inserted with SQL bypass the counter).
+  std::string number = numbered(prefix, next_number(e));
+  while (number_taken(e, number)) number = numbered(prefix, next_number(e));
+  return number;
+}
+
+void WriteTxn::commit_push(const std::string& device, std::vector<NewVerdict>& verdicts) {
+  for (NewVerdict& v : verdicts) {
+    if (v.rev_pending) v.result->rev = rev_of(v.entity, v.id);
+    v.rev_pending = false;
+    save_device_result(device, v.result->seq, {stored_verdict_json(*v.result), v.fingerprint});
+  }
+  commit();
 }
 
 std::string mutation_fingerprint(const Mutation& m) {
@@ -195,12 +231,15 @@ MutationResult forked(const Mutation& m) {
 
 PushResponse apply_push(Storage& storage, const PushRequest& request) {
   PushResponse out;
+  // Verdicts point into out.results, so it must never reallocate.
   out.results.reserve(request.mutations.size());
   try {
     auto txn = storage.begin_write();
     std::vector<std::pair<Entity, std::string>> records, parents;
+    std::int64_t first_seq = request.mutations.empty() ? 0 : request.mutations.front().seq;
     for (const Mutation& m : request.mutations) {
       records.emplace_back(m.entity, m.id);
+      first_seq = std::min(first_seq, m.seq);
       if (m.op != Op::upsert || !m.data.is_object()) continue;
       for (const FieldSpec& f : fields_of(m.entity)) {
         if (f.kind != FieldKind::reference || !f.references) continue;
@@ -209,9 +248,19 @@ PushResponse apply_push(Storage& storage, const PushRequest& request) {
           parents.emplace_back(*f.references, it->get<std::string>());
       }
     }
-    txn->prepare_batch(request.device_id, records, parents);
     txn->set_author(request.device_id);  // record history names the device
+    txn->prepare_batch(request.device_id, records, parents, first_seq);
+    std::vector<WriteTxn::NewVerdict> fresh;
+    std::map<std::pair<Entity, std::string>, std::size_t> pending;  // record -> its verdict
+    std::int64_t max_seq = 0;
     for (const Mutation& m : request.mutations) {
+      std::pair<Entity, std::string> key{m.entity, m.id};
+      // Written again in this batch: the earlier verdict takes the rev of its own write.
+      if (auto it = pending.find(key); it != pending.end()) {
+        fresh[it->second].result->rev = txn->rev_of(m.entity, m.id);
+        fresh[it->second].rev_pending = false;
+        pending.erase(it);
+      }
       std::string fingerprint = mutation_fingerprint(m);
       if (auto prior = txn->device_result(request.device_id, m.seq)) {
         // Verdicts recorded before fingerprints existed have none, and are trusted as before.
@@ -219,14 +268,14 @@ PushResponse apply_push(Storage& storage, const PushRequest& request) {
         out.results.push_back(same ? replayed(*txn, m, prior->result_json) : forked(m));
         continue;
       }
-      MutationResult r = apply_mutation(*txn, m);
-      json stored = to_json(r);
-      stored.erase("server");
-      txn->save_device_result(request.device_id, m.seq, {stored.dump(), fingerprint});
-      out.results.push_back(std::move(r));
+      bool rev_pending = false;
+      out.results.push_back(judge(*txn, m, rev_pending));
+      if (rev_pending) pending[key] = fresh.size();
+      fresh.push_back({m.entity, m.id, &out.results.back(), std::move(fingerprint), rev_pending});
+      max_seq = std::max(max_seq, m.seq);
     }
-    out.device_max_seq = txn->device_max_seq(request.device_id);
-    txn->commit();
+    out.device_max_seq = std::max(txn->device_max_seq(request.device_id), max_seq);
+    txn->commit_push(request.device_id, fresh);
   } catch (const StorageUnavailable& e) {
     out.results.clear();
     out.device_max_seq = 0;

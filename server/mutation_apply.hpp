@@ -20,6 +20,13 @@ MutationResult apply_mutation(WriteTxn& txn, const Mutation& m);
 /// [entity, id, op, base_rev, data], with `data` as the client sent it (keys sorted).
 std::string mutation_fingerprint(const Mutation& m);
 
+/// A verdict as the device_results table records it: its JSON text, without the server row
+/// (a replay reads the current one).
+std::string stored_verdict_json(const MutationResult& r);
+
+/// `prefix` and `n` with at least six digits: numbered("Q-2026-", 42) is "Q-2026-000042".
+std::string numbered(const std::string& prefix, std::int64_t n);
+
 /// Applies a push batch atomically: every verdict and the device's sequence commit together.
 /// A mutation already processed for this device with the same fingerprint gets its recorded
 /// verdict back and changes nothing; one whose (device, seq) was recorded for different content

@@ -106,7 +106,29 @@ PgResult PgConn::checked(PGresult* r, std::string_view sql) {
 }
 
 PgResult PgConn::exec(const std::string& sql) {
+  round_trip();
   return checked(PQexec(c_, sql.c_str()), sql);
+}
+
+std::vector<PgResult> PgConn::exec_all(const std::string& sql) {
+  round_trip();
+  if (PQsendQuery(c_, sql.c_str()) == 0) throw_pg(c_, nullptr, "sending statements");
+  std::vector<PgResult> results;
+  std::optional<PgResult> failed;
+  while (PGresult* r = PQgetResult(c_)) {
+    auto status = PQresultStatus(r);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+      results.emplace_back(r);
+    else if (status == PGRES_EMPTY_QUERY)
+      PQclear(r);
+    else if (!failed)
+      failed.emplace(r);  // read on to the end, so that the connection is ready again
+    else
+      PQclear(r);
+  }
+  if (failed) checked(failed->release(), sql);
+  if (broken()) throw_pg(c_, nullptr, "reading results");
+  return results;
 }
 
 std::string PgConn::inline_params(std::string_view sql, const std::vector<PgParam>& params) {
@@ -144,6 +166,7 @@ PgResult PgConn::query(const std::string& sql, const std::vector<PgParam>& param
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = "s" + std::to_string(prepared_.size());
+    round_trip();
     checked(PQprepare(c_, name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr),
             sql);
     it = prepared_.emplace(sql, std::move(name)).first;
@@ -161,6 +184,7 @@ PgResult PgConn::query(const std::string& sql, const std::vector<PgParam>& param
     owned.emplace_back(*p);
     values.push_back(owned.back().c_str());
   }
+  round_trip();
   return checked(PQexecPrepared(c_, it->second.c_str(), static_cast<int>(values.size()),
                                 values.data(), nullptr, nullptr, 0),
                  sql);
@@ -179,7 +203,9 @@ PgPool::Lease PgPool::acquire() {
       ++created_;
       lock.unlock();
       try {
-        return Lease(this, std::make_unique<PgConn>(url_, lock_timeout_ms_), false);
+        auto c = std::make_unique<PgConn>(url_, lock_timeout_ms_);
+        c->count_round_trips(&trips_);
+        return Lease(this, std::move(c), false);
       } catch (...) {
         std::lock_guard relock(mu_);
         --created_;

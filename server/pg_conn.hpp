@@ -5,6 +5,7 @@
 // Threading: a PgConn is used by one thread at a time (the pool hands it out with a Lease, and
 // a Lease is not shared between threads). PgPool itself is thread-safe.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <initializer_list>
@@ -48,6 +49,12 @@ class PgResult {
   bool bool_at(int row, int col) const { return text(row, col) == "t"; }
   /// The command tag, e.g. "COMMIT" (or "ROLLBACK" when COMMIT met an aborted transaction).
   std::string_view command_tag() const { return PQcmdStatus(r_); }
+  /// Gives up ownership of the PGresult.
+  PGresult* release() {
+    PGresult* r = r_;
+    r_ = nullptr;
+    return r;
+  }
 
  private:
   PGresult* r_;
@@ -68,6 +75,9 @@ class PgConn {
   /// Runs one or more statements without parameters (simple query protocol); returns the
   /// last statement's result.
   PgResult exec(const std::string& sql);
+  /// Like exec(), in one round trip, but returns every statement's result, in order. When a
+  /// statement fails, PostgreSQL runs none after it, and this throws that statement's error.
+  std::vector<PgResult> exec_all(const std::string& sql);
   /// `sql` with $1, $2, ... replaced by the parameters as quoted literals (NULL for nullopt),
   /// for statements sent together in one exec().
   std::string inline_params(std::string_view sql, const std::vector<PgParam>& params);
@@ -81,11 +91,18 @@ class PgConn {
   int socket() const { return PQsocket(c_); }
   int take_notifications();
   bool in_transaction() const { return PQtransactionStatus(c_) != PQTRANS_IDLE; }
+  /// Counts each round trip from now on (a statement, or statements sent together) in `*trips`.
+  void count_round_trips(std::atomic<std::uint64_t>* trips) { trips_ = trips; }
 
  private:
+  void round_trip() {
+    if (trips_) trips_->fetch_add(1, std::memory_order_relaxed);
+  }
+
   PgResult checked(PGresult* r, std::string_view sql);
 
   PGconn* c_ = nullptr;
+  std::atomic<std::uint64_t>* trips_ = nullptr;
   std::unordered_map<std::string, std::string> prepared_;  // sql -> statement name
 };
 
@@ -147,6 +164,8 @@ class PgPool {
     return {created_, created_ - static_cast<int>(idle_.size())};
   }
   int size() const { return size_; }
+  /// Round trips to PostgreSQL made on the pool's connections so far.
+  std::uint64_t round_trips() const { return trips_.load(std::memory_order_relaxed); }
 
  private:
   void give_back(std::unique_ptr<PgConn> c);
@@ -155,6 +174,7 @@ class PgPool {
   int size_;
   int lock_timeout_ms_;
   int created_ = 0;
+  std::atomic<std::uint64_t> trips_{0};
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<PgConn>> idle_;

@@ -14,6 +14,7 @@
 
 #include "core/clock.hpp"
 #include "core/entity_sql.hpp"
+#include "server/mutation_apply.hpp"
 #include "server/pg_conn.hpp"
 #include "server/pg_horizon.hpp"
 #include "server/pg_listen.hpp"
@@ -67,13 +68,20 @@ std::string text_array(const std::vector<std::string>& items) {
   return out + "}";
 }
 
+// A push batch costs two round trips (docs/operations.md): the first sends BEGIN, the author,
+// the locks and one read of everything the batch will judge; the second sends the batch's
+// writes, reads their new revs, records the verdicts and commits. Statements that travel
+// together carry their values inlined as quoted literals (PgConn::inline_params).
 class PgWriteTxn final : public WriteTxn {
  public:
-  explicit PgWriteTxn(PgPool::Lease lease) : c_(std::move(lease)) { c_->exec("BEGIN"); }
+  PgWriteTxn(PgPool& pool, PgPool::Lease lease) : pool_(pool) {
+    c_.emplace(std::move(lease));
+    queue("BEGIN");  // sent with whatever this transaction sends first
+  }
   ~PgWriteTxn() override {
-    if (!done_ && !c_->broken()) {
+    if (sent_ && !done_ && !raw().broken()) {
       try {
-        c_->exec("ROLLBACK");
+        raw().exec("ROLLBACK");
       } catch (...) {
       }
     }
@@ -83,13 +91,14 @@ class PgWriteTxn final : public WriteTxn {
 
   // Locks first, in one order for every writer: the device, then the batch's records and the
   // parents they refer to, table by table in FK order and by id within a table. Then one read
-  // of their change-log rows and of which parents exist. Reading after the locks matters:
-  // under READ COMMITTED each statement sees what committed before it began, so the rows read
-  // are the ones this transaction now holds, and no other writer can change them before it
-  // commits. (A concurrent create of the same new id, with no row to lock, meets the unique
-  // key instead; that error is transient and the resend judges against the winner.)
+  // of their change-log rows, of which parents exist, and of the device's verdicts from
+  // first_seq on. Reading after the locks matters: under READ COMMITTED each statement sees
+  // what committed before it began, so the rows read are the ones this transaction now holds,
+  // and no other writer can change them before it commits. (A concurrent create of the same
+  // new id, with no row to lock, meets the unique key instead; that error is transient and the
+  // resend judges against the winner.) Both statements travel in one round trip, after BEGIN.
   void prepare_batch(const std::string& device, const std::vector<RecordKey>& records,
-                     const std::vector<RecordKey>& parents) override {
+                     const std::vector<RecordKey>& parents, std::int64_t first_seq) override {
     std::vector<std::string> ids[kEntitiesInFkOrder.size()];
     std::vector<std::string> log_entities, log_ids;
     for (const auto& [e, id] : records) {
@@ -108,14 +117,12 @@ class PgWriteTxn final : public WriteTxn {
     }
     std::vector<PgParam> params{device};
     for (const auto& a : arrays) params.emplace_back(a);
-    db().query(sql, params);
+    queue(raw().inline_params(sql, params));
     locked_devices_.insert(device);
 
-    std::string all_parents[kEntitiesInFkOrder.size()];
-    for (Entity e : kEntitiesInFkOrder)
-      all_parents[static_cast<std::size_t>(e)] = text_array(ids[static_cast<std::size_t>(e)]);
     std::string log_e = text_array(log_entities), log_i = text_array(log_ids);
-    auto r = db().query(
+    std::string seq = std::to_string(first_seq);
+    queue(raw().inline_params(
         "SELECT 'log', l.entity, l.entity_id, l.rev, l.deleted, l.data FROM change_log l "
         "JOIN unnest($1::text[], $2::text[]) AS k(entity, entity_id) "
         "ON l.entity = k.entity AND l.entity_id = k.entity_id "
@@ -124,16 +131,36 @@ class PgWriteTxn final : public WriteTxn {
         "UNION ALL SELECT 'row', 'quotes', id, 0, false, NULL FROM quotes WHERE id = "
         "ANY($4::text[]) "
         "UNION ALL SELECT 'row', 'orders', id, 0, false, NULL FROM orders WHERE id = "
-        "ANY($5::text[])",
-        {log_e, log_i, all_parents[0], all_parents[1], all_parents[2]});
+        "ANY($5::text[]) "
+        "UNION ALL SELECT 'result', coalesce(fingerprint, ''), NULL, seq, false, result "
+        "FROM device_results WHERE device_id = $6 AND seq >= $7::bigint "
+        "UNION ALL SELECT 'device', '', NULL, last_seq, false, NULL FROM devices "
+        "WHERE device_id = $6",
+        {log_e, log_i, arrays[0], arrays[1], arrays[2], device, seq}));
+    auto results = send_pending();
+    const PgResult& r = results.back();
+
     for (const auto& [e, id] : records) current_[{e, id}] = std::nullopt;
     for (Entity e : kEntitiesInFkOrder)
       for (const auto& id : ids[static_cast<std::size_t>(e)]) exists_[{e, id}] = false;
+    Known& known = known_[device];
+    known.from = first_seq;
+    known.last_seq = 0;
     for (int i = 0; i < r.rows(); ++i) {
+      std::string_view tag = r.text(i, 0);
+      if (tag == "result") {
+        known.results.emplace(r.int_at(i, 3),
+                              DeviceResult{std::string(r.text(i, 5)), std::string(r.text(i, 1))});
+        continue;
+      }
+      if (tag == "device") {
+        known.last_seq = r.int_at(i, 3);
+        continue;
+      }
       auto e = parse_entity(r.text(i, 1));
       if (!e) continue;
       RecordKey key{*e, std::string(r.text(i, 2))};
-      if (r.text(i, 0) == "row") {
+      if (tag == "row") {
         exists_[key] = true;
         continue;
       }
@@ -180,33 +207,27 @@ class PgWriteTxn final : public WriteTxn {
     return !sql.empty() && db().query(sql, {id}).rows() > 0;
   }
 
-  // A write waits in `pending_` for the rev_of() that follows it, so that the two travel in
-  // one round trip. Whatever else reads the database sends it first (flush()).
+  // A write waits in `pending_` for the next statement that must be sent, and travels with it.
+  // Whatever reads the database sends the waiting writes first (db()).
   void insert(Entity e, const std::string& id, const json& row) override {
-    queue(c_->inline_params(insert_row_sql(e, '$'), row_params(e, id, row)));
+    queue(raw().inline_params(insert_row_sql(e, '$'), row_params(e, id, row)));
     wrote(e, id, true);
   }
 
   void update(Entity e, const std::string& id, const json& row) override {
-    queue(c_->inline_params(update_row_sql(e, '$'), row_params(e, id, row)));
+    queue(raw().inline_params(update_row_sql(e, '$'), row_params(e, id, row)));
     wrote(e, id, true);
   }
 
   void remove(Entity e, const std::string& id) override {
-    queue(c_->inline_params(delete_row_sql(e, '$'), {id}));
+    queue(raw().inline_params(delete_row_sql(e, '$'), {id}));
     wrote(e, id, false);
   }
 
   std::int64_t rev_of(Entity e, const std::string& id) override {
-    static const std::string kRevSql =
-        "SELECT rev FROM change_log WHERE entity = $1 AND entity_id = $2";
-    if (pending_.empty()) {
-      auto r = c_->query(kRevSql, {entity_name(e), id});
-      return r.rows() > 0 ? r.int_at(0, 0) : 0;
-    }
-    std::string sql = std::move(pending_) + c_->inline_params(kRevSql, {entity_name(e), id});
-    pending_.clear();
-    auto r = c_->exec(sql);
+    queue(raw().inline_params(kRevSql, {entity_name(e), id}));
+    auto results = send_pending();
+    const PgResult& r = results.back();
     return r.rows() > 0 ? r.int_at(0, 0) : 0;
   }
 
@@ -218,9 +239,29 @@ class PgWriteTxn final : public WriteTxn {
     return r.int_at(0, 0);
   }
 
-  // Device results are read for a batch at once and written at commit: two round trips fewer
-  // per mutation. That is safe because the device's advisory lock, taken first (here, or in
-  // prepare_batch), keeps every other server transaction for that device away meanwhile.
+  // The counter and the check for a number used by hand, in one statement. The counter's row
+  // stays locked until this transaction ends: creators of numbered records take turns there.
+  std::string take_number(Entity e, const std::string& prefix) override {
+    auto field = number_field(e);
+    if (!field) return WriteTxn::take_number(e, prefix);
+    const std::string sql =
+        "WITH c AS (INSERT INTO counters (name, value) VALUES ($1, 1) "
+        "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value) "
+        "SELECT c.value, EXISTS (SELECT 1 FROM " +
+        std::string(entity_name(e)) + " WHERE " + std::string(*field) +
+        " = $2 || lpad(c.value::text, greatest(6, length(c.value::text)), "
+        "'0')) FROM c";
+    for (;;) {  // with the writes that wait, in one round trip
+      queue(raw().inline_params(sql, {entity_name(e), prefix}));
+      auto results = send_pending();
+      const PgResult& r = results.back();
+      if (!r.bool_at(0, 1)) return numbered(prefix, r.int_at(0, 0));
+    }
+  }
+
+  // Device results are read for a batch at once and written at commit. That is safe because
+  // the device's advisory lock, taken first (here, or in prepare_batch), keeps every other
+  // server transaction for that device away meanwhile.
   std::optional<DeviceResult> device_result(const std::string& device, std::int64_t seq) override {
     Known& known = known_[device];
     if (auto it = known.results.find(seq); it != known.results.end()) return it->second;
@@ -243,61 +284,133 @@ class PgWriteTxn final : public WriteTxn {
   void save_device_result(const std::string& device, std::int64_t seq,
                           const DeviceResult& result) override {
     known_[device].results[seq] = result;
-    unsaved_.push_back(json::array({device, seq, result.result_json, result.fingerprint}));
+    unsaved_.push_back(
+        json::array({device, seq, result.result_json, result.fingerprint, "customers", "", false}));
     auto& high = unsaved_max_[device];
     high = std::max(high, seq);
   }
 
   std::int64_t device_max_seq(const std::string& device) override {
-    auto r = db().query("SELECT last_seq FROM devices WHERE device_id = $1", {device});
-    std::int64_t stored = r.rows() > 0 ? r.int_at(0, 0) : 0;
+    Known& known = known_[device];
+    if (!known.last_seq) {
+      auto r = db().query("SELECT last_seq FROM devices WHERE device_id = $1", {device});
+      known.last_seq = r.rows() > 0 ? r.int_at(0, 0) : 0;
+    }
     auto it = unsaved_max_.find(device);
-    return std::max(stored, it == unsaved_max_.end() ? 0 : it->second);
+    return std::max(*known.last_seq, it == unsaved_max_.end() ? 0 : it->second);
   }
 
   void set_author(const std::string& author) override {
-    db().query("SELECT set_config('craftsync.author', $1, true)", {author});  // this transaction
+    // For this transaction only; sent with the next statement.
+    queue(raw().inline_params("SELECT set_config('craftsync.author', $1, true)", {author}));
   }
 
-  void commit() override {
+  // The second round trip of a push: the writes, the new revs, the verdicts (each pending rev
+  // filled in from the change log by the same statement that records it), then COMMIT.
+  void commit_push(const std::string& device, std::vector<NewVerdict>& verdicts) override {
+    std::vector<std::string> rev_entities, rev_ids;
+    for (NewVerdict& v : verdicts) {
+      if (v.rev_pending) {
+        rev_entities.emplace_back(entity_name(v.entity));
+        rev_ids.push_back(v.id);
+      }
+      unsaved_.push_back(json::array({device, v.result->seq, stored_verdict_json(*v.result),
+                                      v.fingerprint, entity_name(v.entity), v.id, v.rev_pending}));
+    }
+    std::size_t revs_at = pending_count_;
+    if (!rev_entities.empty())
+      queue(
+          raw().inline_params("SELECT l.entity, l.entity_id, l.rev FROM change_log l "
+                              "JOIN unnest($1::text[], $2::text[]) AS k(entity, entity_id) "
+                              "ON l.entity = k.entity AND l.entity_id = k.entity_id",
+                              {text_array(rev_entities), text_array(rev_ids)}));
+    auto results = finish();
+    if (rev_entities.empty()) return;
+    std::map<RecordKey, std::int64_t> revs;
+    const PgResult& r = results.at(revs_at);
+    for (int i = 0; i < r.rows(); ++i)
+      if (auto e = parse_entity(r.text(i, 0)))
+        revs[{*e, std::string(r.text(i, 1))}] = r.int_at(i, 2);
+    for (NewVerdict& v : verdicts) {
+      if (!v.rev_pending) continue;
+      auto it = revs.find({v.entity, v.id});
+      v.result->rev = it == revs.end() ? 0 : it->second;
+      v.rev_pending = false;
+    }
+  }
+
+  void commit() override { finish(); }
+
+ private:
+  static constexpr const char* kRevSql =
+      "SELECT rev FROM change_log WHERE entity = $1 AND entity_id = $2";
+
+  /// Sends what waits, the verdicts to record and COMMIT, in one round trip; returns the
+  /// results of every statement, in order.
+  std::vector<PgResult> finish() {
     done_ = true;  // whatever COMMIT answers, the transaction is over
     if (!unsaved_.empty()) {
-      db().query(
+      // A pending rev is the record's rev in the change log now, after this transaction's
+      // writes: the verdict's text gets it here, and the caller reads the same value.
+      queue(raw().inline_params(
           "WITH r AS (SELECT e->>0 AS device_id, (e->>1)::bigint AS seq, e->>2 AS result, "
-          "e->>3 AS fingerprint FROM json_array_elements($1::json) e), "
+          "e->>3 AS fingerprint, e->>4 AS entity, e->>5 AS entity_id, (e->>6)::boolean AS "
+          "pending FROM json_array_elements($1::json) e), "
           "saved AS (INSERT INTO device_results (device_id, seq, result, fingerprint) "
-          "SELECT device_id, seq, result, fingerprint FROM r) "
+          "SELECT r.device_id, r.seq, CASE WHEN r.pending THEN jsonb_set(r.result::jsonb, "
+          "'{rev}', to_jsonb(coalesce(l.rev, 0)))::text ELSE r.result END, r.fingerprint "
+          "FROM r LEFT JOIN change_log l ON r.pending AND l.entity = r.entity "
+          "AND l.entity_id = r.entity_id) "
           "INSERT INTO devices (device_id, last_seq, last_seen_at) "
           "SELECT device_id, max(seq), $2 FROM r GROUP BY device_id "
           "ON CONFLICT (device_id) DO UPDATE SET "
           "last_seq = greatest(devices.last_seq, excluded.last_seq), "
           "last_seen_at = excluded.last_seen_at",
-          {unsaved_.dump(), utc_now_iso()});
+          {unsaved_.dump(), utc_now_iso()}));
+      unsaved_ = json::array();
     }
+    queue("COMMIT");
+    auto results = send_pending();
     // COMMIT of a transaction that an earlier error aborted "succeeds" as a ROLLBACK.
-    if (db().exec("COMMIT").command_tag() != "COMMIT")
+    if (results.empty() || results.back().command_tag() != "COMMIT")
       throw std::runtime_error("PostgreSQL rolled the transaction back instead of committing it");
+    return results;
   }
 
- private:
   void queue(std::string statement) {
     pending_ += statement;
     pending_ += ";\n";
+    ++pending_count_;
   }
 
-  /// Sends the writes still waiting, before anything else reads.
-  void flush() {
-    if (pending_.empty()) return;
+  /// Sends every waiting statement in one round trip. The first send of a transaction on a
+  /// connection that sat idle in the pool may find it dead (the database restarted, or an
+  /// admin terminated it); nothing has reached the database then, so it is sent again, once,
+  /// on a fresh connection.
+  std::vector<PgResult> send_pending() {
     std::string sql = std::move(pending_);
     pending_.clear();
-    c_->exec(sql);
+    pending_count_ = 0;
+    if (sent_) return raw().exec_all(sql);
+    sent_ = true;
+    try {
+      return raw().exec_all(sql);
+    } catch (const PgConnectionLost&) {
+      if (!c_->reused()) throw;
+      c_.reset();
+      pool_.drop_idle();
+      c_.emplace(pool_.acquire());
+      return raw().exec_all(sql);
+    }
   }
 
-  /// The connection, once the waiting writes are sent.
+  /// The connection, once the waiting statements are sent.
   PgConn& db() {
-    flush();
-    return *c_;
+    if (pending_count_ > 0) send_pending();
+    return raw();
   }
+
+  PgConn& raw() { return **c_; }
 
   void lock_device(const std::string& device) {
     if (!locked_devices_.insert(device).second) return;
@@ -313,15 +426,20 @@ class PgWriteTxn final : public WriteTxn {
   struct Known {
     std::optional<std::int64_t> from;  // every seq >= from is in `results` if it exists
     std::map<std::int64_t, DeviceResult> results;
+    std::optional<std::int64_t> last_seq;  // devices.last_seq, once read
   };
 
-  PgPool::Lease c_;
+  PgPool& pool_;
+  std::optional<PgPool::Lease> c_;
+  bool sent_ = false;  // something of this transaction has reached the database
   bool done_ = false;
-  std::map<std::string, Known> known_;  // device -> its results seen in this transaction
-  json unsaved_ = json::array();  // [device, seq, result, fingerprint] rows to write at commit
+  std::map<std::string, Known> known_;  // device -> what this transaction knows of it
+  // [device, seq, result, fingerprint, entity, id, rev pending] rows to record at commit
+  json unsaved_ = json::array();
   std::map<std::string, std::int64_t> unsaved_max_;  // device -> highest seq in unsaved_
   std::set<std::string> locked_devices_;
-  std::string pending_;  // writes not sent yet: statements with their values inlined
+  std::string pending_;  // statements not sent yet, with their values inlined
+  std::size_t pending_count_ = 0;
   std::map<RecordKey, std::optional<StoredRow>> current_;  // locked and read in this transaction
   std::map<RecordKey, bool> exists_;                       // entity rows known to exist or not
 };
@@ -352,9 +470,8 @@ class PgStorage final : public Storage {
   std::string backend_name() const override { return "postgresql"; }
 
   std::unique_ptr<WriteTxn> begin_write() override {
-    return pool_.run([](PgPool::Lease& lease) -> std::unique_ptr<WriteTxn> {
-      return std::make_unique<PgWriteTxn>(std::move(lease));
-    });
+    // Nothing is sent yet: BEGIN travels with the transaction's first statements.
+    return std::make_unique<PgWriteTxn>(pool_, pool_.acquire());
   }
 
   ChangeSlice changes(std::int64_t after, int limit, const std::vector<Entity>& entities) override {
@@ -474,7 +591,7 @@ class PgStorage final : public Storage {
 
   PoolUse pool_use() override {
     auto [open, in_use] = pool_.use();
-    return {pool_.size(), open, in_use};
+    return {pool_.size(), open, in_use, pool_.round_trips()};
   }
 
   std::int64_t head_rev() override {

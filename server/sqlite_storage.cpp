@@ -414,7 +414,7 @@ class SqliteStorage final : public Storage {
 
   PoolUse pool_use() override {
     auto [open, in_use] = pool_.use();
-    return {pool_.size(), open, in_use};
+    return {pool_.size(), open, in_use, std::nullopt};
   }
 
   std::int64_t head_rev() override {

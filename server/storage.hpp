@@ -19,6 +19,7 @@
 
 #include "core/entity.hpp"
 #include "core/errors.hpp"
+#include "core/protocol.hpp"
 
 namespace craftsync::server {
 
@@ -114,10 +115,13 @@ class WriteTxn {
   /// Before a push batch: the device, the records its mutations touch and the records they
   /// refer to. A backend with concurrent writers takes its locks here, in one order, and may
   /// read ahead; every other method works without this call.
+  /// `first_seq` is the batch's lowest seq: the device's verdicts from there on may be read
+  /// ahead too.
   virtual void prepare_batch(const std::string& device,
                              const std::vector<std::pair<Entity, std::string>>& records,
-                             const std::vector<std::pair<Entity, std::string>>& parents) {
-    (void)device, (void)records, (void)parents;
+                             const std::vector<std::pair<Entity, std::string>>& parents,
+                             std::int64_t first_seq) {
+    (void)device, (void)records, (void)parents, (void)first_seq;
   }
   virtual std::optional<StoredRow> current(Entity e, const std::string& id) = 0;
   virtual bool exists(Entity e, const std::string& id) = 0;
@@ -130,6 +134,9 @@ class WriteTxn {
   virtual std::int64_t rev_of(Entity e, const std::string& id) = 0;
   /// The next value of the entity's number counter (1, 2, ...).
   virtual std::int64_t next_number(Entity e) = 0;
+  /// The next number no row uses yet: `prefix` and the counter's next value, at least six
+  /// digits ("Q-2026-000042"). By default next_number() until number_taken() says no.
+  virtual std::string take_number(Entity e, const std::string& prefix);
   /// Whether a server number is already used (an admin may have inserted rows by hand).
   virtual bool number_taken(Entity e, const std::string& number) = 0;
   /// The verdict recorded for (device, seq), if that mutation was processed.
@@ -143,6 +150,21 @@ class WriteTxn {
   /// "admin:<key label>". A write without one is recorded as "sql", as a hand-typed edit is.
   virtual void set_author(const std::string& author) = 0;
   virtual void commit() = 0;
+
+  /// A new verdict of a push batch, to be recorded for (device, result->seq). When
+  /// `rev_pending`, the verdict's rev is the rev that (entity, id) has after this transaction's
+  /// writes, and is filled in (in *result and in the recorded verdict) before the commit.
+  struct NewVerdict {
+    Entity entity = Entity::customers;
+    std::string id;
+    MutationResult* result = nullptr;
+    std::string fingerprint;
+    bool rev_pending = false;
+  };
+  /// Records the verdicts and commits. By default: rev_of() for each pending rev, then
+  /// save_device_result() for each verdict, then commit(). A backend that can send all of it
+  /// at once does (PostgreSQL: one round trip).
+  virtual void commit_push(const std::string& device, std::vector<NewVerdict>& verdicts);
 };
 
 /// A running watch of the head (see Storage::watch_head); destroying it stops the watch.
@@ -188,6 +210,7 @@ class Storage {
   /// The database connection pool: its size, connections open, and how many are in use.
   struct PoolUse {
     int size = 0, open = 0, in_use = 0;
+    std::optional<std::uint64_t> round_trips;  // to a database server, where there is one
   };
   virtual PoolUse pool_use() = 0;
   virtual std::int64_t count_rows(Entity e) = 0;
