@@ -97,7 +97,7 @@ std::string push_body(const std::string& device, int seq) {
 Figures measure(const std::string& binary, const Options& o) {
   ServerOptions so;
   so.binary = binary;
-  so.api_key = "bench-admin-key";
+  so.api_key = "bench-admin-key-0123";
   so.extra_args = {"--seed-demo", "2000", "--threads", "40", "--quiet"};
   ServerProcess server(so);
   Figures f;

@@ -3,7 +3,10 @@
 // on timing. See docs/performance.md, "Server throughput".
 //
 //   server_throughput [--pg-url URL] [--compare OLD_SERVER] [--instances LIST] [--seed N]
-//                     [--batches N] [--batch-size N]
+//                     [--batches N] [--batch-size N] [--clients LIST] [--backend NAME]
+//
+// --clients lists client counts (default "1,8,32"); --backend measures one backend only
+// (sqlite, postgresql or async-commit; default all).
 //
 // --pg-url (or CRAFTSYNC_BENCH_PG_URL, or CRAFTSYNC_TEST_PG_URL) names a cluster where the
 // benchmark may create databases; without one only SQLite is measured. PostgreSQL runs twice:
@@ -58,6 +61,8 @@ struct Options {
   int batch_size = 10;
   int server_threads = 40;  // more than the most clients, so keep-alive never starves a client
   std::vector<int> instances = {1};
+  std::vector<int> clients = {1, 8, 32};
+  std::string backend = "all";  // or one backend's label: sqlite, postgresql, async-commit
 };
 
 struct Backend {
@@ -110,7 +115,7 @@ Result measure(const Backend& backend, int clients, int instances, const Options
   for (int i = 0; i < instances; ++i) {
     std::vector<std::string> args = {"--quiet", "--threads", std::to_string(o.server_threads)};
     if (i == 0) args.insert(args.end(), {"--seed-demo", std::to_string(o.seed)});
-    test::ServerOptions so = test::server_on(db.location(), "bench-admin-key", std::move(args));
+    test::ServerOptions so = test::server_on(db.location(), "bench-admin-key-0123", std::move(args));
     so.binary = binary;
     servers.push_back(std::make_unique<test::ServerProcess>(std::move(so)));
   }
@@ -187,6 +192,21 @@ Result measure(const Backend& backend, int clients, int instances, const Options
   return r;
 }
 
+/// "1,8,32" as numbers of 1 or more.
+std::vector<int> counts(const std::string& flag, const std::string& value) {
+  std::vector<int> out;
+  for (std::size_t at = 0; at <= value.size();) {
+    std::size_t comma = std::min(value.find(',', at), value.size());
+    std::string count = value.substr(at, comma - at);
+    if (count.empty() || count.find_first_not_of("0123456789") != std::string::npos ||
+        count.size() > 3 || std::stoi(count) < 1)
+      throw std::runtime_error(flag + " wants counts of 1 or more, like 1,2 (got '" + value + "')");
+    out.push_back(std::stoi(count));
+    at = comma + 1;
+  }
+  return out;
+}
+
 Options parse(int argc, char** argv) {
   Options o;
   for (const char* env : {"CRAFTSYNC_BENCH_PG_URL", "CRAFTSYNC_TEST_PG_URL"})
@@ -203,19 +223,14 @@ Options parse(int argc, char** argv) {
       o.batches = std::stoi(value);
     else if (flag == "--batch-size")
       o.batch_size = std::stoi(value);
-    else if (flag == "--instances") {
-      o.instances.clear();
-      for (std::size_t at = 0; at <= value.size();) {
-        std::size_t comma = std::min(value.find(',', at), value.size());
-        std::string count = value.substr(at, comma - at);
-        if (count.empty() || count.find_first_not_of("0123456789") != std::string::npos ||
-            count.size() > 3 || std::stoi(count) < 1)
-          throw std::runtime_error("--instances wants counts of 1 or more, like 1,2 (got '" +
-                                   value + "')");
-        int n = std::stoi(count);
-        o.instances.push_back(n);
-        at = comma + 1;
-      }
+    else if (flag == "--instances")
+      o.instances = counts(flag, value);
+    else if (flag == "--clients")
+      o.clients = counts(flag, value);
+    else if (flag == "--backend") {
+      if (value != "all" && value != "sqlite" && value != "postgresql" && value != "async-commit")
+        throw std::runtime_error("--backend wants all, sqlite, postgresql or async-commit");
+      o.backend = value;
     } else
       throw std::runtime_error("unknown option " + flag);
   }
@@ -251,8 +266,11 @@ int main(int argc, char** argv) {
     std::printf("%-24s %6s %5s %7s %11s %12s %15s %9s %8s\n", "backend", "server", "inst",
                 "clients", "pushes/s", "mutations/s", "pulled recs/s", "log size", "failures");
     for (const Backend& b : backends) {
+      bool wanted = o.backend == "all" || b.label == o.backend ||
+                    b.label == "postgresql " + o.backend;
+      if (!wanted) continue;
       std::vector<int> counts = b.admin_url.empty() ? std::vector<int>{1} : o.instances;
-      for (int clients : {1, 8, 32}) {
+      for (int clients : o.clients) {
         for (int instances : counts) {
           if (instances > clients) continue;  // an instance without clients measures nothing
           for (const auto& [label, binary] : servers) {

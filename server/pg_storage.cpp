@@ -209,8 +209,18 @@ class PgWriteTxn final : public WriteTxn {
 
   // A write waits in `pending_` for the next statement that must be sent, and travels with it.
   // Whatever reads the database sends the waiting writes first (db()).
+  // Creates of one table in a row become one INSERT with a row of VALUES each: PostgreSQL
+  // parses and plans it once. Its row triggers still log each record on its own.
   void insert(Entity e, const std::string& id, const json& row) override {
-    queue(raw().inline_params(insert_row_sql(e, '$'), row_params(e, id, row)));
+    std::string statement = raw().inline_params(insert_row_sql(e, '$'), row_params(e, id, row));
+    if (!inserts_.empty() && inserts_entity_ == e) {
+      // Everything before " VALUES " is the table and its columns, with no literal in it.
+      inserts_ += ", " + statement.substr(statement.find(") VALUES (") + 9);
+    } else {
+      flush_inserts();
+      inserts_ = std::move(statement);
+      inserts_entity_ = e;
+    }
     wrote(e, id, true);
   }
 
@@ -317,6 +327,7 @@ class PgWriteTxn final : public WriteTxn {
       unsaved_.push_back(json::array({device, v.result->seq, stored_verdict_json(*v.result),
                                       v.fingerprint, entity_name(v.entity), v.id, v.rev_pending}));
     }
+    flush_inserts();
     std::size_t revs_at = pending_count_;
     if (!rev_entities.empty())
       queue(
@@ -358,9 +369,9 @@ class PgWriteTxn final : public WriteTxn {
           "pending FROM json_array_elements($1::json) e), "
           "saved AS (INSERT INTO device_results (device_id, seq, result, fingerprint) "
           "SELECT r.device_id, r.seq, CASE WHEN r.pending THEN jsonb_set(r.result::jsonb, "
-          "'{rev}', to_jsonb(coalesce(l.rev, 0)))::text ELSE r.result END, r.fingerprint "
-          "FROM r LEFT JOIN change_log l ON r.pending AND l.entity = r.entity "
-          "AND l.entity_id = r.entity_id) "
+          "'{rev}', to_jsonb(coalesce((SELECT l.rev FROM change_log l WHERE l.entity = "
+          "r.entity AND l.entity_id = r.entity_id), 0)))::text ELSE r.result END, r.fingerprint "
+          "FROM r) "
           "INSERT INTO devices (device_id, last_seq, last_seen_at) "
           "SELECT device_id, max(seq), $2 FROM r GROUP BY device_id "
           "ON CONFLICT (device_id) DO UPDATE SET "
@@ -377,7 +388,16 @@ class PgWriteTxn final : public WriteTxn {
     return results;
   }
 
+  void flush_inserts() {
+    if (inserts_.empty()) return;
+    pending_ += inserts_;
+    pending_ += ";\n";
+    ++pending_count_;
+    inserts_.clear();
+  }
+
   void queue(std::string statement) {
+    flush_inserts();  // statements keep their order
     pending_ += statement;
     pending_ += ";\n";
     ++pending_count_;
@@ -388,6 +408,7 @@ class PgWriteTxn final : public WriteTxn {
   /// admin terminated it); nothing has reached the database then, so it is sent again, once,
   /// on a fresh connection.
   std::vector<PgResult> send_pending() {
+    flush_inserts();
     std::string sql = std::move(pending_);
     pending_.clear();
     pending_count_ = 0;
@@ -406,6 +427,7 @@ class PgWriteTxn final : public WriteTxn {
 
   /// The connection, once the waiting statements are sent.
   PgConn& db() {
+    flush_inserts();
     if (pending_count_ > 0) send_pending();
     return raw();
   }
@@ -440,6 +462,8 @@ class PgWriteTxn final : public WriteTxn {
   std::set<std::string> locked_devices_;
   std::string pending_;  // statements not sent yet, with their values inlined
   std::size_t pending_count_ = 0;
+  std::string inserts_;  // an INSERT still taking rows, not in pending_ yet
+  Entity inserts_entity_ = Entity::customers;
   std::map<RecordKey, std::optional<StoredRow>> current_;  // locked and read in this transaction
   std::map<RecordKey, bool> exists_;                       // entity rows known to exist or not
 };
