@@ -115,7 +115,8 @@ Result measure(const Backend& backend, int clients, int instances, const Options
   for (int i = 0; i < instances; ++i) {
     std::vector<std::string> args = {"--quiet", "--threads", std::to_string(o.server_threads)};
     if (i == 0) args.insert(args.end(), {"--seed-demo", std::to_string(o.seed)});
-    test::ServerOptions so = test::server_on(db.location(), "bench-admin-key-0123", std::move(args));
+    test::ServerOptions so =
+        test::server_on(db.location(), "bench-admin-key-0123", std::move(args));
     so.binary = binary;
     servers.push_back(std::make_unique<test::ServerProcess>(std::move(so)));
   }
@@ -266,8 +267,8 @@ int main(int argc, char** argv) {
     std::printf("%-24s %6s %5s %7s %11s %12s %15s %9s %8s\n", "backend", "server", "inst",
                 "clients", "pushes/s", "mutations/s", "pulled recs/s", "log size", "failures");
     for (const Backend& b : backends) {
-      bool wanted = o.backend == "all" || b.label == o.backend ||
-                    b.label == "postgresql " + o.backend;
+      bool wanted =
+          o.backend == "all" || b.label == o.backend || b.label == "postgresql " + o.backend;
       if (!wanted) continue;
       std::vector<int> counts = b.admin_url.empty() ? std::vector<int>{1} : o.instances;
       for (int clients : o.clients) {

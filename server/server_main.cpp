@@ -279,7 +279,9 @@ int main(int argc, char** argv) {
   if (*completion) return craftsync::print_completion(app, "craftsync-server", shell);
   try {
     if (o.db.empty())
-      throw std::runtime_error("--db is required (a SQLite file path or a postgres:// URL)");
+      throw std::runtime_error(
+          "no database: give --db or set $CRAFTSYNC_DB_URL (a SQLite file path or a "
+          "postgres:// URL)");
     if (o.tls_cert.empty() != o.tls_key.empty())
       throw std::runtime_error("--tls-cert and --tls-key go together");
     const char* env_key = std::getenv("CRAFTSYNC_API_KEY");

@@ -142,6 +142,10 @@ TEST_CASE("keys and the database come from a file or the environment, and short 
   unsetenv("CRAFTSYNC_DB_URL");
   CHECK(code == 0);
   CHECK(list.find("--api-key-file") != std::string::npos);
+  // Without either, the error names both.
+  out = run_server_command({"keys", "list"}, &code, true);
+  CHECK(code == 1);
+  CHECK(out.find("no database: give --db or set $CRAFTSYNC_DB_URL") != std::string::npos);
 
   // --api-key still works, and says why it should not be used.
   out = run_server_command(

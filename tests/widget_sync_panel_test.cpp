@@ -4,6 +4,7 @@
 
 #include "tests/support/headless_ui.hpp"
 #include "tests/support/snapshot_fixtures.hpp"
+#include "widgets/focus_order.hpp"
 #include "widgets/sync_panel.hpp"
 
 using namespace craftsync;
@@ -197,4 +198,15 @@ TEST_CASE("sync panel: first run with no server focuses the URL field", "[widget
   f.frame();  // focus lands one frame after the request, and io reports it the frame after
   CHECK(ImGui::GetIO().WantTextInput);
   CHECK(f.ui.item("Test connection##test") != nullptr);  // the Server section is open
+}
+
+TEST_CASE("sync panel: focus stops start afresh each frame without the console's frame end",
+          "[widgets][sync_panel][focus]") {
+  // A panel drawn on its own never calls focus_end_frame(): its stops must not pile up.
+  Fixture f;
+  f.frame();
+  std::size_t one_frame = focus_stops_drawn();
+  REQUIRE(one_frame > 0);
+  for (int i = 0; i < 50; ++i) f.frame();
+  CHECK(focus_stops_drawn() == one_frame);
 }

@@ -16,6 +16,8 @@ struct Stop {
 };
 
 struct State {
+  ImGuiContext* context = nullptr;      // whose frames these are
+  int frame = -1;                       // the frame `stops` belongs to
   std::vector<Stop> stops, last_frame;  // this frame's, and the last full frame's
   int pending = 0;                      // a Tab press not yet turned into a target
   ImGuiID target = 0;                   // the stop to focus when it is next drawn
@@ -25,6 +27,22 @@ struct State {
 State& state() {
   static State s;  // the render thread's; ImGui's context is global too
   return s;
+}
+
+/// The state for the frame being drawn. Stops from a frame that never reached
+/// focus_end_frame() (a panel drawn on its own, as widget tests do) are dropped, and nothing
+/// of another ImGui context's carries over.
+State& drawing() {
+  State& st = state();
+  if (st.context != GImGui) {
+    st = State{};
+    st.context = GImGui;
+  }
+  if (st.frame != ImGui::GetFrameCount()) {
+    st.stops.clear();
+    st.frame = ImGui::GetFrameCount();
+  }
+  return st;
 }
 
 // The window a stop's focus belongs to: the top popup while one is open, else any window that
@@ -48,7 +66,7 @@ ImGuiID focused_id() {
 
 void focus_stop(const char* label, bool text_field, ImGuiID id) {
   ImGuiContext& g = *GImGui;
-  State& st = state();
+  State& st = drawing();
   if (id == 0) id = g.LastItemData.ID;
   if (id == 0 || (g.LastItemData.InFlags & ImGuiItemFlags_Disabled)) return;
   ImGuiWindow* window = g.CurrentWindow;
@@ -64,7 +82,7 @@ void focus_stop(const char* label, bool text_field, ImGuiID id) {
 
 bool ui_input_text(const char* label, const char* hint, std::string* text,
                    ImGuiInputTextFlags flags) {
-  State& st = state();
+  State& st = drawing();
   ImGuiID id = ImGui::GetID(label);
   if (id == st.target) {
     ImGui::SetKeyboardFocusHere();  // before the field: it takes typing at once
@@ -80,7 +98,7 @@ void focus_tab(int direction) {
 }
 
 void focus_end_frame() {
-  State& st = state();
+  State& st = drawing();
   st.last_frame.swap(st.stops);
   st.stops.clear();
   if (st.pending == 0) return;
@@ -99,6 +117,10 @@ void focus_end_frame() {
   const Stop* s = ring[static_cast<std::size_t>(next)];
   st.target = s->id;
   st.target_text = s->text;
+}
+
+std::size_t focus_stops_drawn() {
+  return drawing().stops.size();
 }
 
 std::string focused_stop() {

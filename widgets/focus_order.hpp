@@ -10,6 +10,7 @@
 
 #include <imgui.h>
 
+#include <cstddef>
 #include <string>
 
 namespace craftsync::console {
@@ -26,5 +27,7 @@ void focus_tab(int direction);
 void focus_end_frame();
 /// The label of the stop that has the keyboard focus, "" when none (for tests).
 std::string focused_stop();
+/// How many stops the frame being drawn has registered so far (for tests).
+std::size_t focus_stops_drawn();
 
 }  // namespace craftsync::console
