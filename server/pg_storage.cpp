@@ -79,7 +79,8 @@ class PgWriteTxn final : public WriteTxn {
     queue("BEGIN");  // sent with whatever this transaction sends first
   }
   ~PgWriteTxn() override {
-    if (sent_ && !done_ && !raw().broken()) {
+    // (No connection: the reconnect in send_pending() failed.)
+    if (c_ && sent_ && !done_ && !raw().broken()) {
       try {
         raw().exec("ROLLBACK");
       } catch (...) {
