@@ -1,13 +1,16 @@
 // sync_bench: the engine against the real server on loopback. Prints figures; never fails on
 // timing. See docs/performance.md.
 //
-//   sync_bench [--records N] [--push N]      (defaults: 100000 records, 10000 pushes)
+//   sync_bench [--records N] [--push N] [--repeat K]
+//              (defaults: 100000 records, 10000 pushes, 3 initial pulls and floors, medians)
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,6 +64,22 @@ RemoteConfig remote_for(const test::ServerProcess& s) {
   r.url = s.url();
   r.api_key = s.admin_key();
   return r;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string runs_text(const std::vector<double>& v) {
+  std::string s;
+  char one[32];
+  for (double x : v) {
+    std::snprintf(one, sizeof one, "%s%.2f", s.empty() ? "" : " ", x);
+    s += one;
+  }
+  return s;
 }
 
 double floor_cpu = 0, floor_mb = 0;
@@ -149,9 +168,12 @@ double floor_seconds(SqliteConn& source, const std::string& path, bool with_meta
 
 int main(int argc, char** argv) {
   std::int64_t records = 100000, pushes = 10000;
+  int repeat = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--records"))
       records = std::stoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--repeat"))
+      repeat = std::max(1, std::stoi(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--push"))
       pushes = std::stoll(argv[i + 1]);
   }
@@ -167,27 +189,38 @@ int main(int argc, char** argv) {
 
   test::TempDir dir;
   CancelToken cancel;
-  SyncEngine client(dir.file("client.db"));
-  client.set_remote(remote_for(server));
-
-  // 1. Initial pull into an empty client.
-  auto t = Clock::now();
-  double cpu0 = cpu_seconds();
-  double mb0 = written_mb();
-  SyncOptions pull_opts;
-  pull_opts.direction = Direction::pull;
-  pull_opts.trigger = "bench";
-  SyncReport pull = client.sync(pull_opts, nullptr, cancel);
-  double pull_s = seconds_since(t);
-  double pull_cpu = cpu_seconds() - cpu0;
-  double pull_mb = written_mb() - mb0;
-  long rss = peak_rss_mb();
-  if (!pull.ok) {
-    std::fprintf(stderr, "pull failed: %s\n", pull.error.c_str());
-    return 1;
+  // 1. Initial pulls into empty clients, each followed by the bare floor on the rows it pulled.
+  // Both are repeated and the medians compared: on this disk a single floor run swings by up to
+  // 2x (writeback of the previous run's pages), which made a single ratio swing as much.
+  std::unique_ptr<SyncEngine> engine;
+  SyncReport pull;
+  std::vector<double> pull_runs, floor_runs;
+  double pull_cpu = 0, pull_mb = 0, floor_cpu_rows = 0, floor_mb_rows = 0;
+  long rss = 0;  // after the first pull: the floors after it hold all rows in memory
+  for (int run = 0; run < repeat; ++run) {
+    engine = std::make_unique<SyncEngine>(dir.file("client" + std::to_string(run) + ".db"));
+    engine->set_remote(remote_for(server));
+    auto t = Clock::now();
+    double cpu0 = cpu_seconds();
+    double mb0 = written_mb();
+    SyncOptions pull_opts;
+    pull_opts.direction = Direction::pull;
+    pull_opts.trigger = "bench";
+    pull = engine->sync(pull_opts, nullptr, cancel);
+    pull_runs.push_back(seconds_since(t));
+    pull_cpu = cpu_seconds() - cpu0;
+    pull_mb = written_mb() - mb0;
+    if (!pull.ok) {
+      std::fprintf(stderr, "pull failed: %s\n", pull.error.c_str());
+      return 1;
+    }
+    if (run == 0) rss = peak_rss_mb();
+    floor_runs.push_back(floor_seconds(engine->db(), dir.file("floor.db"), false));
+    floor_cpu_rows = floor_cpu;
+    floor_mb_rows = floor_mb;
   }
-  double floor_s = floor_seconds(client.db(), dir.file("floor.db"), false);
-  double floor_cpu_rows = floor_cpu, floor_mb_rows = floor_mb;
+  SyncEngine& client = *engine;
+  double pull_s = median(pull_runs), floor_s = median(floor_runs);
   double floor_index_s = floor_seconds(client.db(), dir.file("floor_index.db"), false, true);
   double floor_meta_s = floor_seconds(client.db(), dir.file("floor_meta.db"), true);
   double floor_cpu_meta = floor_cpu;
@@ -197,7 +230,7 @@ int main(int argc, char** argv) {
   auto first = client.records().list(Entity::customers, {"", "", 0, 1}).at(0);
   admin.request("PUT", "/api/v1/customers/" + first["id"].get<std::string>(),
                 R"({"city":"Bench City"})");
-  t = Clock::now();
+  auto t = Clock::now();
   SyncReport inc = client.sync({}, nullptr, cancel);
   double inc_ms = seconds_since(t) * 1000;
 
@@ -226,11 +259,13 @@ int main(int argc, char** argv) {
 
   std::printf("%-44s %12s\n", "measure", "value");
   std::printf("%-44s %12lld\n", "initial pull: records", static_cast<long long>(pull.pulled));
-  std::printf("%-44s %12.2f\n", "initial pull: wall time (s)", pull_s);
+  std::printf("%-44s %12.2f  (median of %s)\n", "initial pull: wall time (s)", pull_s,
+              runs_text(pull_runs).c_str());
   std::printf("%-44s %12.0f\n", "initial pull: records/s",
               static_cast<double>(pull.pulled) / pull_s);
   std::printf("%-44s %12ld\n", "initial pull: client peak RSS (MB)", rss);
-  std::printf("%-44s %12.2f\n", "floor: bare prepared upsert of same rows (s)", floor_s);
+  std::printf("%-44s %12.2f  (median of %s)\n", "floor: bare prepared upsert of same rows (s)",
+              floor_s, runs_text(floor_runs).c_str());
   std::printf("%-44s %12.2f\n", "ratio pull / floor (wall)", pull_s / floor_s);
   std::printf("%-44s %12.2f / %.2f\n", "client CPU s: pull / floor", pull_cpu, floor_cpu_rows);
   std::printf("%-44s %12.2f\n", "ratio pull / floor (client CPU)", pull_cpu / floor_cpu_rows);

@@ -1,6 +1,7 @@
 #include "core/push.hpp"
 
 #include <algorithm>
+#include <future>
 #include <set>
 #include <unordered_map>
 
@@ -99,6 +100,18 @@ Mutation to_mutation(const OutboxEntry& o) {
   return m;
 }
 
+/// A batch on its way: marked in flight, its request built, and once posted, its answer
+/// awaited on a thread of its own (the HTTP client is used by one thread at a time: only that
+/// one, until the answer is taken).
+struct Flight {
+  std::vector<OutboxEntry> entries;
+  std::vector<std::string> previous_devices;  // each entry's device id before it was marked
+  std::set<std::string> ids;
+  std::string device;
+  std::string body;
+  std::future<HttpResponse> answer;
+};
+
 class BatchSender {
  public:
   BatchSender(SqliteConn& db, RecordStore& store, HttpClient& http, const PushOptions& options)
@@ -107,30 +120,82 @@ class BatchSender {
   /// Sends entries (marking them in flight first) under the device id they were first sent
   /// with, or this database's id now, and applies the verdicts. All entries must share that id.
   /// Returns true when the database took a new device id (a fork; see fork()).
-  bool send(const std::vector<OutboxEntry>& entries, PushStats& stats) {
+  bool send(std::vector<OutboxEntry> entries, PushStats& stats) {
     if (entries.empty()) return false;
-    std::string device =
-        entries.front().device_id.empty() ? store_.device_id() : entries.front().device_id;
+    Flight f = prepare(std::move(entries));
+    post(f);
+    return land(f, receive(f), stats);
+  }
+
+  /// Marks the entries in flight and builds their request. Nothing is sent yet.
+  Flight prepare(std::vector<OutboxEntry> entries) {
+    Flight f;
+    f.device = entries.front().device_id.empty() ? store_.device_id() : entries.front().device_id;
     {
       SqliteTxn txn(db_);
-      for (const auto& o : entries) sync_.mark_sent(o.seq, device);
+      for (const auto& o : entries) sync_.mark_sent(o.seq, f.device);
       txn.commit();
     }
     PushRequest req;
-    req.device_id = device;
-    for (const auto& o : entries) req.mutations.push_back(to_mutation(o));
-    auto answer = http_.post_json("/api/v1/push", to_json(req).dump());
+    req.device_id = f.device;
+    for (const auto& o : entries) {
+      req.mutations.push_back(to_mutation(o));
+      f.ids.insert(o.id);
+      f.previous_devices.push_back(o.device_id);
+    }
+    f.body = to_json(req).dump();
+    f.entries = std::move(entries);
+    return f;
+  }
+
+  /// A prepared batch that will not go after all: its entries are queued again, as they were.
+  void unprepare(const Flight& f) {
+    SqliteTxn txn(db_);
+    for (std::size_t i = 0; i < f.entries.size(); ++i)
+      sync_.unmark_sent(f.entries[i].seq, f.previous_devices[i]);
+    txn.commit();
+  }
+
+  /// Sends the request on a thread of its own. The body goes with it, so that the flight
+  /// itself may move.
+  void post(Flight& f) {
+    f.answer = std::async(std::launch::async, [this, body = std::move(f.body)] {
+      return http_.post_json("/api/v1/push", body);
+    });
+  }
+
+  /// Waits for the answer and checks it. Throws on a transport error or a malformed answer;
+  /// the batch then stays in flight, to be sent again as it was.
+  PushResponse receive(Flight& f) {
+    HttpResponse answer = f.answer.get();
     json body = json::parse(answer.body, nullptr, false);
     if (body.is_discarded())
       throw ProtocolError("bad_response", "server sent a push answer that is not JSON");
     PushResponse response = parse_push_response(body);
-    std::unordered_map<std::int64_t, const OutboxEntry*> by_seq;
-    for (const auto& o : entries) by_seq[o.seq] = &o;
+    std::set<std::int64_t> sent;
+    for (const auto& o : f.entries) sent.insert(o.seq);
     for (const auto& r : response.results)
-      if (!by_seq.count(r.seq))
+      if (!sent.count(r.seq))
         throw ProtocolError("bad_response", "server answered for seq " + std::to_string(r.seq) +
                                                 ", which was not sent");
+    return response;
+  }
 
+  /// Whether the answer leaves nothing for the next batch to wait for: every entry judged,
+  /// applied or refused, and no sign of a fork. Only then may the next batch go before this
+  /// one's verdicts are applied.
+  bool calm(const Flight& f, const PushResponse& response) {
+    if (response.results.size() != f.entries.size()) return false;
+    for (const auto& r : response.results)
+      if (r.status != Verdict::applied && r.status != Verdict::rejected) return false;
+    return !(f.device == store_.device_id() && response.device_max_seq > sync_.last_used_seq());
+  }
+
+  /// Applies the verdicts of an answered batch. Returns true when the database took a new
+  /// device id (a fork; see fork()).
+  bool land(const Flight& f, const PushResponse& response, PushStats& stats) {
+    std::unordered_map<std::int64_t, const OutboxEntry*> by_seq;
+    for (const auto& o : f.entries) by_seq[o.seq] = &o;
     SqliteTxn txn(db_);
     std::vector<std::int64_t> forked;
     std::int64_t newest_rev = 0;
@@ -142,7 +207,7 @@ class BatchSender {
       if (r.rev) newest_rev = std::max(newest_rev, *r.rev);
     }
     if (newest_rev > 0) note_rev_seen(db_, newest_rev);
-    stats.retried += static_cast<std::int64_t>(entries.size()) -
+    stats.retried += static_cast<std::int64_t>(f.entries.size()) -
                      static_cast<std::int64_t>(response.results.size());
     // A copy of this database (a restore, a clone) used seqs that this one is about to use, or
     // already did with other content: from now on it syncs as a new device.
@@ -150,7 +215,7 @@ class BatchSender {
     if (!forked.empty())
       notice = fork(forked, "seq " + std::to_string(forked.front()) +
                                 " of this device was already used for a different change");
-    else if (device == store_.device_id() && response.device_max_seq > sync_.last_used_seq())
+    else if (f.device == store_.device_id() && response.device_max_seq > sync_.last_used_seq())
       notice = fork({}, "the server has seen seq " + std::to_string(response.device_max_seq) +
                             " from this device, but this database has used only " +
                             std::to_string(sync_.last_used_seq()));
@@ -269,11 +334,76 @@ void recover_inflight(const SyncStep& step, const PushOptions& options, PushStat
     }
     if (batch.empty()) break;
     std::int64_t before = stats.retried;
-    sender.send(batch, stats);
+    sender.send(std::move(batch), stats);
     if (stats.retried > before) break;  // the server is not ready; the next run tries again
   }
 }
 
+namespace {
+
+/// The queued entries of one entity, taken in seq order a batch at a time.
+class BatchPicker {
+ public:
+  BatchPicker(SyncState& sync, Entity e, std::int64_t batch_size)
+      : sync_(sync), entity_(e), batch_size_(batch_size) {}
+
+  /// The next batch, skipping entries that must wait. Stops at a record in `flying` (its next
+  /// edit needs the rev that batch's verdict brings), so the batch may be empty while entries
+  /// remain; `end` says whether any remain.
+  std::vector<OutboxEntry> next(const std::set<std::string>* flying, bool& end) {
+    mark_ = after_seq_;
+    held_ = 0;
+    end = false;
+    Blocked blocked(sync_);
+    for (;;) {
+      std::vector<OutboxEntry> window = sync_.queued_window(entity_, after_seq_, batch_size_);
+      if (window.empty()) {
+        end = true;
+        return {};
+      }
+      std::vector<OutboxEntry> batch;
+      std::set<std::string> in_batch;
+      bool at_flying = false;
+      for (auto& o : window) {
+        // One mutation per record per batch: a later edit waits for the rev the first one gets.
+        if (in_batch.count(o.id)) break;
+        if (flying && flying->count(o.id)) {
+          at_flying = true;
+          break;
+        }
+        after_seq_ = o.seq;
+        if (blocked.held(o.entity, o.id) || blocked.by_parent(o)) {
+          ++held_;
+          continue;
+        }
+        in_batch.insert(o.id);
+        batch.push_back(std::move(o));
+      }
+      if (!batch.empty() || at_flying) return batch;
+    }
+  }
+  /// Entries skipped by the last next() because they must wait.
+  std::int64_t held() const { return held_; }
+  /// Forgets the last next(): its entries will be taken again.
+  void take_back() { after_seq_ = mark_; }
+  /// Starts again from the first queued entry.
+  void restart() { after_seq_ = 0; }
+
+ private:
+  SyncState& sync_;
+  Entity entity_;
+  std::int64_t batch_size_;
+  std::int64_t after_seq_ = 0, mark_ = 0, held_ = 0;
+};
+
+}  // namespace
+
+// The next batch is picked and prepared while the last one is on the server, and goes as soon
+// as the last one's answer is in, before that answer's verdicts are applied: the client's work
+// and the server's overlap. One request is on the wire at a time, and the server still judges
+// the batches in seq order. The next batch holds none of the last one's records, and when the
+// last answer is anything but calm (a conflict, a retry, a fork), the next batch is taken back
+// unsent and the loop goes on one batch at a time, as it would without the overlap.
 void push_outbox(const SyncStep& step, const PushOptions& options, PushStats& stats,
                  const std::function<void(const PushStats&)>& progress) {
   auto& [db, store, http, cancel] = step;
@@ -283,36 +413,57 @@ void push_outbox(const SyncStep& step, const PushOptions& options, PushStats& st
   if (entities.empty()) entities.assign(kEntitiesInFkOrder.begin(), kEntitiesInFkOrder.end());
   for (Entity e : kEntitiesInFkOrder) {
     if (std::find(entities.begin(), entities.end(), e) == entities.end()) continue;
-    std::int64_t after_seq = 0;
+    BatchPicker picker(store.sync(), e, options.batch_size);
     std::int64_t budget = options.max_rounds;
+    // Declared after the sender: a flight's thread ends before the client it uses goes.
+    std::optional<Flight> flying;
     for (;;) {
-      if (cancel.is_cancelled()) throw Cancelled();
-      Blocked blocked(store.sync());
-      std::vector<OutboxEntry> window =
-          store.sync().queued_window(e, after_seq, options.batch_size);
-      if (window.empty()) break;
-      std::vector<OutboxEntry> batch;
-      std::set<std::string> in_batch;
-      for (auto& o : window) {
-        // One mutation per record per batch: a later edit waits for the rev the first one gets.
-        if (in_batch.count(o.id)) break;
-        after_seq = o.seq;
-        if (blocked.held(o.entity, o.id) || blocked.by_parent(o)) {
-          ++stats.held;
-          continue;
-        }
-        in_batch.insert(o.id);
-        batch.push_back(std::move(o));
+      if (cancel.is_cancelled()) {
+        // The batch on the wire is answered first, unless the cancel stopped it too (then it
+        // stays in flight, for the next run to send again).
+        if (flying) sender.land(*flying, sender.receive(*flying), stats);
+        throw Cancelled();
       }
-      if (batch.empty()) continue;
+      bool end = false;
+      std::vector<OutboxEntry> batch = picker.next(flying ? &flying->ids : nullptr, end);
+      std::optional<Flight> next;
+      if (!batch.empty()) next = sender.prepare(std::move(batch));
+      if (!flying) {
+        stats.held += picker.held();
+        if (!next) break;  // nothing in flight and nothing left
+        sender.post(*next);
+        flying = std::move(next);
+        continue;
+      }
+      std::optional<PushResponse> answered;
+      try {
+        answered = sender.receive(*flying);
+      } catch (...) {
+        if (next) sender.unprepare(*next);  // never sent: queued again
+        throw;
+      }
+      const PushResponse& response = *answered;
+      if (next && sender.calm(*flying, response)) {
+        stats.held += picker.held();
+        sender.post(*next);
+        ++stats.overlapped;
+      } else if (next) {
+        sender.unprepare(*next);
+        next.reset();
+        picker.take_back();
+      } else {
+        stats.held += picker.held();
+      }
       std::int64_t retried_before = stats.retried, conflicts_before = stats.conflicts;
-      bool forked = sender.send(batch, stats);
+      bool forked = sender.land(*flying, response, stats);
+      flying = std::move(next);
       if (progress) progress(stats);
+      if (flying) continue;  // the last answer was calm
       // The server asked us to come back later: stop here, so that no child goes before its
       // parent's retry.
       if (stats.retried > retried_before) return;
       if (forked && --budget > 0) {
-        after_seq = 0;  // the refused entries are queued again under the new id
+        picker.restart();  // the refused entries are queued again under the new id
         continue;
       }
       if (stats.conflicts > conflicts_before && --budget <= 0) break;  // bounded re-merge rounds

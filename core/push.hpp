@@ -23,8 +23,9 @@ namespace craftsync {
 struct PushStats {
   std::int64_t pushed = 0;  // applied verdicts
   std::int64_t conflicts = 0, merged = 0, rejected = 0, retried = 0;
-  std::int64_t held = 0;   // entries not sent because they (or a parent) are blocked
-  std::int64_t forks = 0;  // times this database took a new device id (restored or copied)
+  std::int64_t held = 0;        // entries not sent because they (or a parent) are blocked
+  std::int64_t forks = 0;       // times this database took a new device id (restored or copied)
+  std::int64_t overlapped = 0;  // batches sent while the last batch's verdicts were applied
   std::vector<std::string> notices;  // one line each, for the activity log
 };
 

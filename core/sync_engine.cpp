@@ -167,6 +167,7 @@ SyncReport SyncEngine::sync(const SyncOptions& options, const ProgressFn& progre
   report.retried = pushed.retried;
   report.held = pushed.held;
   report.forks = pushed.forks;
+  report.overlapped = pushed.overlapped;
   for (const auto& n : pushed.notices) report.notice += (report.notice.empty() ? "" : "; ") + n;
   client.set_cancel(nullptr);
   if (pushed.forks > 0) http_.reset();  // its request header names the old device id

@@ -50,9 +50,10 @@ struct SyncReport {
   std::int64_t skipped = 0, held = 0, pages = 0, bytes = 0;
   std::int64_t duration_ms = 0;
   bool resynced = false;
-  std::int64_t forks = 0;  // this database took a new device id (it was restored or copied)
-  std::string error;       // one line when !ok
-  std::string notice;      // what a person should know even when ok (e.g. a fork)
+  std::int64_t forks = 0;       // this database took a new device id (it was restored or copied)
+  std::int64_t overlapped = 0;  // push batches sent while the last one's verdicts were applied
+  std::string error;            // one line when !ok
+  std::string notice;           // what a person should know even when ok (e.g. a fork)
   nlohmann::json to_json() const;
 };
 

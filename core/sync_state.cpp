@@ -504,6 +504,14 @@ void SyncState::requeue(std::int64_t seq) {
   st.run();
 }
 
+void SyncState::unmark_sent(std::int64_t seq, const std::string& device_id) {
+  auto st = db_.prepare(
+      "UPDATE outbox SET state = 'queued', attempts = max(attempts - 1, 0), "
+      "device_id = nullif(?2, '') WHERE seq = ?1 AND state = 'inflight'");
+  st.bind(1, seq).bind(2, std::string_view(device_id));
+  st.run();
+}
+
 void SyncState::remove_entry(std::int64_t seq) {
   auto st = db_.prepare("DELETE FROM outbox WHERE seq = ?1");
   st.bind(1, seq);

@@ -134,6 +134,9 @@ class SyncState {
   void mark_sent(std::int64_t seq, const std::string& device_id);
   /// The server recorded nothing for the entry: it is queued again, to go under a new id.
   void requeue(std::int64_t seq);
+  /// Undoes mark_sent() for an entry that was never sent: queued, as it was, under
+  /// `device_id` again (empty: none).
+  void unmark_sent(std::int64_t seq, const std::string& device_id);
   /// A verdict arrived for the entry.
   void remove_entry(std::int64_t seq);
   /// The record's later entries were made on top of the server's rev `rev`.

@@ -15,7 +15,9 @@
 #include "core/client_config.hpp"
 #include "core/clock.hpp"
 #include "core/sqlite_db.hpp"
+#include "core/sync_engine.hpp"
 #include "tests/support/http.hpp"
+#include "tests/support/protocol_helpers.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/sync_client.hpp"
 #include "tests/support/worker_waiter.hpp"
@@ -269,6 +271,36 @@ TEST_CASE(
   });
   CHECK(s->detail->row["phone"] == "555-2222");
   CHECK(s->detail->sync->state == "pending");
+}
+
+TEST_CASE("worker: Sync Now pushes an offline outbox of several overlapped batches",
+          "[console][worker][push]") {
+  ServerProcess server(server_args({"--quiet"}));
+  TempDir dir;
+  {
+    SyncEngine offline(dir.file("client.db"));  // work done with no server, then closed
+    for (int i = 0; i < 1600; ++i)
+      offline.records().create(Entity::customers, {{"name", "Field " + std::to_string(i)}});
+  }
+  SnapshotWaiter waiter;
+  WorkerOptions o = options_for(dir.file("client.db"), server.url(), server.admin_key(), waiter);
+  o.allow_launch_sync = false;
+  Worker worker(o);
+  worker.start();
+  SnapshotPtr s = waiter.wait(worker, idle);
+  REQUIRE(s);
+  CHECK(s->status.pending == 1600);
+  // Four batches of 500: each after the first goes on its own thread while the worker applies
+  // the last one's verdicts (the part ThreadSanitizer watches here).
+  worker.send(SyncNow{});
+  s = waiter.wait(worker,
+                  [](const Snapshot& s) { return idle(s) && s.runs && s.runs->size() == 1; });
+  REQUIRE(s);
+  CHECK(s->runs->front().ok);
+  CHECK(s->runs->front().pushed == 1600);
+  CHECK(s->status.pending == 0);
+  craftsync::test::HttpClient http(server.url(), server.admin_key());
+  CHECK(head_rev(http) == 1600);
 }
 
 TEST_CASE("worker: pages are served while a long sync runs, and Cancel stops it",

@@ -295,3 +295,109 @@ TEST_CASE("a record kept in an older bookkeeping row keeps that row's rev", "[sy
   CHECK(r.conflicts == 0);
   CHECK(a.state(Entity::customers, id) == "synced");
 }
+
+namespace {
+
+/// One value, as an admin's shell prints it (sqlite3 or psql), without its newline.
+std::string sql_value(const std::string& db, const std::string& sql) {
+  std::string out = direct_sql(db, sql);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+std::vector<std::string> create_customers(TestClient& c, int n, const std::string& name) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < n; ++i)
+    ids.push_back(
+        c.records().create(Entity::customers, {{"name", name + " " + std::to_string(i)}})["id"]);
+  return ids;
+}
+
+std::string outbox_count(TestClient& c, const std::string& state) {
+  return sql_value(c.db_path(), "SELECT count(*) FROM outbox WHERE state = '" + state + "'");
+}
+
+}  // namespace
+
+TEST_CASE("push batches overlap the client's work with the server's, and lose nothing",
+          "[sync][push][overlap]") {
+  ServerProcess server(server_args({"--quiet"}));
+  TestClient a(server);
+  std::vector<std::string> ids = create_customers(a, 1600, "Batch");  // 4 batches of 500
+  SyncOptions push_only;
+  push_only.direction = Direction::push;
+  SyncReport r = a.sync(push_only);
+  INFO(r.error);
+  REQUIRE(r.ok);
+  CHECK(r.pushed == 1600);
+  CHECK(r.overlapped == 3);  // each batch after the first went while the last one was applied
+  CHECK(outbox_count(a, "queued") == "0");
+  CHECK(outbox_count(a, "inflight") == "0");
+  CHECK(sql_value(server.db_path(), "SELECT count(*) FROM customers WHERE name LIKE 'Batch %'") ==
+        "1600");
+  for (const std::string& id : {ids.front(), ids[777], ids.back()})
+    CHECK(a.state(Entity::customers, id) == "synced");
+  // The device's seqs reached the server in order: the verdicts recorded are 1..1600.
+  CHECK(sql_value(server.db_path(),
+                  "SELECT min(seq) || ' ' || max(seq) || ' ' || count(*) "
+                  "FROM device_results") == "1 1600 1600");
+}
+
+TEST_CASE("a conflict in one push batch sends the next one only after it, with nothing lost",
+          "[sync][push][overlap]") {
+  ServerProcess server(server_args({"--quiet"}));
+  TestClient a(server);
+  std::string x = a.records().create(Entity::customers, {{"name", "Contested"}})["id"];
+  REQUIRE(a.sync().ok);
+  test::HttpClient admin(server.url(), server.admin_key());
+  admin.request("PUT", "/api/v1/customers/" + x, R"({"city":"Server City"})");
+  create_customers(a, 600, "Before");
+  a.records().update(Entity::customers, x, {{"phone", "+1 555 0100"}});  // in the second batch
+  create_customers(a, 600, "After");
+  SyncOptions push_only;
+  push_only.direction = Direction::push;
+  SyncReport r = a.sync(push_only);
+  INFO(r.error);
+  REQUIRE(r.ok);
+  CHECK(r.conflicts == 1);
+  // Batch 2 went during batch 1's verdicts; batch 3 was taken back when batch 2 answered with
+  // a conflict, and sent after the conflict was merged, with the merged record in it.
+  CHECK(r.overlapped == 1);
+  CHECK(r.pushed == 1201);
+  CHECK(outbox_count(a, "inflight") == "0");
+  CHECK(outbox_count(a, "queued") == "0");
+  CHECK(a.state(Entity::customers, x) == "synced");
+  CHECK(sql_value(server.db_path(),
+                  "SELECT count(*) FROM customers WHERE name LIKE 'Before %' OR name LIKE "
+                  "'After %'") == "1200");
+  CHECK(sql_value(server.db_path(), "SELECT city || '|' || phone FROM customers WHERE id = '" + x +
+                                        "'") == "Server City|+1 555 0100");
+}
+
+TEST_CASE("a busy server stops an overlapped push with the next batch still queued",
+          "[sync][push][overlap][retry]") {
+  ServerProcess server(server_args({"--busy-timeout-ms", "100", "--quiet"}));
+  TestClient a(server);
+  create_customers(a, 1200, "Waiting");
+  SyncOptions push_only;
+  push_only.direction = Direction::push;
+  SyncReport busy;
+  {
+    HeldWriteLock lock(server.db_path());
+    busy = a.sync(push_only);
+  }
+  CHECK_FALSE(busy.ok);
+  CHECK(busy.retried == 500);  // the first batch only
+  CHECK(busy.overlapped == 0);
+  // The first batch waits in flight for its answer. The second was prepared while the first
+  // was on the server, and put back unsent.
+  CHECK(outbox_count(a, "inflight") == "500");
+  CHECK(outbox_count(a, "queued") == "700");
+  CHECK(sql_value(a.db_path(), "SELECT max(attempts) FROM outbox WHERE seq > 500") == "0");
+  SyncReport later = a.sync(push_only);
+  INFO(later.error);
+  REQUIRE(later.ok);
+  CHECK(later.pushed == 1200);  // 500 sent again as they were, then 500 and 200 overlapped
+  CHECK(later.overlapped == 1);
+  CHECK(sql_value(server.db_path(), "SELECT count(*) FROM customers") == "1200");
+}

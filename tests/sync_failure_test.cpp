@@ -204,3 +204,33 @@ TEST_CASE("a bad push answer keeps the change queued for the next run", "[sync][
   CHECK(fixed.pushed == 1);
   CHECK(a.state(Entity::customers, id) == "synced");
 }
+
+TEST_CASE("kill -9 of the CLI during an overlapped push: the rerun converges with no duplicates",
+          "[sync][crash][cli][overlap]") {
+  ServerProcess server(server_args({"--quiet"}));
+  TestClient a(server);
+  constexpr int kRecords = 6000;  // 12 batches, each sent while the last is applied
+  for (int i = 0; i < kRecords; ++i)
+    a.records().create(Entity::customers, {{"name", "Offline " + std::to_string(i)}});
+  a.close();
+  std::string server_db = server.db_path();
+  std::vector<std::string> args = {"--db",       a.db_path(),   "--remote",
+                                   server.url(), "--api-key",   server.admin_key(),
+                                   "sync",       "--direction", "push"};
+  TempDir dir;
+  pid_t pid = spawn_cli(args, dir.file("out"), dir.file("err"));
+  craftsync::test::HttpClient probe(server.url(), server.admin_key());
+  bool midway = wait_for([&] { return head_rev(probe) >= 1500; }, 60000);
+  kill(pid, SIGKILL);
+  wait_child(pid, 10000);
+  CHECK(midway);
+  INFO("server head at the kill: " << head_rev(probe));
+
+  CliResult again = run_cli(args);
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(server_count(server_db, "SELECT count(*) FROM customers") == kRecords);
+  CHECK(server_count(server_db, "SELECT count(DISTINCT name) FROM customers") == kRecords);
+  CHECK(count_rows(a.db_path(), "SELECT count(*) FROM outbox") == 0);
+  CHECK(count_rows(a.db_path(), "SELECT count(*) FROM sync_metadata WHERE state <> 'synced'") == 0);
+}
