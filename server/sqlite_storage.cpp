@@ -2,8 +2,11 @@
 // by BEGIN IMMEDIATE. Revs come from triggers, so SQLite's single writer makes them gap-free:
 // a reader's snapshot never holds rev N+1 without rev N.
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -80,6 +83,8 @@ class Turn {
 };
 
 class SqliteWriteTxn final : public WriteTxn {
+  using RecordKey = std::pair<Entity, std::string>;
+
  public:
   SqliteWriteTxn(WriteTurns& turns, SqlitePool::Lease lease) : turn_(turns), c_(std::move(lease)) {
     c_->exec("BEGIN IMMEDIATE");
@@ -125,13 +130,15 @@ class SqliteWriteTxn final : public WriteTxn {
   }
 
   void insert(Entity e, const std::string& id, const json& row) override {
-    auto st = c_->prepare(insert_row_sql(e, '?'));
+    static const auto sql = per_entity([](Entity x) { return insert_row_sql(x, '?'); });
+    SqliteStmt st(c_->handle(), c_->cached(sql[static_cast<std::size_t>(e)]));
     bind_row(st, e, id, row);
     st.run();
   }
 
   void update(Entity e, const std::string& id, const json& row) override {
-    auto st = c_->prepare(update_row_sql(e, '?'));
+    static const auto sql = per_entity([](Entity x) { return update_row_sql(x, '?'); });
+    SqliteStmt st(c_->handle(), c_->cached(sql[static_cast<std::size_t>(e)]));
     bind_row(st, e, id, row);
     st.run();
   }
@@ -157,7 +164,24 @@ class SqliteWriteTxn final : public WriteTxn {
     return up.int_at(0);
   }
 
+  // A push batch reads the device's verdicts from its first seq on in one query, and each
+  // judged mutation asks the map (the write turn keeps every other writer away meanwhile).
+  void prepare_batch(const std::string& device, const std::vector<RecordKey>&,
+                     const std::vector<RecordKey>&, std::int64_t first_seq) override {
+    Known& known = known_[device];
+    auto st = c_->prepare(
+        "SELECT seq, result, coalesce(fingerprint, '') FROM device_results WHERE device_id = ?1 "
+        "AND seq >= ?2");
+    st.bind(1, std::string_view(device)).bind(2, first_seq);
+    while (st.step())
+      known.results.emplace(st.int_at(0), DeviceResult{st.text_at(1), st.text_at(2)});
+    known.from = first_seq;
+  }
+
   std::optional<DeviceResult> device_result(const std::string& device, std::int64_t seq) override {
+    Known& known = known_[device];
+    if (auto it = known.results.find(seq); it != known.results.end()) return it->second;
+    if (known.from && seq >= *known.from) return std::nullopt;
     auto st = c_->prepare(
         "SELECT result, coalesce(fingerprint, '') FROM device_results WHERE device_id = ?1 AND "
         "seq = ?2");
@@ -166,6 +190,7 @@ class SqliteWriteTxn final : public WriteTxn {
     return DeviceResult{st.text_at(0), st.text_at(1)};
   }
 
+  // The verdict now; the device's row once, at commit, with the highest seq saved.
   void save_device_result(const std::string& device, std::int64_t seq,
                           const DeviceResult& result) override {
     auto st = c_->prepare(
@@ -173,18 +198,17 @@ class SqliteWriteTxn final : public WriteTxn {
     st.bind(1, std::string_view(device)).bind(2, seq).bind(3, std::string_view(result.result_json));
     st.bind(4, std::string_view(result.fingerprint));
     st.run();
-    auto dev = c_->prepare(
-        "INSERT INTO devices (device_id, last_seq, last_seen_at) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (device_id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq), "
-        "last_seen_at = excluded.last_seen_at");
-    dev.bind(1, std::string_view(device)).bind(2, seq).bind(3, utc_now_iso());
-    dev.run();
+    known_[device].results[seq] = result;
+    auto& high = unsaved_max_[device];
+    high = std::max(high, seq);
   }
 
   std::int64_t device_max_seq(const std::string& device) override {
     auto st = c_->prepare("SELECT last_seq FROM devices WHERE device_id = ?1");
     st.bind(1, std::string_view(device));
-    return st.step() ? st.int_at(0) : 0;
+    std::int64_t saved = st.step() ? st.int_at(0) : 0;
+    auto it = unsaved_max_.find(device);
+    return std::max(saved, it == unsaved_max_.end() ? 0 : it->second);
   }
 
   void set_author(const std::string& author) override {
@@ -195,6 +219,14 @@ class SqliteWriteTxn final : public WriteTxn {
   }
 
   void commit() override {
+    for (const auto& [device, seq] : unsaved_max_) {
+      auto dev = c_->prepare(
+          "INSERT INTO devices (device_id, last_seq, last_seen_at) VALUES (?1, ?2, ?3) "
+          "ON CONFLICT (device_id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq), "
+          "last_seen_at = excluded.last_seen_at");
+      dev.bind(1, std::string_view(device)).bind(2, seq).bind(3, utc_now_iso());
+      dev.run();
+    }
     // Cleared in the same transaction, so that no committed state ever names an author.
     if (author_set_) c_->exec("UPDATE write_author SET author = NULL WHERE id = 1");
     c_->exec("COMMIT");
@@ -202,6 +234,21 @@ class SqliteWriteTxn final : public WriteTxn {
   }
 
  private:
+  struct Known {
+    std::optional<std::int64_t> from;  // every seq >= from is in `results` if it exists
+    std::map<std::int64_t, DeviceResult> results;
+  };
+
+  /// One statement's text for each entity, built once.
+  template <typename Build>
+  static std::array<std::string, kEntitiesInFkOrder.size()> per_entity(Build build) {
+    std::array<std::string, kEntitiesInFkOrder.size()> out;
+    for (Entity e : kEntitiesInFkOrder) out[static_cast<std::size_t>(e)] = build(e);
+    return out;
+  }
+
+  std::map<std::string, Known> known_;               // device -> its verdicts read ahead
+  std::map<std::string, std::int64_t> unsaved_max_;  // device -> highest seq saved here
   bool author_set_ = false;
   Turn turn_;  // given back after the connection is
   SqlitePool::Lease c_;
