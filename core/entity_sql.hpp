@@ -7,6 +7,7 @@
 //
 // Threading: pure functions, any thread.
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,15 @@ namespace craftsync {
 
 /// "id, name, email, ..." (with `prefix`, e.g. "t.": "t.id, t.name, ...").
 std::string column_list(Entity e, std::string_view prefix = "");
+
+/// One statement's text for each entity, built once, for paths that run it row after row.
+/// Index the array with static_cast<std::size_t>(entity).
+template <typename Build>
+std::array<std::string, kEntitiesInFkOrder.size()> per_entity_sql(Build build) {
+  std::array<std::string, kEntitiesInFkOrder.size()> out;
+  for (Entity e : kEntitiesInFkOrder) out[static_cast<std::size_t>(e)] = build(e);
+  return out;
+}
 
 std::string select_row_sql(Entity e, char mark);
 std::string insert_row_sql(Entity e, char mark);

@@ -24,13 +24,11 @@ using RecordKey = std::pair<Entity, std::string>;
 /// for each of its batches.
 class Blocked {
  public:
-  explicit Blocked(SyncState& sync) : sync_(sync) {}
+  explicit Blocked(SyncState& sync) : sync_(sync), held_(sync.held_records()) {}
 
-  /// Rejected or waiting for a person: the record's own later edits wait.
-  bool held(Entity e, const std::string& id) {
-    std::string state = sync_.state_of(e, id);
-    return state == "rejected" || state == "conflict";
-  }
+  /// Rejected or waiting for a person: the record's own later edits wait. (The few such
+  /// records are read once per window, not asked for entry by entry.)
+  bool held(Entity e, const std::string& id) const { return held_.count({e, id}) > 0; }
 
   /// Children wait for a parent in conflict, or not on the server yet. (A rejected record the
   /// server has, an older state of it, still exists there for children.)
@@ -49,6 +47,7 @@ class Blocked {
 
  private:
   SyncState& sync_;
+  std::set<std::pair<Entity, std::string>> held_;
 };
 
 /// Records the server refused only because a record they refer to was missing (fk_missing)
@@ -132,8 +131,10 @@ class BatchSender {
     Flight f;
     f.device = entries.front().device_id.empty() ? store_.device_id() : entries.front().device_id;
     {
+      std::vector<std::int64_t> seqs;
+      for (const auto& o : entries) seqs.push_back(o.seq);
       SqliteTxn txn(db_);
-      for (const auto& o : entries) sync_.mark_sent(o.seq, f.device);
+      sync_.mark_sent(seqs, f.device);
       txn.commit();
     }
     PushRequest req;
@@ -197,6 +198,13 @@ class BatchSender {
     std::unordered_map<std::int64_t, const OutboxEntry*> by_seq;
     for (const auto& o : f.entries) by_seq[o.seq] = &o;
     SqliteTxn txn(db_);
+    // Every judged entry leaves the outbox (a retried or forked one stays), all at once.
+    std::vector<std::int64_t> judged;
+    for (const auto& r : response.results)
+      if (r.status == Verdict::applied || r.status == Verdict::conflict ||
+          r.status == Verdict::rejected)
+        judged.push_back(r.seq);
+    sync_.remove_entries(judged);
     std::vector<std::int64_t> forked;
     std::int64_t newest_rev = 0;
     for (const auto& r : response.results) {
@@ -244,8 +252,7 @@ class BatchSender {
         applied(o, r);
         ++stats.pushed;
         break;
-      case Verdict::conflict: {
-        sync_.remove_entry(o.seq);
+      case Verdict::conflict: {  // (its entry left the outbox in land())
         RecordState remote = r.server.is_object() ? RecordState{r.server} : RecordState{};
         ReconcileOutcome out =
             reconcile(db_, store_, o.entity, o.id, remote, r.rev.value_or(0), options_.policy);
@@ -254,7 +261,6 @@ class BatchSender {
         break;
       }
       case Verdict::rejected:
-        sync_.remove_entry(o.seq);
         if (o.op == Op::remove && r.server.is_object() && r.rev)
           put_back_refused_delete(o, r);
         else
@@ -276,7 +282,6 @@ class BatchSender {
   }
 
   void applied(const OutboxEntry& o, const MutationResult& r) {
-    sync_.remove_entry(o.seq);
     std::int64_t rev = *r.rev;
     if (o.op == Op::remove) {
       if (!sync_.has_entries(o.entity, o.id)) sync_.forget_metadata(o.entity, o.id);
@@ -304,8 +309,9 @@ class BatchSender {
     } else {
       sync_.mark_synced(o.entity, o.id, rev);
     }
+    // Only a numbered record can have had a provisional number.
     auto n = number_field(o.entity);
-    if (!n || r.assigned.contains(std::string(*n))) sync_.clear_provisional(o.entity, o.id);
+    if (n && r.assigned.contains(std::string(*n))) sync_.clear_provisional(o.entity, o.id);
   }
 
   SqliteConn& db_;

@@ -176,14 +176,16 @@ ForkInfo RecordStore::fork_info() {
 }
 
 std::optional<json> RecordStore::read_row(Entity e, const std::string& id) {
-  auto st = db_.prepare(select_row_sql(e, '?'));
+  static const auto sql = per_entity_sql([](Entity x) { return select_row_sql(x, '?'); });
+  auto st = db_.prepare(sql[static_cast<std::size_t>(e)]);
   st.bind(1, std::string_view(id));
   if (!st.step()) return std::nullopt;
   return row_from(e, st);
 }
 
 void RecordStore::write_row(Entity e, const std::string& id, const json& row) {
-  auto st = db_.prepare(upsert_row_sql(e, '?'));
+  static const auto sql = per_entity_sql([](Entity x) { return upsert_row_sql(x, '?'); });
+  auto st = db_.prepare(sql[static_cast<std::size_t>(e)]);
   st.bind(1, std::string_view(id));
   int i = 2;
   for (const FieldSpec& f : fields_of(e)) {

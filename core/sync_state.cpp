@@ -139,6 +139,17 @@ std::string SyncState::state_of(Entity e, const std::string& id) {
   return st.step() ? st.text_at(0) : "";
 }
 
+std::set<std::pair<Entity, std::string>> SyncState::held_records() {
+  // "state <> 'synced'" lets SQLite use the partial index on state.
+  auto st = db_.prepare(
+      "SELECT entity_type, entity_id FROM sync_metadata WHERE state <> 'synced' AND "
+      "state IN ('rejected', 'conflict')");
+  std::set<std::pair<Entity, std::string>> out;
+  while (st.step())
+    if (auto e = parse_entity(st.view_at(0))) out.emplace(*e, st.text_at(1));
+  return out;
+}
+
 std::vector<UnsettledRecord> SyncState::unsettled(std::string_view state, std::int64_t limit) {
   // "state <> 'synced'" lets SQLite use the partial index on unsettled records.
   auto st = db_.prepare(
@@ -501,6 +512,34 @@ void SyncState::mark_sent(std::int64_t seq, const std::string& device_id) {
   st.run();
 }
 
+namespace {
+
+/// "[1,2,3]": a list of seqs as one parameter, for json_each().
+std::string seq_list(const std::vector<std::int64_t>& seqs) {
+  std::string out = "[";
+  for (std::int64_t s : seqs) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(s);
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+void SyncState::mark_sent(const std::vector<std::int64_t>& seqs, const std::string& device_id) {
+  auto st = db_.prepare(
+      "UPDATE outbox SET state = 'inflight', attempts = attempts + 1, device_id = ?2 "
+      "WHERE seq IN (SELECT value FROM json_each(?1))");
+  st.bind(1, seq_list(seqs)).bind(2, std::string_view(device_id));
+  st.run();
+}
+
+void SyncState::remove_entries(const std::vector<std::int64_t>& seqs) {
+  auto st = db_.prepare("DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?1))");
+  st.bind(1, seq_list(seqs));
+  st.run();
+}
+
 void SyncState::requeue(std::int64_t seq) {
   auto st = db_.prepare("UPDATE outbox SET state = 'queued', device_id = NULL WHERE seq = ?1");
   st.bind(1, seq);
@@ -512,12 +551,6 @@ void SyncState::unmark_sent(std::int64_t seq, const std::string& device_id) {
       "UPDATE outbox SET state = 'queued', attempts = max(attempts - 1, 0), "
       "device_id = nullif(?2, '') WHERE seq = ?1 AND state = 'inflight'");
   st.bind(1, seq).bind(2, std::string_view(device_id));
-  st.run();
-}
-
-void SyncState::remove_entry(std::int64_t seq) {
-  auto st = db_.prepare("DELETE FROM outbox WHERE seq = ?1");
-  st.bind(1, seq);
   st.run();
 }
 

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,8 @@ class SyncState {
   /// Whether the record has a bookkeeping row (without one it is synced, or unknown).
   bool has_bookkeeping(Entity e, std::string_view id);
   /// The record's state, or "" when it has no bookkeeping row.
+  /// Records whose own later edits must wait: rejected, or in conflict.
+  std::set<std::pair<Entity, std::string>> held_records();
   std::string state_of(Entity e, const std::string& id);
   /// Records in `state` (every unsettled one when empty), by entity and id, at most `limit`.
   std::vector<UnsettledRecord> unsettled(std::string_view state = "", std::int64_t limit = -1);
@@ -132,13 +135,15 @@ class SyncState {
   bool has_entries(Entity e, const std::string& id);
   /// The entry goes to the server under `device_id`: in flight, one more attempt.
   void mark_sent(std::int64_t seq, const std::string& device_id);
+  /// mark_sent() for a batch's entries, in one statement.
+  void mark_sent(const std::vector<std::int64_t>& seqs, const std::string& device_id);
   /// The server recorded nothing for the entry: it is queued again, to go under a new id.
   void requeue(std::int64_t seq);
   /// Undoes mark_sent() for an entry that was never sent: queued, as it was, under
   /// `device_id` again (empty: none).
   void unmark_sent(std::int64_t seq, const std::string& device_id);
-  /// A verdict arrived for the entry.
-  void remove_entry(std::int64_t seq);
+  /// Verdicts arrived for these entries: they leave the outbox, in one statement.
+  void remove_entries(const std::vector<std::int64_t>& seqs);
   /// The record's later entries were made on top of the server's rev `rev`.
   void rebase_entries(Entity e, const std::string& id, std::int64_t rev);
   /// Drops the record's unsent entries (a merge or a decision replaces them).

@@ -583,10 +583,14 @@ class PgStorage final : public Storage {
   std::vector<Revision> history(Entity e, const std::string& id, std::int64_t before,
                                 int limit) override {
     return pool_.run([&](PgPool::Lease& c) {
+      // The current revision is the change-log row; the ones before it are in record_history.
       auto r = c->query(
-          "SELECT rev, changed_at, author, deleted, data FROM record_history WHERE entity = $1 "
-          "AND entity_id = $2 AND ($3::bigint = 0 OR rev < $3::bigint) ORDER BY rev DESC "
-          "LIMIT $4",
+          "SELECT rev, changed_at, author, deleted, data FROM (SELECT rev, changed_at, author, "
+          "deleted, data FROM record_history WHERE entity = $1 AND entity_id = $2 UNION ALL "
+          "SELECT l.rev, l.changed_at, coalesce(l.author, 'sql'), l.deleted, l.data FROM "
+          "change_log l WHERE l.entity = $1 AND l.entity_id = $2 AND NOT EXISTS (SELECT 1 FROM "
+          "record_history h WHERE h.entity = $1 AND h.entity_id = $2 AND h.rev = l.rev)) v "
+          "WHERE ($3::bigint = 0 OR rev < $3::bigint) ORDER BY rev DESC LIMIT $4",
           {entity_name(e), id, std::to_string(before), std::to_string(limit)});
       std::vector<Revision> out;
       out.reserve(static_cast<std::size_t>(r.rows()));
@@ -676,8 +680,12 @@ class PgStorage final : public Storage {
     // waits for it; a record re-created meanwhile is no tombstone any more and stays.
     auto txn = begin_write();
     PgConn& c = static_cast<PgWriteTxn&>(*txn).conn();
+    // A tombstone is its record's last revision: it stays in the history.
     auto found = c.query(
-        "WITH gone AS (DELETE FROM change_log WHERE deleted AND changed_at < $1 RETURNING rev) "
+        "WITH gone AS (DELETE FROM change_log WHERE deleted AND changed_at < $1 RETURNING *), "
+        "kept AS (INSERT INTO record_history (entity, entity_id, rev, changed_at, author, "
+        "deleted, data) SELECT entity, entity_id, rev, changed_at, coalesce(author, 'sql'), "
+        "deleted, data FROM gone ON CONFLICT DO NOTHING) "
         "SELECT coalesce(max(rev), 0), count(*) FROM gone",
         {std::to_string(older_than_unix_ms)});
     std::int64_t horizon = found.int_at(0, 0), count = found.int_at(0, 1);

@@ -6,7 +6,7 @@
 
 namespace craftsync::server {
 
-inline constexpr int kSqliteSchemaVersion = 3;
+inline constexpr int kSqliteSchemaVersion = 4;
 
 /// The DDL that takes a database from schema version `to - 1` to `to` (1: the whole schema of
 /// a new database: tables, indexes and change-log triggers).

@@ -3,7 +3,6 @@
 // a reader's snapshot never holds rev N+1 without rev N.
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -130,14 +129,14 @@ class SqliteWriteTxn final : public WriteTxn {
   }
 
   void insert(Entity e, const std::string& id, const json& row) override {
-    static const auto sql = per_entity([](Entity x) { return insert_row_sql(x, '?'); });
+    static const auto sql = per_entity_sql([](Entity x) { return insert_row_sql(x, '?'); });
     SqliteStmt st(c_->handle(), c_->cached(sql[static_cast<std::size_t>(e)]));
     bind_row(st, e, id, row);
     st.run();
   }
 
   void update(Entity e, const std::string& id, const json& row) override {
-    static const auto sql = per_entity([](Entity x) { return update_row_sql(x, '?'); });
+    static const auto sql = per_entity_sql([](Entity x) { return update_row_sql(x, '?'); });
     SqliteStmt st(c_->handle(), c_->cached(sql[static_cast<std::size_t>(e)]));
     bind_row(st, e, id, row);
     st.run();
@@ -238,14 +237,6 @@ class SqliteWriteTxn final : public WriteTxn {
     std::optional<std::int64_t> from;  // every seq >= from is in `results` if it exists
     std::map<std::int64_t, DeviceResult> results;
   };
-
-  /// One statement's text for each entity, built once.
-  template <typename Build>
-  static std::array<std::string, kEntitiesInFkOrder.size()> per_entity(Build build) {
-    std::array<std::string, kEntitiesInFkOrder.size()> out;
-    for (Entity e : kEntitiesInFkOrder) out[static_cast<std::size_t>(e)] = build(e);
-    return out;
-  }
 
   std::map<std::string, Known> known_;               // device -> its verdicts read ahead
   std::map<std::string, std::int64_t> unsaved_max_;  // device -> highest seq saved here
@@ -431,9 +422,14 @@ class SqliteStorage final : public Storage {
   std::vector<Revision> history(Entity e, const std::string& id, std::int64_t before,
                                 int limit) override {
     auto c = pool_.acquire();
+    // The current revision is the change-log row; the ones before it are in record_history.
     auto st = c->prepare(
-        "SELECT rev, changed_at, author, deleted, data FROM record_history WHERE entity = ?1 "
-        "AND entity_id = ?2 AND (?3 = 0 OR rev < ?3) ORDER BY rev DESC LIMIT ?4");
+        "SELECT rev, changed_at, author, deleted, data FROM (SELECT rev, changed_at, author, "
+        "deleted, data FROM record_history WHERE entity = ?1 AND entity_id = ?2 UNION ALL "
+        "SELECT l.rev, l.changed_at, coalesce(l.author, 'sql'), l.deleted, l.data FROM change_log "
+        "l WHERE l.entity = ?1 AND l.entity_id = ?2 AND NOT EXISTS (SELECT 1 FROM record_history "
+        "h WHERE h.entity = ?1 AND h.entity_id = ?2 AND h.rev = l.rev)) "
+        "WHERE (?3 = 0 OR rev < ?3) ORDER BY rev DESC LIMIT ?4");
     st.bind(1, entity_name(e)).bind(2, std::string_view(id)).bind(3, before).bind(4, limit);
     std::vector<Revision> out;
     while (st.step()) {
@@ -545,6 +541,13 @@ class SqliteStorage final : public Storage {
         count = st.int_at(1);
       }
       if (count > 0) {
+        // A tombstone is its record's last revision: it stays in the history.
+        auto keep = c->prepare(
+            "INSERT OR IGNORE INTO record_history (rev, entity, entity_id, deleted, data, "
+            "changed_at, author) SELECT rev, entity, entity_id, deleted, data, changed_at, "
+            "coalesce(author, 'sql') FROM change_log WHERE deleted = 1 AND changed_at < ?1");
+        keep.bind(1, older_than_unix_ms);
+        keep.run();
         auto del = c->prepare("DELETE FROM change_log WHERE deleted = 1 AND changed_at < ?1");
         del.bind(1, older_than_unix_ms);
         del.run();

@@ -132,6 +132,77 @@ TEST_CASE(
   CHECK(now["revisions"][0]["data"]["city"] == "Oslo");
 }
 
+namespace {
+
+/// Puts a database back in the layout before history moved out of the current revision
+/// (SQLite schema 3, PostgreSQL schema 5): every revision in record_history, the current one
+/// too, and no author in change_log. What a server of that time left on disk.
+void back_to_history_of_every_revision(const std::string& db) {
+  std::string copy =
+      "INSERT INTO record_history (entity, entity_id, rev, changed_at, author, deleted, data) "
+      "SELECT entity, entity_id, rev, changed_at, coalesce(author, 'sql'), deleted, data FROM "
+      "change_log";
+  if (is_postgres_url(db)) {
+    direct_sql(db, copy +
+                       " ON CONFLICT DO NOTHING; ALTER TABLE change_log DROP COLUMN author; "
+                       "UPDATE schema_version SET version = 5;");
+    return;
+  }
+  std::string sql = "INSERT OR IGNORE" + copy.substr(6) + ";";
+  for (const char* e : {"customers", "quotes", "orders"})
+    for (const char* t : {"_log_insert", "_log_update", "_log_rekey", "_log_delete"})
+      sql += std::string("DROP TRIGGER ") + e + t + ";";
+  sql += "ALTER TABLE change_log DROP COLUMN author;";
+  for (const char* e : {"customers", "quotes", "orders"})  // (version 4 drops them by name)
+    for (const char* t : {"_log_insert", "_log_update", "_log_rekey", "_log_delete"})
+      sql += std::string("CREATE TRIGGER ") + e + t + " AFTER DELETE ON " + e +
+             " BEGIN SELECT 1; END;";
+  direct_sql(db, sql + "PRAGMA user_version = 3;");
+}
+
+}  // namespace
+
+// Since SQLite schema 4 and PostgreSQL schema 6 a change writes its data once: the current
+// revision lives in change_log with its author, and record_history keeps the replaced ones.
+// A database from before keeps every revision, author and order through the migration.
+TEST_CASE("history: a database that kept every revision twice migrates without losing one",
+          "[sync][history]") {
+  TestDatabase db;
+  json before;
+  std::string id;
+  {
+    ServerProcess server(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
+    TestClient laptop(server);
+    id = laptop.records().create(Entity::customers, {{"name", "Ada"}})["id"];
+    require_ok(laptop.sync());
+    laptop.records().update(Entity::customers, id, {{"city", "Oslo"}});
+    require_ok(laptop.sync());
+    direct_sql(db.location(), "UPDATE customers SET zip = '0150' WHERE id = '" + id + "'");
+    craftsync::test::HttpClient admin(server.url(), server.admin_key());
+    REQUIRE(admin.request("PUT", "/api/v1/customers/" + id, R"({"phone":"555"})").status == 200);
+    before = admin.get("/api/v1/customers/" + id + "/history").json()["revisions"];
+    REQUIRE(before.size() == 4);
+    // A create leaves no history row now: the current revisions are in change_log alone.
+    CHECK(std::stoi(direct_sql(db.location(), "SELECT count(*) FROM record_history")) == 3);
+    server.stop();
+  }
+  back_to_history_of_every_revision(db.location());
+  CHECK(std::stoi(direct_sql(db.location(), "SELECT count(*) FROM record_history")) == 4);
+
+  ServerProcess server(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
+  craftsync::test::HttpClient admin(server.url(), server.admin_key());
+  json after = admin.get("/api/v1/customers/" + id + "/history").json()["revisions"];
+  CHECK(after == before);
+  CHECK(after[0]["by"] == "admin:--api-key");
+  CHECK(after[1]["by"] == "sql");
+  CHECK(std::stoi(direct_sql(db.location(), "SELECT count(*) FROM record_history")) == 3);
+  // The next change moves the migrated current revision, with its author, into the history.
+  REQUIRE(admin.request("PUT", "/api/v1/customers/" + id, R"({"phone":"556"})").status == 200);
+  json next = admin.get("/api/v1/customers/" + id + "/history").json()["revisions"];
+  REQUIRE(next.size() == 5);
+  CHECK(next[1] == before[0]);
+}
+
 TEST_CASE("history: the CLI prints who changed what, and --json the server's revisions",
           "[sync][history][cli]") {
   ServerProcess server(server_args({"--quiet"}));

@@ -120,11 +120,17 @@ TEST_CASE("sync state: an outbox window reads its own entries, not the whole out
   // Ten rows cost a few hundred virtual-machine steps; a pass over 2,000 costs tens of thousands.
   CHECK(sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0) < 1000);
 
-  for (const OutboxEntry& o : s.queued_window(kCustomers, 0, 20)) s.mark_sent(o.seq, "dev-a");
+  std::vector<std::int64_t> sent;
+  for (const OutboxEntry& o : s.queued_window(kCustomers, 0, 20)) sent.push_back(o.seq);
+  s.mark_sent(sent, "dev-a");  // a batch at once
+  CHECK(s.inflight_count() == 20);
   CHECK(s.inflight_window(kCustomers, "dev-a", 5).size() == 5);
   sqlite3_stmt* inflight = statement_with(l.db, "state = 'inflight' AND");
   REQUIRE(inflight != nullptr);
   CHECK(sqlite3_stmt_status(inflight, SQLITE_STMTSTATUS_SORT, 0) == 0);
+  s.remove_entries({sent.begin(), sent.begin() + 15});  // verdicts for 15 of them
+  CHECK(s.inflight_count() == 5);
+  CHECK(s.outbox_size() == 1985);
 }
 
 TEST_CASE("sync state: verdicts and decisions set the state, base and errors", "[sync_state]") {
