@@ -83,7 +83,7 @@ json to_json(const Mutation& m) {
   return j;
 }
 
-Mutation parse_mutation(const json& j) {
+Mutation parse_mutation(json& j) {
   const char* where = "mutation";
   require_object(j, "each mutation");
   reject_unknown_keys(j, {"seq", "entity", "id", "op", "base_rev", "data"}, where);
@@ -117,7 +117,7 @@ Mutation parse_mutation(const json& j) {
     auto id_it = d->find("id");
     if (id_it != d->end() && id_it->get<std::string>() != m.id)
       fail("mutation " + std::to_string(m.seq) + ": data.id differs from id");
-    m.data = *d;
+    m.data = std::move(*d);
   } else if (d != j.end() && !d->is_null() && !d->is_object()) {
     fail("mutation " + std::to_string(m.seq) + ": 'data' must be an object or absent");
   }
@@ -130,21 +130,22 @@ json to_json(const PushRequest& r) {
   return {{"device_id", r.device_id}, {"mutations", std::move(muts)}};
 }
 
-PushRequest parse_push_request(const json& j) {
+PushRequest parse_push_request(json j) {
   require_object(j, "push body");
   reject_unknown_keys(j, {"device_id", "mutations"}, "push");
   PushRequest r;
   r.device_id = get_string(j, "device_id", "push");
   if (r.device_id.empty() || r.device_id.size() > kMaxDeviceIdLength)
     fail("push: 'device_id' must be 1 to 128 characters");
-  const json& muts = member(j, "mutations", "push");
+  (void)member(j, "mutations", "push");  // a clear error when it is missing
+  json& muts = j["mutations"];
   if (!muts.is_array()) fail("push: 'mutations' must be an array");
   if (muts.size() > kMaxMutationsPerPush)
     throw ProtocolError(
         "too_many_mutations",
         "push: at most " + std::to_string(kMaxMutationsPerPush) + " mutations per request");
   r.mutations.reserve(muts.size());
-  for (const auto& m : muts) r.mutations.push_back(parse_mutation(m));
+  for (auto& m : muts) r.mutations.push_back(parse_mutation(m));
   std::unordered_set<std::int64_t> seen;
   for (const auto& m : r.mutations)
     if (!seen.insert(m.seq).second) fail("push: duplicate seq " + std::to_string(m.seq));

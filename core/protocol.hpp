@@ -101,9 +101,11 @@ struct SessionInfo {
 
 // --- codecs ---
 nlohmann::json to_json(const Mutation& m);
-Mutation parse_mutation(const nlohmann::json& j);
+/// Takes `j`'s data object over (moves it) rather than copying it.
+Mutation parse_mutation(nlohmann::json& j);
 nlohmann::json to_json(const PushRequest& r);
-PushRequest parse_push_request(const nlohmann::json& j);
+/// By value: a caller done with the body moves it in, and no mutation's data is copied.
+PushRequest parse_push_request(nlohmann::json j);
 
 nlohmann::json to_json(const MutationResult& r);
 MutationResult parse_mutation_result(const nlohmann::json& j);

@@ -110,7 +110,7 @@ void install_sync_routes(Router& svr, Storage& storage, Metrics& metrics, Change
           [&storage, &metrics, &feed](HttpRequest& req, HttpResponse& res) {
             auto body = parse_body(req, res);
             if (!body) return;
-            PushRequest push = parse_push_request(*body);
+            PushRequest push = parse_push_request(std::move(*body));
             PushResponse outcome = apply_push(storage, push);
             json out = json::array();
             std::int64_t newest = 0;
