@@ -150,7 +150,9 @@ SqlitePool::Lease SqlitePool::acquire() {
       ++created_;
       lock.unlock();
       try {
-        return Lease(this, std::make_unique<SqliteConn>(path_, busy_timeout_ms_));
+        auto c = std::make_unique<SqliteConn>(path_, busy_timeout_ms_);
+        if (!setup_.empty()) c->exec(setup_);
+        return Lease(this, std::move(c));
       } catch (...) {
         std::lock_guard relock(mu_);
         --created_;

@@ -89,8 +89,12 @@ class SqliteTxn {
 
 class SqlitePool {
  public:
-  SqlitePool(std::string path, int size, int busy_timeout_ms)
-      : path_(std::move(path)), size_(size), busy_timeout_ms_(busy_timeout_ms) {}
+  /// `setup` runs on each connection the pool opens (per-connection PRAGMAs).
+  SqlitePool(std::string path, int size, int busy_timeout_ms, std::string setup = "")
+      : path_(std::move(path)),
+        size_(size),
+        busy_timeout_ms_(busy_timeout_ms),
+        setup_(std::move(setup)) {}
 
   class Lease {
    public:
@@ -121,6 +125,7 @@ class SqlitePool {
   std::string path_;
   int size_;
   int busy_timeout_ms_;
+  std::string setup_;
   int created_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -264,7 +264,10 @@ class ReadTxn {
 class SqliteStorage final : public Storage {
  public:
   SqliteStorage(const std::string& path, int pool_size, int busy_timeout_ms)
-      : path_(path), pool_(path, pool_size, busy_timeout_ms), busy_timeout_(busy_timeout_ms) {
+      : path_(path),
+        pool_(path, pool_size, busy_timeout_ms, kConnectionSetup),
+        writer_(path, 1, busy_timeout_ms, std::string(kConnectionSetup) + kWriterCache),
+        busy_timeout_(busy_timeout_ms) {
     auto c = pool_.acquire();
     c->exec("PRAGMA journal_mode = WAL");
     auto read_version = [&c] {
@@ -306,7 +309,7 @@ class SqliteStorage final : public Storage {
                                std::to_string(busy_timeout_.count()) + " ms");
     std::optional<SqlitePool::Lease> lease;
     try {
-      lease.emplace(pool_.acquire());
+      lease.emplace(writer_.acquire());
     } catch (...) {
       write_turns_.give_back();  // no transaction took the turn
       throw;
@@ -594,7 +597,17 @@ class SqliteStorage final : public Storage {
 
  private:
   std::string path_;
+  // Per connection: a checkpoint (and its fsync) every 32 MiB of WAL rather than every 4, as
+  // the client does.
+  static constexpr const char* kConnectionSetup = "PRAGMA wal_autocheckpoint = 8192;";
+  // The writer's page cache: 32 MiB, as the client's (SQLite's default is 2 MiB). It fills as
+  // the writer touches pages; only this one connection has it.
+  static constexpr const char* kWriterCache = "PRAGMA cache_size = -32768;";
+
   SqlitePool pool_;
+  // Writers take turns, so they share one connection: its page cache stays warm from one
+  // write to the next, where a pooled connection's cache is stale after another one wrote.
+  SqlitePool writer_;
   std::chrono::milliseconds busy_timeout_;
   WriteTurns write_turns_;
 };
