@@ -27,8 +27,9 @@ inline constexpr SqlDialect kPostgresDialect{
 
 std::string server_tables_sql(const SqlDialect& d);
 
-/// record_history: every revision of every record (rev, time, author, deleted, data), which
-/// the change-log triggers fill; and its index by age, for pruning.
+/// record_history: the revisions that changes replaced (rev, time, author, deleted, data),
+/// which the change-log triggers move there (each record's current revision is its change_log
+/// row); and its index by age, for pruning.
 std::string history_table_sql(const SqlDialect& d);
 
 /// The live rows of an entity with their revs: id, rev, then the fields in fields_of() order.
