@@ -162,15 +162,47 @@ PgResult PgConn::query(const std::string& sql, std::initializer_list<PgParam> pa
   return query(sql, std::vector<PgParam>(params));
 }
 
-PgResult PgConn::query(const std::string& sql, const std::vector<PgParam>& params) {
+void PgConn::prepare(const std::string& sql, int params) {
+  if (prepared_.count(sql)) return;
+  std::string name = "s" + std::to_string(prepared_.size());
+  round_trip();
+  checked(PQprepare(c_, name.c_str(), sql.c_str(), params, nullptr), sql);
+  prepared_.emplace(sql, std::move(name));
+}
+
+std::string PgConn::execute_text(const std::string& sql, const std::vector<PgParam>& params) {
   auto it = prepared_.find(sql);
-  if (it == prepared_.end()) {
-    std::string name = "s" + std::to_string(prepared_.size());
-    round_trip();
-    checked(PQprepare(c_, name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr),
-            sql);
-    it = prepared_.emplace(sql, std::move(name)).first;
+  if (it == prepared_.end()) throw std::logic_error("execute_text: not prepared: " + sql);
+  std::string out = "EXECUTE " + it->second;
+  if (params.empty()) return out;
+  out += '(';
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    if (i > 0) out += ", ";
+    const PgParam& p = params[i];
+    if (!p) {
+      out += "NULL";
+      continue;
+    }
+    char* quoted = PQescapeLiteral(c_, p->data(), p->size());
+    if (!quoted) throw_pg(c_, nullptr, "escaping a literal");
+    out += quoted;
+    PQfreemem(quoted);
   }
+  return out + ')';
+}
+
+void PgConn::adopt_prepared(const std::unordered_map<std::string, std::string>& statements) {
+  for (const auto& [sql, name] : statements) {
+    if (prepared_.count(sql)) continue;
+    round_trip();
+    checked(PQprepare(c_, name.c_str(), sql.c_str(), 0, nullptr), sql);
+    prepared_.emplace(sql, name);
+  }
+}
+
+PgResult PgConn::query(const std::string& sql, const std::vector<PgParam>& params) {
+  prepare(sql, static_cast<int>(params.size()));
+  auto it = prepared_.find(sql);
   // libpq wants NUL-terminated text, and a string_view need not be.
   std::vector<std::string> owned;
   owned.reserve(params.size());

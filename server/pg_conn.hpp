@@ -84,6 +84,17 @@ class PgConn {
   /// Runs one statement with text parameters ($1, $2, ...), prepared once per connection.
   PgResult query(const std::string& sql, std::initializer_list<PgParam> params = {});
   PgResult query(const std::string& sql, const std::vector<PgParam>& params);
+  /// Prepares `sql` on this connection unless it is already (a round trip the first time).
+  void prepare(const std::string& sql, int params);
+  /// "EXECUTE <name>(...)" of the prepared `sql`, its values inlined as quoted literals: a
+  /// statement that travels with others in one exec_all(), yet is parsed and planned once per
+  /// connection, not once per use. `sql` must be prepared (prepare()).
+  std::string execute_text(const std::string& sql, const std::vector<PgParam>& params);
+  /// The statements prepared here (sql -> name).
+  const std::unordered_map<std::string, std::string>& prepared() const { return prepared_; }
+  /// Prepares `statements` here under the same names, so that text naming them (an
+  /// execute_text() made for another connection) runs here too. For a fresh connection.
+  void adopt_prepared(const std::unordered_map<std::string, std::string>& statements);
 
   bool broken() const { return PQstatus(c_) != CONNECTION_OK; }
   /// For LISTEN: the socket to wait on, and how many notifications have arrived (it reads

@@ -71,7 +71,10 @@ std::string text_array(const std::vector<std::string>& items) {
 // A push batch costs two round trips (docs/operations.md): the first sends BEGIN, the author,
 // the locks and one read of everything the batch will judge; the second sends the batch's
 // writes, reads their new revs, records the verdicts and commits. Statements that travel
-// together carry their values inlined as quoted literals (PgConn::inline_params).
+// together carry their values inlined as quoted literals: EXECUTEs of statements prepared once
+// per connection (PgConn::execute_text), so that PostgreSQL does not parse and plan the same
+// large statements for every batch; only the multi-row INSERT, whose shape varies, is sent as
+// text (PgConn::inline_params).
 class PgWriteTxn final : public WriteTxn {
  public:
   PgWriteTxn(PgPool& pool, PgPool::Lease lease) : pool_(pool) {
@@ -118,26 +121,26 @@ class PgWriteTxn final : public WriteTxn {
     }
     std::vector<PgParam> params{device};
     for (const auto& a : arrays) params.emplace_back(a);
-    queue(raw().inline_params(sql, params));
+    queue(execute(sql, params));
     locked_devices_.insert(device);
 
     std::string log_e = text_array(log_entities), log_i = text_array(log_ids);
     std::string seq = std::to_string(first_seq);
-    queue(raw().inline_params(
-        "SELECT 'log', l.entity, l.entity_id, l.rev, l.deleted, l.data FROM change_log l "
-        "JOIN unnest($1::text[], $2::text[]) AS k(entity, entity_id) "
-        "ON l.entity = k.entity AND l.entity_id = k.entity_id "
-        "UNION ALL SELECT 'row', 'customers', id, 0, false, NULL FROM customers "
-        "WHERE id = ANY($3::text[]) "
-        "UNION ALL SELECT 'row', 'quotes', id, 0, false, NULL FROM quotes WHERE id = "
-        "ANY($4::text[]) "
-        "UNION ALL SELECT 'row', 'orders', id, 0, false, NULL FROM orders WHERE id = "
-        "ANY($5::text[]) "
-        "UNION ALL SELECT 'result', coalesce(fingerprint, ''), NULL, seq, false, result "
-        "FROM device_results WHERE device_id = $6 AND seq >= $7::bigint "
-        "UNION ALL SELECT 'device', '', NULL, last_seq, false, NULL FROM devices "
-        "WHERE device_id = $6",
-        {log_e, log_i, arrays[0], arrays[1], arrays[2], device, seq}));
+    queue(
+        execute("SELECT 'log', l.entity, l.entity_id, l.rev, l.deleted, l.data FROM change_log l "
+                "JOIN unnest($1::text[], $2::text[]) AS k(entity, entity_id) "
+                "ON l.entity = k.entity AND l.entity_id = k.entity_id "
+                "UNION ALL SELECT 'row', 'customers', id, 0, false, NULL FROM customers "
+                "WHERE id = ANY($3::text[]) "
+                "UNION ALL SELECT 'row', 'quotes', id, 0, false, NULL FROM quotes WHERE id = "
+                "ANY($4::text[]) "
+                "UNION ALL SELECT 'row', 'orders', id, 0, false, NULL FROM orders WHERE id = "
+                "ANY($5::text[]) "
+                "UNION ALL SELECT 'result', coalesce(fingerprint, ''), NULL, seq, false, result "
+                "FROM device_results WHERE device_id = $6 AND seq >= $7::bigint "
+                "UNION ALL SELECT 'device', '', NULL, last_seq, false, NULL FROM devices "
+                "WHERE device_id = $6",
+                {log_e, log_i, arrays[0], arrays[1], arrays[2], device, seq}));
     auto results = send_pending();
     const PgResult& r = results.back();
 
@@ -226,17 +229,19 @@ class PgWriteTxn final : public WriteTxn {
   }
 
   void update(Entity e, const std::string& id, const json& row) override {
-    queue(raw().inline_params(update_row_sql(e, '$'), row_params(e, id, row)));
+    static const auto sql = per_entity_sql([](Entity x) { return update_row_sql(x, '$'); });
+    queue(execute(sql[static_cast<std::size_t>(e)], row_params(e, id, row)));
     wrote(e, id, true);
   }
 
   void remove(Entity e, const std::string& id) override {
-    queue(raw().inline_params(delete_row_sql(e, '$'), {id}));
+    static const auto sql = per_entity_sql([](Entity x) { return delete_row_sql(x, '$'); });
+    queue(execute(sql[static_cast<std::size_t>(e)], {id}));
     wrote(e, id, false);
   }
 
   std::int64_t rev_of(Entity e, const std::string& id) override {
-    queue(raw().inline_params(kRevSql, {entity_name(e), id}));
+    queue(execute(kRevSql, {entity_name(e), id}));
     auto results = send_pending();
     const PgResult& r = results.back();
     return r.rows() > 0 ? r.int_at(0, 0) : 0;
@@ -263,7 +268,7 @@ class PgWriteTxn final : public WriteTxn {
         " = $2 || lpad(c.value::text, greatest(6, length(c.value::text)), "
         "'0')) FROM c";
     for (;;) {  // with the writes that wait, in one round trip
-      queue(raw().inline_params(sql, {entity_name(e), prefix}));
+      queue(execute(sql, {entity_name(e), prefix}));
       auto results = send_pending();
       const PgResult& r = results.back();
       if (!r.bool_at(0, 1)) return numbered(prefix, r.int_at(0, 0));
@@ -332,10 +337,10 @@ class PgWriteTxn final : public WriteTxn {
     std::size_t revs_at = pending_count_;
     if (!rev_entities.empty())
       queue(
-          raw().inline_params("SELECT l.entity, l.entity_id, l.rev FROM change_log l "
-                              "JOIN unnest($1::text[], $2::text[]) AS k(entity, entity_id) "
-                              "ON l.entity = k.entity AND l.entity_id = k.entity_id",
-                              {text_array(rev_entities), text_array(rev_ids)}));
+          execute("SELECT l.entity, l.entity_id, l.rev FROM change_log l "
+                  "JOIN unnest($1::text[], $2::text[]) AS k(entity, entity_id) "
+                  "ON l.entity = k.entity AND l.entity_id = k.entity_id",
+                  {text_array(rev_entities), text_array(rev_ids)}));
     auto results = finish();
     if (rev_entities.empty()) return;
     std::map<RecordKey, std::int64_t> revs;
@@ -364,7 +369,7 @@ class PgWriteTxn final : public WriteTxn {
     if (!unsaved_.empty()) {
       // A pending rev is the record's rev in the change log now, after this transaction's
       // writes: the verdict's text gets it here, and the caller reads the same value.
-      queue(raw().inline_params(
+      queue(execute(
           "WITH r AS (SELECT e->>0 AS device_id, (e->>1)::bigint AS seq, e->>2 AS result, "
           "e->>3 AS fingerprint, e->>4 AS entity, e->>5 AS entity_id, (e->>6)::boolean AS "
           "pending FROM json_array_elements($1::json) e), "
@@ -419,11 +424,43 @@ class PgWriteTxn final : public WriteTxn {
       return raw().exec_all(sql);
     } catch (const PgConnectionLost&) {
       if (!c_->reused()) throw;
-      c_.reset();
-      pool_.drop_idle();
-      c_.emplace(pool_.acquire());
+      reconnect();
       return raw().exec_all(sql);
     }
+  }
+
+  /// The connection sat idle in the pool and died (the database restarted, or an admin
+  /// terminated it), and nothing of this transaction has reached the database: a fresh one
+  /// takes over, with the statements the old one had prepared under the same names, since the
+  /// waiting text may name them.
+  void reconnect() {
+    auto statements = raw().prepared();
+    c_.reset();
+    pool_.drop_idle();
+    c_.emplace(pool_.acquire());
+    if (!raw().prepared().empty())  // not a fresh one: its names may mean other statements
+      throw StorageUnavailable("the database connection was lost; send again");
+    raw().adopt_prepared(statements);
+  }
+
+  /// A statement that travels with others, prepared once per connection (PgConn::execute_text).
+  /// Preparing is a round trip of its own, the first time; on a pooled connection that died
+  /// while idle it happens on a fresh one, as send_pending() does.
+  std::string execute(const std::string& sql, const std::vector<PgParam>& params) {
+    int count = static_cast<int>(params.size());
+    if (!raw().prepared().count(sql)) {
+      if (sent_ || !c_->reused()) {
+        raw().prepare(sql, count);
+      } else {
+        try {
+          raw().prepare(sql, count);
+        } catch (const PgConnectionLost&) {
+          reconnect();
+          raw().prepare(sql, count);
+        }
+      }
+    }
+    return raw().execute_text(sql, params);
   }
 
   /// The connection, once the waiting statements are sent.
