@@ -52,20 +52,43 @@ constexpr const char* kCurrentSql =
 
 using RecordKey = std::pair<Entity, std::string>;
 
+/// One element of a text[] literal: quoted, with '"' and '\\' escaped; NULL unquoted.
+void append_array_element(std::string& out, const std::optional<std::string>& item) {
+  if (out.size() > 1) out += ',';
+  if (!item) {
+    out += "NULL";
+    return;
+  }
+  out += '"';
+  for (char ch : *item) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  out += '"';
+}
+
 /// "{a,b}" for a text[] parameter. The ids are UUIDs or the server's own names, never
 /// quotes or commas, but each element is quoted anyway.
 std::string text_array(const std::vector<std::string>& items) {
   std::string out = "{";
-  for (const auto& item : items) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char ch : item) {
-      if (ch == '"' || ch == '\\') out += '\\';
-      out += ch;
-    }
-    out += '"';
-  }
+  for (const auto& item : items) append_array_element(out, item);
   return out + "}";
+}
+
+std::string text_array(const std::vector<std::optional<std::string>>& items) {
+  std::string out = "{";
+  for (const auto& item : items) append_array_element(out, item);
+  return out + "}";
+}
+
+/// Inserts rows given as one text[] per column ($1 the ids, then the fields in fields_of()
+/// order), in array order: one statement whatever the number of rows, so it is prepared once.
+std::string insert_rows_sql(Entity e) {
+  std::string arrays;
+  for (std::size_t i = 0; i <= fields_of(e).size(); ++i)
+    arrays += (i ? ", $" : "$") + std::to_string(i + 1) + "::text[]";
+  return "INSERT INTO " + std::string(entity_name(e)) + " (" + column_list(e) +
+         ") SELECT * FROM unnest(" + arrays + ")";
 }
 
 // A push batch costs two round trips (docs/operations.md): the first sends BEGIN, the author,
@@ -213,18 +236,16 @@ class PgWriteTxn final : public WriteTxn {
 
   // A write waits in `pending_` for the next statement that must be sent, and travels with it.
   // Whatever reads the database sends the waiting writes first (db()).
-  // Creates of one table in a row become one INSERT with a row of VALUES each: PostgreSQL
-  // parses and plans it once. Its row triggers still log each record on its own.
+  // Creates of one table in a row become one INSERT of a text[] per column (insert_rows_sql):
+  // a statement prepared once per connection, whatever the number of rows. Its row triggers
+  // still log each record on its own.
   void insert(Entity e, const std::string& id, const json& row) override {
-    std::string statement = raw().inline_params(insert_row_sql(e, '$'), row_params(e, id, row));
-    if (!inserts_.empty() && inserts_entity_ == e) {
-      // Everything before " VALUES " is the table and its columns, with no literal in it.
-      inserts_ += ", " + statement.substr(statement.find(") VALUES (") + 9);
-    } else {
-      flush_inserts();
-      inserts_ = std::move(statement);
-      inserts_entity_ = e;
-    }
+    if (!insert_columns_.empty() && inserts_entity_ != e) flush_inserts();
+    inserts_entity_ = e;
+    insert_columns_.resize(fields_of(e).size() + 1);
+    std::size_t i = 0;
+    for (const PgParam& p : row_params(e, id, row))
+      insert_columns_[i++].push_back(p ? std::optional<std::string>(*p) : std::nullopt);
     wrote(e, id, true);
   }
 
@@ -395,11 +416,15 @@ class PgWriteTxn final : public WriteTxn {
   }
 
   void flush_inserts() {
-    if (inserts_.empty()) return;
-    pending_ += inserts_;
+    if (insert_columns_.empty()) return;
+    static const auto sql = per_entity_sql(insert_rows_sql);
+    std::vector<std::string> arrays;
+    for (const auto& column : insert_columns_) arrays.push_back(text_array(column));
+    insert_columns_.clear();
+    std::vector<PgParam> params(arrays.begin(), arrays.end());
+    pending_ += execute(sql[static_cast<std::size_t>(inserts_entity_)], params);
     pending_ += ";\n";
     ++pending_count_;
-    inserts_.clear();
   }
 
   void queue(std::string statement) {
@@ -500,7 +525,8 @@ class PgWriteTxn final : public WriteTxn {
   std::set<std::string> locked_devices_;
   std::string pending_;  // statements not sent yet, with their values inlined
   std::size_t pending_count_ = 0;
-  std::string inserts_;  // an INSERT still taking rows, not in pending_ yet
+  // Creates not in pending_ yet, all of inserts_entity_: each column's values, ids first.
+  std::vector<std::vector<std::optional<std::string>>> insert_columns_;
   Entity inserts_entity_ = Entity::customers;
   std::map<RecordKey, std::optional<StoredRow>> current_;  // locked and read in this transaction
   std::map<RecordKey, bool> exists_;                       // entity rows known to exist or not
