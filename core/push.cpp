@@ -287,18 +287,25 @@ class BatchSender {
       if (!sync_.has_entries(o.entity, o.id)) sync_.forget_metadata(o.entity, o.id);
       return;
     }
+    bool more = sync_.has_entries(o.entity, o.id);
+    auto n = number_field(o.entity);
+    if (!more && !n && r.assigned.empty()) {
+      // The server holds exactly what we sent, and the row is what we sent: every local write
+      // of a record with unsent work makes an outbox entry, and there is none after this one.
+      sync_.mark_synced(o.entity, o.id, rev);
+      return;
+    }
     // What the server now holds: what we sent, with the number it keeps and what it assigned.
     auto row = store_.read_row(o.entity, o.id);
     json server_row = o.data;
-    if (auto n = number_field(o.entity); n && row) server_row[std::string(*n)] = (*row)[*n];
+    if (n && row) server_row[std::string(*n)] = (*row)[*n];
     for (const auto& [k, v] : r.assigned.items()) server_row[k] = v;
-    bool more = sync_.has_entries(o.entity, o.id);
     if (row) {
       if (!more) {
         if (server_row != *row) store_.write_row(o.entity, o.id, server_row);
       } else {
         json updated = *row;  // later edits of ours stand; only the server's numbers come in
-        if (auto n = number_field(o.entity); n && r.assigned.contains(std::string(*n)))
+        if (n && r.assigned.contains(std::string(*n)))
           updated[std::string(*n)] = r.assigned[std::string(*n)];
         if (updated != *row) store_.write_row(o.entity, o.id, updated);
       }
@@ -310,7 +317,6 @@ class BatchSender {
       sync_.mark_synced(o.entity, o.id, rev);
     }
     // Only a numbered record can have had a provisional number.
-    auto n = number_field(o.entity);
     if (n && r.assigned.contains(std::string(*n))) sync_.clear_provisional(o.entity, o.id);
   }
 
