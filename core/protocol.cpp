@@ -167,6 +167,15 @@ json to_json(const MutationResult& r) {
   return j;
 }
 
+std::string to_json_text(const MutationResult& r) {
+  bool plain =
+      r.status == Verdict::applied && r.assigned.empty() && r.errors.empty() && r.message.empty();
+  if (!plain) return to_json(r).dump();
+  // As nlohmann writes it: keys in order, no spaces.
+  return "{\"rev\":" + (r.rev ? std::to_string(*r.rev) : std::string("null")) +
+         ",\"seq\":" + std::to_string(r.seq) + ",\"status\":\"applied\"}";
+}
+
 MutationResult parse_mutation_result(const json& j) {
   const char* where = require_object(j, "push result");
   MutationResult r;

@@ -108,6 +108,9 @@ nlohmann::json to_json(const PushRequest& r);
 PushRequest parse_push_request(nlohmann::json j);
 
 nlohmann::json to_json(const MutationResult& r);
+/// to_json(r).dump(), without building the object for the common verdict (applied, nothing
+/// assigned, no message): a push answers hundreds of those per request.
+std::string to_json_text(const MutationResult& r);
 MutationResult parse_mutation_result(const nlohmann::json& j);
 PushResponse parse_push_response(const nlohmann::json& j);
 

@@ -166,6 +166,7 @@ MutationResult apply_mutation(WriteTxn& txn, const Mutation& m) {
 }
 
 std::string stored_verdict_json(const MutationResult& r) {
+  if (r.server.is_null()) return to_json_text(r);
   json stored = to_json(r);
   stored.erase("server");
   return stored.dump();

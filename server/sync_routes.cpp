@@ -112,18 +112,21 @@ void install_sync_routes(Router& svr, Storage& storage, Metrics& metrics, Change
             if (!body) return;
             PushRequest push = parse_push_request(std::move(*body));
             PushResponse outcome = apply_push(storage, push);
-            json out = json::array();
+            // The answer is written as text: {"results":[...],"device_max_seq":N}.
+            std::string answer = "{\"results\":[";
             std::int64_t newest = 0;
             for (const auto& r : outcome.results) {
               metrics.verdict(r.status);
               if (r.status == Verdict::applied && r.rev) newest = std::max(newest, *r.rev);
-              out.push_back(to_json(r));
+              if (answer.back() != '[') answer += ',';
+              answer += to_json_text(r);
             }
+            answer += ']';
             if (newest > 0)
               if (auto head = storage.head_after_write(newest)) feed.advanced(head);
-            json answer = {{"results", std::move(out)}};
-            if (outcome.device_max_seq > 0) answer["device_max_seq"] = outcome.device_max_seq;
-            send_json(res, 200, answer);
+            if (outcome.device_max_seq > 0)
+              answer += ",\"device_max_seq\":" + std::to_string(outcome.device_max_seq);
+            send_raw_json(res, 200, answer + "}");
           });
 }
 

@@ -142,6 +142,14 @@ TEST_CASE("mutation results encode every verdict", "[codec]") {
   back = parse_mutation_result(to_json(refused));
   CHECK(back.server["name"] == "Kept");
   CHECK(back.rev == 7);
+
+  // The text a push answers with is the codec's own JSON, byte for byte, whichever way it is
+  // written (by hand for a plain applied verdict).
+  MutationResult plain{11, Verdict::applied, 40, json::object(), nullptr, false, {}, ""};
+  MutationResult no_rev{12, Verdict::applied, std::nullopt, json::object(), nullptr, false, {}, ""};
+  for (const MutationResult* r : {&plain, &no_rev, &applied, &conflict, &rejected, &refused})
+    CHECK(to_json_text(*r) == to_json(*r).dump());
+  CHECK(to_json_text(plain) == R"({"rev":40,"seq":11,"status":"applied"})");
 }
 
 TEST_CASE("change pages decode, and wrong types are refused", "[codec]") {
