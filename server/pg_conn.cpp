@@ -144,15 +144,7 @@ std::string PgConn::inline_params(std::string_view sql, const std::vector<PgPara
     std::size_t n = std::stoul(std::string(sql.substr(i + 1, j - i - 1)));
     if (n == 0 || n > params.size())
       throw std::logic_error("inline_params: no parameter $" + std::to_string(n));
-    const PgParam& p = params[n - 1];
-    if (!p) {
-      out += "NULL";
-    } else {
-      char* quoted = PQescapeLiteral(c_, p->data(), p->size());
-      if (!quoted) throw_pg(c_, nullptr, "escaping a literal");
-      out += quoted;
-      PQfreemem(quoted);
-    }
+    append_literal(out, params[n - 1]);
     i = j - 1;
   }
   return out;
@@ -178,17 +170,20 @@ std::string PgConn::execute_text(const std::string& sql, const std::vector<PgPar
   out += '(';
   for (std::size_t i = 0; i < params.size(); ++i) {
     if (i > 0) out += ", ";
-    const PgParam& p = params[i];
-    if (!p) {
-      out += "NULL";
-      continue;
-    }
-    char* quoted = PQescapeLiteral(c_, p->data(), p->size());
-    if (!quoted) throw_pg(c_, nullptr, "escaping a literal");
-    out += quoted;
-    PQfreemem(quoted);
+    append_literal(out, params[i]);
   }
   return out + ')';
+}
+
+void PgConn::append_literal(std::string& out, const PgParam& p) {
+  if (!p) {
+    out += "NULL";
+    return;
+  }
+  char* quoted = PQescapeLiteral(c_, p->data(), p->size());
+  if (!quoted) throw_pg(c_, nullptr, "escaping a literal");
+  out += quoted;
+  PQfreemem(quoted);
 }
 
 void PgConn::adopt_prepared(const std::unordered_map<std::string, std::string>& statements) {

@@ -111,6 +111,8 @@ class PgConn {
   }
 
   PgResult checked(PGresult* r, std::string_view sql);
+  /// `p` as a quoted SQL literal (NULL for nullopt), appended to `out`.
+  void append_literal(std::string& out, const PgParam& p);
 
   PGconn* c_ = nullptr;
   std::atomic<std::uint64_t>* trips_ = nullptr;
