@@ -301,8 +301,10 @@ class PgWriteTxn final : public WriteTxn {
   // server transaction for that device away meanwhile.
   std::optional<DeviceResult> device_result(const std::string& device, std::int64_t seq) override {
     Known& known = known_[device];
-    if (auto it = known.results.find(seq); it != known.results.end()) return it->second;
-    if (known.from && seq >= *known.from) return std::nullopt;
+    if (known.covers(seq)) {
+      const DeviceResult* found = known.find(seq);
+      return found ? std::optional(*found) : std::nullopt;
+    }
     lock_device(device);
     // This seq and every later one: a resent batch is answered by one query, and a new batch
     // learns from one query that none of its seqs was processed.
@@ -314,8 +316,8 @@ class PgWriteTxn final : public WriteTxn {
       known.results.emplace(r.int_at(i, 0),
                             DeviceResult{std::string(r.text(i, 1)), std::string(r.text(i, 2))});
     known.from = seq;
-    if (auto it = known.results.find(seq); it != known.results.end()) return it->second;
-    return std::nullopt;
+    const DeviceResult* found = known.find(seq);
+    return found ? std::optional(*found) : std::nullopt;
   }
 
   void save_device_result(const std::string& device, std::int64_t seq,
@@ -508,9 +510,7 @@ class PgWriteTxn final : public WriteTxn {
     exists_[{e, id}] = exists;
   }
 
-  struct Known {
-    std::optional<std::int64_t> from;  // every seq >= from is in `results` if it exists
-    std::map<std::int64_t, DeviceResult> results;
+  struct Known : KnownVerdicts {
     std::optional<std::int64_t> last_seq;  // devices.last_seq, once read
   };
 

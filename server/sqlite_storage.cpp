@@ -167,7 +167,7 @@ class SqliteWriteTxn final : public WriteTxn {
   // judged mutation asks the map (the write turn keeps every other writer away meanwhile).
   void prepare_batch(const std::string& device, const std::vector<RecordKey>&,
                      const std::vector<RecordKey>&, std::int64_t first_seq) override {
-    Known& known = known_[device];
+    KnownVerdicts& known = known_[device];
     auto st = c_->prepare(
         "SELECT seq, result, coalesce(fingerprint, '') FROM device_results WHERE device_id = ?1 "
         "AND seq >= ?2");
@@ -178,9 +178,11 @@ class SqliteWriteTxn final : public WriteTxn {
   }
 
   std::optional<DeviceResult> device_result(const std::string& device, std::int64_t seq) override {
-    Known& known = known_[device];
-    if (auto it = known.results.find(seq); it != known.results.end()) return it->second;
-    if (known.from && seq >= *known.from) return std::nullopt;
+    const KnownVerdicts& known = known_[device];
+    if (known.covers(seq)) {
+      const DeviceResult* found = known.find(seq);
+      return found ? std::optional(*found) : std::nullopt;
+    }
     auto st = c_->prepare(
         "SELECT result, coalesce(fingerprint, '') FROM device_results WHERE device_id = ?1 AND "
         "seq = ?2");
@@ -233,12 +235,7 @@ class SqliteWriteTxn final : public WriteTxn {
   }
 
  private:
-  struct Known {
-    std::optional<std::int64_t> from;  // every seq >= from is in `results` if it exists
-    std::map<std::int64_t, DeviceResult> results;
-  };
-
-  std::map<std::string, Known> known_;               // device -> its verdicts read ahead
+  std::map<std::string, KnownVerdicts> known_;       // device -> its verdicts read ahead
   std::map<std::string, std::int64_t> unsaved_max_;  // device -> highest seq saved here
   bool author_set_ = false;
   Turn turn_;  // given back after the connection is

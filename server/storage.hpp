@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -100,6 +101,21 @@ void check_cursor(std::int64_t after, std::int64_t head, std::int64_t tombstone_
 struct DeviceResult {
   std::string result_json;
   std::string fingerprint;
+};
+
+/// What a write transaction knows of one device's recorded verdicts: those it read ahead from
+/// a seq on, and those it saved itself. A backend fills it; device_result() asks it first.
+struct KnownVerdicts {
+  std::optional<std::int64_t> from;  // every seq >= from that has a verdict is in `results`
+  std::map<std::int64_t, DeviceResult> results;
+
+  /// The verdict of `seq`, when this knows it.
+  const DeviceResult* find(std::int64_t seq) const {
+    auto it = results.find(seq);
+    return it == results.end() ? nullptr : &it->second;
+  }
+  /// Whether the database need not be asked about `seq`: read ahead, and found or not.
+  bool covers(std::int64_t seq) const { return find(seq) || (from && seq >= *from); }
 };
 
 /// What `after-restore` did: the head the restored database had, and the new horizon.
