@@ -74,24 +74,35 @@ std::string delete_pulled_row_sql(Entity e) {
 std::string create_entity_tables_sql(const EntityTableOptions& options) {
   std::string sql;
   for (Entity e : kEntitiesInFkOrder) {
-    std::string indexes;
     sql += "CREATE TABLE " + table(e) + " (\n  id TEXT PRIMARY KEY NOT NULL";
     for (const FieldSpec& f : fields_of(e)) {
       std::string name(f.name);
       sql += ",\n  " + name + " TEXT";
       if (f.required) sql += " NOT NULL";
       if (f.kind == FieldKind::server_number && options.unique_numbers) sql += " UNIQUE";
-      if (f.kind == FieldKind::reference && f.references) {
+      if (f.kind == FieldKind::reference && f.references)
         sql += " REFERENCES " + table(*f.references) + "(id)";
-        std::string parent = name.substr(0, name.rfind("_id"));
-        indexes +=
-            "CREATE INDEX " + table(e) + "_" + parent + " ON " + table(e) + "(" + name + ");\n";
-      }
     }
     sql += options.without_rowid ? "\n) WITHOUT ROWID;\n" : "\n);\n";
-    sql += indexes;
+    for (const ReferenceIndex& index : reference_indexes())
+      if (index.entity == e) sql += index.create_sql + ";\n";
   }
   return sql;
+}
+
+std::vector<ReferenceIndex> reference_indexes(bool if_not_exists) {
+  std::vector<ReferenceIndex> out;
+  for (Entity e : kEntitiesInFkOrder) {
+    for (const FieldSpec& f : fields_of(e)) {
+      if (f.kind != FieldKind::reference || !f.references) continue;
+      std::string name(f.name);
+      std::string index = table(e) + "_" + name.substr(0, name.rfind("_id"));
+      out.push_back({e, index,
+                     std::string("CREATE INDEX ") + (if_not_exists ? "IF NOT EXISTS " : "") +
+                         index + " ON " + table(e) + "(" + name + ")"});
+    }
+  }
+  return out;
 }
 
 std::vector<ChildLink> children_of(Entity parent) {

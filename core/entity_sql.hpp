@@ -63,6 +63,16 @@ struct EntityTableOptions {
 /// The same text works on SQLite and PostgreSQL.
 std::string create_entity_tables_sql(const EntityTableOptions& options);
 
+/// One of those reference indexes: its name and its CREATE INDEX text (with IF NOT EXISTS when
+/// asked, for a database that may already have it).
+struct ReferenceIndex {
+  Entity entity;  // the table it indexes
+  std::string name;
+  std::string create_sql;
+};
+/// Every reference index of every entity table, in foreign-key order.
+std::vector<ReferenceIndex> reference_indexes(bool if_not_exists = false);
+
 /// "SELECT id FROM <child> WHERE <field> = <mark>1": the child rows that refer to an id.
 std::string child_ids_sql(const ChildLink& link, char mark);
 /// A query that returns a row when any record refers to the id; empty when no entity can.

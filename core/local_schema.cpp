@@ -87,6 +87,10 @@ void migrate_local_schema(SqliteConn& db) {
     db.exec(sync_state_schema(3));
     db.exec("PRAGMA user_version = 3");
   }
+  // A first sync builds these after its last page (core/pull.cpp); a process killed before
+  // that leaves them for the next open.
+  for (const ReferenceIndex& index : reference_indexes(/*if_not_exists=*/true))
+    db.exec(index.create_sql);
   txn.commit();
 }
 

@@ -71,14 +71,15 @@ HttpRequest to_request(const http::request<http::string_body>& r) {
 }
 
 /// `head_only`: the answer to a HEAD request, which has the headers a GET would get and no
-/// body (RFC 9110 9.3.2); sending one would be read as the start of the next answer.
-http::response<http::string_body> to_beast(const HttpResponse& res, unsigned version,
-                                           bool keep_alive, bool head_only = false) {
+/// body (RFC 9110 9.3.2); sending one would be read as the start of the next answer. The body
+/// moves over: a page of changes is megabytes.
+http::response<http::string_body> to_beast(HttpResponse& res, unsigned version, bool keep_alive,
+                                           bool head_only = false) {
   http::response<http::string_body> out{static_cast<http::status>(res.status), version};
   out.set(http::field::server, "craftsync-server");
   out.set(http::field::content_type, res.content_type);
   for (const auto& [k, v] : res.headers) out.insert(k, v);
-  out.body() = res.body;
+  out.body() = std::move(res.body);
   out.keep_alive(keep_alive);
   out.prepare_payload();
   if (head_only) out.body().clear();
@@ -173,8 +174,8 @@ struct HttpCore::Impl {
   }
 
   template <class Stream>
-  awaitable<bool> answer(Stream& stream, HttpRequest& req, const HttpResponse& res,
-                         unsigned version, bool keep_alive, Clock::time_point started) {
+  awaitable<bool> answer(Stream& stream, HttpRequest& req, HttpResponse& res, unsigned version,
+                         bool keep_alive, Clock::time_point started) {
     auto out = to_beast(res, version, keep_alive && !stopping, req.method == "HEAD");
     beast::get_lowest_layer(stream).expires_after(config.body_timeout);
     beast::error_code ec;

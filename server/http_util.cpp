@@ -86,7 +86,15 @@ int wait_param(const HttpRequest& req) {
 
 void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
-  for (char ch : s) {
+  // Most strings (ids, names) need no escape: they are copied whole.
+  auto plain = [](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c != '"' && c != '\\';
+  };
+  std::size_t clean = 0;
+  while (clean < s.size() && plain(s[clean])) ++clean;
+  out.append(s.substr(0, clean));
+  for (char ch : s.substr(clean)) {
     auto c = static_cast<unsigned char>(ch);
     if (c == '"' || c == '\\') {
       out.push_back('\\');

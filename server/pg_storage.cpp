@@ -590,14 +590,10 @@ class PgStorage final : public Storage {
       out.has_more = n > limit;
       n = std::min(n, limit);
       out.entries.reserve(static_cast<std::size_t>(n));
+      out.text.reserve(static_cast<std::size_t>(n) * 384);  // about a row's id and data
       for (int i = 0; i < n; ++i) {
-        ChangeEntry e;
-        e.rev = r.int_at(i, 3);
-        e.entity = parse_entity(r.text(i, 4)).value_or(Entity::customers);
-        e.id = r.text(i, 5);
-        e.deleted = r.bool_at(i, 6);
-        e.data_json = e.deleted || r.is_null(i, 7) ? "null" : std::string(r.text(i, 7));
-        out.entries.push_back(std::move(e));
+        out.add(parse_entity(r.text(i, 4)).value_or(Entity::customers), r.int_at(i, 3),
+                r.bool_at(i, 6), r.text(i, 5), r.is_null(i, 7) ? "" : r.text(i, 7));
       }
       return out;
     });

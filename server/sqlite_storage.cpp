@@ -356,13 +356,10 @@ class SqliteStorage final : public Storage {
         out.has_more = true;
         break;
       }
-      ChangeEntry e;
-      e.rev = st.int_at(0);
-      e.entity = parse_entity(st.view_at(1)).value_or(Entity::customers);
-      e.id = st.text_at(2);
-      e.deleted = st.int_at(3) != 0;
-      e.data_json = e.deleted || st.is_null(4) ? "null" : st.text_at(4);
-      out.entries.push_back(std::move(e));
+      if (out.entries.empty())  // about a row's id and data each, once there is a row
+        out.text.reserve(static_cast<std::size_t>(limit) * 384);
+      out.add(parse_entity(st.view_at(1)).value_or(Entity::customers), st.int_at(0),
+              st.int_at(3) != 0, st.view_at(2), st.is_null(4) ? "" : st.view_at(4));
     }
     return out;
   }

@@ -36,22 +36,19 @@ std::vector<Entity> parse_entities(const HttpRequest& req) {
 /// The page body, written directly: the rows are already JSON text from the database.
 std::string render_page(const ChangeSlice& slice, std::int64_t after) {
   std::string body;
-  std::size_t estimate = 64;
-  for (const auto& e : slice.entries) estimate += e.data_json.size() + e.id.size() + 80;
-  body.reserve(estimate);
+  body.reserve(slice.text.size() + slice.entries.size() * 80 + 128);
   body += "{\"changes\":[";
-  bool first = true;
-  for (const auto& e : slice.entries) {
-    if (!first) body.push_back(',');
-    first = false;
+  char digits[24];
+  for (const ChangeEntry& e : slice.entries) {
+    if (&e != &slice.entries.front()) body.push_back(',');
     body += "{\"entity\":\"";
     body += entity_name(e.entity);
     body += "\",\"id\":";
-    append_json_string(body, e.id);
+    append_json_string(body, slice.id(e));
     body += ",\"rev\":";
-    body += std::to_string(e.rev);
+    body.append(digits, std::to_chars(digits, digits + sizeof digits, e.rev).ptr);
     body += e.deleted ? ",\"deleted\":true,\"data\":" : ",\"deleted\":false,\"data\":";
-    body += e.data_json;
+    body += slice.data_json(e);
     body.push_back('}');
   }
   std::int64_t next = slice.entries.empty() ? after : slice.entries.back().rev;

@@ -25,6 +25,63 @@ using namespace craftsync;
 using namespace craftsync::test;
 using nlohmann::json;
 
+namespace {
+
+/// How many of the entity tables' reference indexes (quotes_customer, ...) the database has.
+std::int64_t reference_index_count(SqliteConn& db) {
+  auto st = db.prepare(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+      "('quotes_customer', 'orders_quote', 'orders_customer')");
+  st.step();
+  return st.int_at(0);
+}
+
+}  // namespace
+
+TEST_CASE("a first sync builds the reference indexes once, after its last page",
+          "[sync][pull][indexes]") {
+  ServerProcess server(server_args({"--seed-demo", "300", "--quiet"}));
+  TestClient a(server);
+  REQUIRE(reference_index_count(a.engine().db()) == 3);
+  SyncOptions o;
+  o.page_limit = 100;
+  CancelToken cancel;
+  std::int64_t during = -1;
+  SyncReport r = a.engine().sync(
+      o,
+      [&](const SyncProgress& p) {
+        if (p.phase == SyncPhase::pulling && p.pages == 1)
+          during = reference_index_count(a.engine().db());
+      },
+      cancel);
+  INFO(r.error);
+  REQUIRE(r.ok);
+  CHECK(r.pages > 1);
+  CHECK(during == 0);  // the empty client wrote its pages without them
+  CHECK(reference_index_count(a.engine().db()) == 3);
+  CHECK(sqlite3_cli(a.db_path(), "EXPLAIN QUERY PLAN SELECT id FROM orders WHERE customer_id = 'x'")
+            .find("USING COVERING INDEX orders_customer") != std::string::npos);
+  CHECK(sqlite3_cli(a.db_path(), "PRAGMA integrity_check") == "ok\n");
+
+  // A later sync into the filled database keeps them throughout.
+  test::HttpClient admin(server.url(), server.admin_key());
+  for (const auto& c : pull_all(admin, "0", 5000)) {
+    if (c["entity"] != "customers") continue;
+    admin.request("PUT", "/api/v1/customers/" + c["id"].get<std::string>(), R"({"city":"Later"})");
+  }
+  during = -1;
+  r = a.engine().sync(
+      o,
+      [&](const SyncProgress& p) {
+        if (p.phase == SyncPhase::pulling && p.pages == 1)
+          during = reference_index_count(a.engine().db());
+      },
+      cancel);
+  REQUIRE(r.ok);
+  CHECK(r.pulled == 300);
+  CHECK(during == 3);
+}
+
 TEST_CASE("children pulled before their parents are kept, and the parents complete them",
           "[sync][pull]") {
   ServerProcess server(server_args({"--seed-demo", "30", "--quiet"}));
@@ -93,6 +150,7 @@ TEST_CASE("a sync cancelled from another thread stops cleanly and resumes", "[sy
   CHECK_FALSE(r.ok);
   CHECK(r.cancelled);
   CHECK(r.pulled > 0);
+  CHECK(reference_index_count(engine.db()) == 3);  // a first sync that stops builds them too
   test::HttpClient http(server.url(), server.admin_key());
   CHECK(r.pulled < head_rev(http));
   cancel.reset();

@@ -110,6 +110,12 @@ TEST_CASE("kill -9 of the CLI during a 50k-record pull: the rerun converges",
   CHECK(midway);
   std::int64_t partial = count_rows(db, "SELECT count(*) FROM sync_records");
   INFO("rows before the kill: " << partial);
+  // The first sync builds its reference indexes after its last page: a kill before that
+  // leaves none.
+  const std::string indexes =
+      "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+      "('quotes_customer', 'orders_quote', 'orders_customer')";
+  CHECK(count_rows(db, indexes) == (partial < total ? 0 : 3));
 
   CliResult again = run_cli(args);
   INFO(again.err);
@@ -124,6 +130,7 @@ TEST_CASE("kill -9 of the CLI during a 50k-record pull: the rerun converges",
                    "entity_type, entity_id HAVING count(*) > 1)") == 0);
   CHECK(sqlite3_cli(db, "PRAGMA integrity_check") == "ok\n");
   CHECK(sqlite3_cli(db, "PRAGMA foreign_key_check") == "");
+  CHECK(count_rows(db, indexes) == 3);  // the next open built them
 }
 
 TEST_CASE("bad server answers give a clear error and apply nothing", "[sync][bad-input]") {
