@@ -188,24 +188,28 @@ class PageApplier {
   sqlite3_stmt* delete_row_[3] = {};
 };
 
-/// A first sync of more than one page builds the entity tables' reference indexes once, after
-/// its last page, instead of updating them row by row: a sorted build, on two threads, costs
-/// about half as much (bench/sync_bench). A pull that stops early builds them as it leaves, and
-/// a process killed in between leaves them to the next open (migrate_local_schema).
-class DeferredIndexes {
+/// A first sync of more than one page writes its pages the cheap way:
+/// - without the entity tables' reference indexes, which it builds once after its last page
+///   (a sorted build costs about half of updating them row by row);
+/// - without checkpoints: the WAL takes every page and, when it has grown past the usual
+///   checkpoint size, a second connection copies it into the database file while this one
+///   builds the indexes, on the other core. A page rewritten by many commits is copied once.
+/// A pull that stops early builds the indexes as it leaves, and a process killed in between
+/// leaves them to the next open (migrate_local_schema). bench/sync_bench measures it.
+class FirstSyncWrites {
  public:
-  explicit DeferredIndexes(SqliteConn& db) : db_(db) {}
-  DeferredIndexes(const DeferredIndexes&) = delete;
-  DeferredIndexes& operator=(const DeferredIndexes&) = delete;
-  ~DeferredIndexes() {
+  explicit FirstSyncWrites(SqliteConn& db) : db_(db) {}
+  FirstSyncWrites(const FirstSyncWrites&) = delete;
+  FirstSyncWrites& operator=(const FirstSyncWrites&) = delete;
+  ~FirstSyncWrites() {
     try {
-      build();
-    } catch (...) {  // the next open builds them
+      finish();
+    } catch (...) {  // the next open builds the indexes; the next commit checkpoints
     }
   }
 
-  /// Drops the reference indexes when every entity table is empty.
-  void defer_if_empty() {
+  /// Takes this path when every entity table is empty.
+  void begin_if_empty() {
     for (Entity e : kEntitiesInFkOrder) {
       auto st = db_.prepare("SELECT 1 FROM " + std::string(entity_name(e)) + " LIMIT 1");
       if (st.step()) return;
@@ -214,28 +218,48 @@ class DeferredIndexes {
     for (const ReferenceIndex& index : reference_indexes())
       db_.exec("DROP INDEX IF EXISTS " + index.name);
     txn.commit();
-    dropped_ = true;
+    // This hook takes the place of the automatic checkpoint, and counts the WAL's frames.
+    sqlite3_wal_hook(db_.handle(), &FirstSyncWrites::note_wal, &wal_frames_);
+    active_ = true;
   }
 
-  void build() {
-    if (!dropped_) return;
-    db_.exec("PRAGMA threads = 2");  // the sorter's helper thread, for these builds only
+  void finish() {
+    if (!active_) return;
+    active_ = false;
+    std::future<void> checkpoint;
+    if (wal_frames_ > kWalAutocheckpointPages) {
+      std::string path = sqlite3_db_filename(db_.handle(), "main");
+      checkpoint = std::async(std::launch::async, [path] {
+        SqliteConn other(path, 5000);
+        other.exec("PRAGMA wal_checkpoint(PASSIVE)");  // never waits for the builder below
+      });
+    }
+    auto resume_checkpoints = [&] {
+      db_.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kWalAutocheckpointPages));
+    };
     try {
       SqliteTxn txn(db_);
       for (const ReferenceIndex& index : reference_indexes(/*if_not_exists=*/true))
         db_.exec(index.create_sql);
       txn.commit();
     } catch (...) {
-      db_.exec("PRAGMA threads = 0");
+      resume_checkpoints();
+      if (checkpoint.valid()) checkpoint.wait();
       throw;
     }
-    db_.exec("PRAGMA threads = 0");
-    dropped_ = false;
+    resume_checkpoints();
+    if (checkpoint.valid()) checkpoint.get();
   }
 
  private:
+  static int note_wal(void* frames, sqlite3*, const char*, int n) {
+    *static_cast<int*>(frames) = n;
+    return SQLITE_OK;
+  }
+
   SqliteConn& db_;
-  bool dropped_ = false;
+  bool active_ = false;
+  int wal_frames_ = 0;  // in the WAL after the last commit
 };
 
 std::string read_cursor(SqliteConn& db, const std::vector<Entity>& entities) {
@@ -348,7 +372,7 @@ void pull_changes(const SyncStep& step, const PullOptions& options, PullStats& s
   std::string filter = filtered ? "&entities=" + entity_list(entities, "") : "";
   PageApplier applier(db, store, options.policy);
   applier.has_deferred();
-  DeferredIndexes indexes(db);
+  FirstSyncWrites first_sync(db);
   bool resync = !resync_flag(db).empty();
 
   // Two slots alternate: one page is applied while the next one lands in the other slot and
@@ -379,7 +403,7 @@ void pull_changes(const SyncStep& step, const PullOptions& options, PullStats& s
           throw RemoteError("the server's change log was rewound (restored from a backup)", 410,
                             "resync_required");
         epoch = page.epoch;
-        if (stats.pages == 0 && page.has_more && !resync) indexes.defer_if_empty();
+        if (stats.pages == 0 && page.has_more && !resync) first_sync.begin_if_empty();
         std::future<void> next;
         if (page.has_more) next = std::async(std::launch::async, fetch, page.next, 1 - slot);
         applier.apply(page, entities, resync, stats);
@@ -402,7 +426,7 @@ void pull_changes(const SyncStep& step, const PullOptions& options, PullStats& s
       resync = stats.resynced = true;
     }
   }
-  indexes.build();
+  first_sync.finish();
   if (applier.has_deferred()) applier.settle_deferred_deletes(stats);
   if (resync) {
     finish_resync(db, entities);

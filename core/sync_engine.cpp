@@ -57,8 +57,10 @@ SyncEngine::SyncEngine(const std::string& db_path) : db_path_(db_path) {
     db_ = std::make_unique<SqliteConn>(db_path, 5000);
     enable_wal(*db_);
     db_->exec("PRAGMA cache_size = -32768");  // 32 MiB: the pull's B-tree work stays in memory
-    db_->exec(
-        "PRAGMA wal_autocheckpoint = 8192");  // checkpoint (and fsync) every 32 MiB of WAL, not 4
+    db_->exec("PRAGMA wal_autocheckpoint = " + std::to_string(kWalAutocheckpointPages));
+    // A first sync lets the WAL grow to the database's size (core/pull.cpp); once it has been
+    // copied back, the file shrinks to 64 MiB.
+    db_->exec("PRAGMA journal_size_limit = 67108864");
     migrate_local_schema(*db_);
     store_ = std::make_unique<RecordStore>(*db_);
     store_->device_id();

@@ -593,7 +593,8 @@ class SqliteStorage final : public Storage {
   std::string path_;
   // Per connection: a checkpoint (and its fsync) every 32 MiB of WAL rather than every 4, as
   // the client does.
-  static constexpr const char* kConnectionSetup = "PRAGMA wal_autocheckpoint = 8192;";
+  static inline const std::string kConnectionSetup =
+      "PRAGMA wal_autocheckpoint = " + std::to_string(kWalAutocheckpointPages) + ";";
   // The writer's page cache: 32 MiB, as the client's (SQLite's default is 2 MiB). It fills as
   // the writer touches pages; only this one connection has it.
   static constexpr const char* kWriterCache = "PRAGMA cache_size = -32768;";

@@ -59,6 +59,11 @@ TEST_CASE("a first sync builds the reference indexes once, after its last page",
   CHECK(r.pages > 1);
   CHECK(during == 0);  // the empty client wrote its pages without them
   CHECK(reference_index_count(a.engine().db()) == 3);
+  {  // and without automatic checkpoints, which are back on now
+    auto st = a.engine().db().prepare("PRAGMA wal_autocheckpoint");
+    REQUIRE(st.step());
+    CHECK(st.int_at(0) == kWalAutocheckpointPages);
+  }
   CHECK(sqlite3_cli(a.db_path(), "EXPLAIN QUERY PLAN SELECT id FROM orders WHERE customer_id = 'x'")
             .find("USING COVERING INDEX orders_customer") != std::string::npos);
   CHECK(sqlite3_cli(a.db_path(), "PRAGMA integrity_check") == "ok\n");
