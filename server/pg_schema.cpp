@@ -199,9 +199,114 @@ END $$;
 )sql";
 }
 
+// 7: the triggers log a statement's rows at once. A row trigger ran a PL/pgSQL call and four
+// statements per row (the claim check, the history copy, the change-log upsert, the NOTIFY);
+// a multi-row INSERT of a push batch now runs one statement-level trigger, which gathers the
+// rows from its transition table into arrays and hands them to craftsync_log_changes(): one
+// statement copies the revisions being replaced to record_history and upserts the new ones,
+// for every row at once. The rules do not change:
+// - the claim comes before the first rev (craftsync_claim(), written out, and the NOTIFY with
+//   it, once per transaction);
+// - the record's row is locked by the statement that fired the trigger;
+// - each row gets its own rev, in the statement's row order;
+// - a replaced revision moves to record_history (the statement's snapshot reads the old row);
+// - a primary-key change leaves a tombstone for the old id.
+// Direct SQL edits go through the same triggers. The step may run again over its own result.
+//
+// craftsync_log_changes() keeps one plan per statement for the life of a connection, made at
+// its first call, perhaps while change_log is still small. Its settings keep that plan an
+// index lookup per id (a hash join over a whole entity's rows would look cheaper on a small
+// table, and stay once the table is large). Disabled scans cost so much in the planner's
+// eyes that JIT compilation would start for a one-row read: jit is off here too.
+std::string pg_schema_v7_sql() {
+  std::string s = R"sql(
+CREATE OR REPLACE FUNCTION craftsync_claim() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF coalesce(current_setting('craftsync.claimed', true), '') = '' THEN
+    PERFORM pg_advisory_xact_lock_shared((last_value >> 32)::int,
+                                         (last_value & 4294967295)::bit(32)::int),
+            set_config('craftsync.claimed', 'yes', true)
+    FROM craftsync_rev_seq;
+  END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION craftsync_next_rev() RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM craftsync_claim();
+  RETURN nextval('craftsync_rev_seq');
+END $$;
+
+CREATE OR REPLACE FUNCTION craftsync_log_changes(p_entity text, p_ids text[], p_deleted boolean,
+                                      p_data text[])
+RETURNS void LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_hashjoin = off
+SET enable_mergejoin = off SET jit = off AS $$
+BEGIN
+  IF coalesce(cardinality(p_ids), 0) = 0 THEN
+    RETURN;
+  END IF;
+  IF coalesce(current_setting('craftsync.claimed', true), '') = '' THEN
+    PERFORM pg_advisory_xact_lock_shared((last_value >> 32)::int,
+                                         (last_value & 4294967295)::bit(32)::int),
+            set_config('craftsync.claimed', 'yes', true),
+            pg_notify('craftsync_changes', '')
+    FROM craftsync_rev_seq;
+  END IF;
+  WITH replaced AS (
+    INSERT INTO record_history (entity, entity_id, rev, changed_at, author, deleted, data)
+    SELECT l.entity, l.entity_id, l.rev, l.changed_at, coalesce(l.author, 'sql'), l.deleted,
+           l.data
+    FROM change_log l WHERE l.entity = p_entity AND l.entity_id = ANY(p_ids)
+    ON CONFLICT DO NOTHING)
+  INSERT INTO change_log (rev, entity, entity_id, deleted, data, changed_at, author)
+  SELECT nextval('craftsync_rev_seq'), p_entity, k.id, p_deleted, k.data,
+         (extract(epoch FROM clock_timestamp()) * 1000)::bigint,
+         coalesce(nullif(current_setting('craftsync.author', true), ''), 'sql')
+  FROM unnest(p_ids, coalesce(p_data, '{}'::text[])) AS k(id, data)
+  ON CONFLICT (entity, entity_id) DO UPDATE
+    SET rev = excluded.rev, deleted = excluded.deleted, data = excluded.data,
+        changed_at = excluded.changed_at, author = excluded.author;
+END $$;
+)sql";
+  for (Entity e : kEntitiesInFkOrder) {
+    const std::string name(entity_name(e));
+    std::string json = "json_build_object('id', n.id";
+    for (const FieldSpec& f : fields_of(e))
+      json += ", '" + std::string(f.name) + "', n." + std::string(f.name);
+    json += ")::text";
+    const std::string log = "  PERFORM craftsync_log_changes('" + name + "', ";
+    s += "DROP TRIGGER IF EXISTS " + name + "_log ON " + name + ";\n";
+    s += "DROP FUNCTION IF EXISTS " + name + "_log();\n";
+    for (const char* t : {"_log_insert", "_log_update", "_log_delete"})
+      s += "DROP TRIGGER IF EXISTS " + name + t + " ON " + name + ";\n";
+    s += "CREATE OR REPLACE FUNCTION " + name + "_log_rows() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n";
+    s += "  IF TG_OP = 'DELETE' THEN\n";
+    s += "  " + log + "array_agg(o.id), true, NULL) FROM craftsync_old o;\n";
+    s += "    RETURN NULL;\n  END IF;\n";
+    // A primary-key change leaves a tombstone for the old id, like a delete.
+    s += "  IF TG_OP = 'UPDATE' THEN\n";
+    s += "  " + log + "array_agg(o.id), true, NULL) FROM craftsync_old o\n";
+    s += "    WHERE NOT EXISTS (SELECT 1 FROM craftsync_new n WHERE n.id = o.id);\n  END IF;\n";
+    s += log + "array_agg(n.id), false, array_agg(" + json + ")) FROM craftsync_new n;\n";
+    s += "  RETURN NULL;\nEND $$;\n";
+    s += "CREATE TRIGGER " + name + "_log_insert AFTER INSERT ON " + name +
+         " REFERENCING NEW TABLE AS craftsync_new FOR EACH STATEMENT EXECUTE FUNCTION " + name +
+         "_log_rows();\n";
+    s += "CREATE TRIGGER " + name + "_log_update AFTER UPDATE ON " + name +
+         " REFERENCING OLD TABLE AS craftsync_old NEW TABLE AS craftsync_new FOR EACH STATEMENT "
+         "EXECUTE FUNCTION " +
+         name + "_log_rows();\n";
+    s += "CREATE TRIGGER " + name + "_log_delete AFTER DELETE ON " + name +
+         " REFERENCING OLD TABLE AS craftsync_old FOR EACH STATEMENT EXECUTE FUNCTION " + name +
+         "_log_rows();\n";
+  }
+  return s;
+}
+
 constexpr Migration kMigrations[] = {
     {1, &pg_schema_v1_sql}, {2, &pg_schema_v2_sql}, {3, &pg_schema_v3_sql},
     {4, &pg_schema_v4_sql}, {5, &pg_schema_v5_sql}, {6, &pg_schema_v6_sql},
+    {7, &pg_schema_v7_sql},
 };
 static_assert(static_cast<int>(std::size(kMigrations)) == kPgSchemaVersion);
 

@@ -52,6 +52,17 @@ constexpr const char* kCurrentSql =
 
 using RecordKey = std::pair<Entity, std::string>;
 
+// A write transaction's statements reach rows by key (arrays of ids, whatever their number),
+// so one plan fits every call: generic plans, or PostgreSQL plans some of them anew on every
+// EXECUTE. A generic plan is made once per connection, perhaps while a table is still small,
+// and kept; so that it stays right as the tables grow, the planner may not pick a scan of a
+// whole table or a hash or merge join where an index lookup per key exists. (Disabled paths
+// cost so much in its eyes that JIT compilation would start for a one-row read: jit is off.)
+constexpr const char* kPlannerSettings =
+    "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), "
+    "set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), "
+    "set_config('enable_mergejoin', 'off', true), set_config('jit', 'off', true)";
+
 /// One element of a text[] literal: quoted, with '"' and '\\' escaped; NULL unquoted.
 void append_array_element(std::string& out, const std::optional<std::string>& item) {
   if (out.size() > 1) out += ',';
@@ -102,7 +113,9 @@ class PgWriteTxn final : public WriteTxn {
  public:
   PgWriteTxn(PgPool& pool, PgPool::Lease lease) : pool_(pool) {
     c_.emplace(std::move(lease));
-    queue("BEGIN");  // sent with whatever this transaction sends first
+    settings_queued_ = true;  // (they follow BEGIN)
+    queue("BEGIN");           // sent with whatever this transaction sends first
+    settings_queued_ = false;
   }
   ~PgWriteTxn() override {
     // (No connection: the reconnect in send_pending() failed.)
@@ -323,8 +336,7 @@ class PgWriteTxn final : public WriteTxn {
   void save_device_result(const std::string& device, std::int64_t seq,
                           const DeviceResult& result) override {
     known_[device].results[seq] = result;
-    unsaved_.push_back(
-        json::array({device, seq, result.result_json, result.fingerprint, "customers", "", false}));
+    unsaved_.push_back({device, seq, result.result_json, std::nullopt, result.fingerprint, {}, {}});
     auto& high = unsaved_max_[device];
     high = std::max(high, seq);
   }
@@ -340,34 +352,30 @@ class PgWriteTxn final : public WriteTxn {
   }
 
   void set_author(const std::string& author) override {
-    // For this transaction only; sent with the next statement.
-    queue(raw().inline_params("SELECT set_config('craftsync.author', $1, true)", {author}));
+    // For this transaction only; sent with the next statement, and with the planner's settings
+    // when they are not on their way yet.
+    if (settings_queued_) {
+      queue(execute("SELECT set_config('craftsync.author', $1, true)", {author}));
+      return;
+    }
+    settings_queued_ = true;
+    queue(execute(std::string(kPlannerSettings) + ", set_config('craftsync.author', $1, true)",
+                  {author}));
   }
 
-  // The second round trip of a push: the writes, the new revs, the verdicts (each pending rev
-  // filled in from the change log by the same statement that records it), then COMMIT.
+  // The second round trip of a push: the writes, the verdicts (each pending rev filled in from
+  // the change log by the statement that records it, which also answers those revs), then
+  // COMMIT.
   void commit_push(const std::string& device, std::vector<NewVerdict>& verdicts) override {
-    std::vector<std::string> rev_entities, rev_ids;
+    bool any_pending = false;
     for (NewVerdict& v : verdicts) {
-      if (v.rev_pending) {
-        rev_entities.emplace_back(entity_name(v.entity));
-        rev_ids.push_back(v.id);
-      }
-      unsaved_.push_back(json::array({device, v.result->seq, stored_verdict_json(*v.result),
-                                      v.fingerprint, entity_name(v.entity), v.id, v.rev_pending}));
+      any_pending = any_pending || v.rev_pending;
+      unsaved_.push_back(unsaved_verdict(device, v));
     }
-    flush_inserts();
-    std::size_t revs_at = pending_count_;
-    if (!rev_entities.empty())
-      queue(
-          execute("SELECT l.entity, l.entity_id, l.rev FROM change_log l "
-                  "JOIN unnest($1::text[], $2::text[]) AS k(entity, entity_id) "
-                  "ON l.entity = k.entity AND l.entity_id = k.entity_id",
-                  {text_array(rev_entities), text_array(rev_ids)}));
     auto results = finish();
-    if (rev_entities.empty()) return;
+    if (!any_pending) return;
     std::map<RecordKey, std::int64_t> revs;
-    const PgResult& r = results.at(revs_at);
+    const PgResult& r = results.at(results.size() - 2);  // the verdicts' statement, then COMMIT
     for (int i = 0; i < r.rows(); ++i)
       if (auto e = parse_entity(r.text(i, 0)))
         revs[{*e, std::string(r.text(i, 1))}] = r.int_at(i, 2);
@@ -391,23 +399,39 @@ class PgWriteTxn final : public WriteTxn {
     done_ = true;  // whatever COMMIT answers, the transaction is over
     if (!unsaved_.empty()) {
       // A pending rev is the record's rev in the change log now, after this transaction's
-      // writes: the verdict's text gets it here, and the caller reads the same value.
+      // writes: the verdict's text gets it here, between its head and its tail, and the caller
+      // reads the same value.
+      std::vector<std::optional<std::string>> columns[7];
+      for (UnsavedVerdict& u : unsaved_) {
+        columns[0].emplace_back(std::move(u.device));
+        columns[1].emplace_back(std::to_string(u.seq));
+        columns[2].emplace_back(std::move(u.head));
+        columns[3].emplace_back(std::move(u.tail));
+        columns[4].emplace_back(std::move(u.fingerprint));
+        columns[5].emplace_back(std::move(u.entity));
+        columns[6].emplace_back(std::move(u.id));
+      }
+      unsaved_.clear();
+      std::vector<std::string> arrays;  // PgParam is a view
+      for (const auto& column : columns) arrays.push_back(text_array(column));
+      arrays.push_back(utc_now_iso());
+      std::vector<PgParam> params(arrays.begin(), arrays.end());
       queue(execute(
-          "WITH r AS (SELECT e->>0 AS device_id, (e->>1)::bigint AS seq, e->>2 AS result, "
-          "e->>3 AS fingerprint, e->>4 AS entity, e->>5 AS entity_id, (e->>6)::boolean AS "
-          "pending FROM json_array_elements($1::json) e), "
+          "WITH r AS (SELECT u.*, CASE WHEN u.tail IS NOT NULL THEN coalesce((SELECT l.rev "
+          "FROM change_log l WHERE l.entity = u.entity AND l.entity_id = u.entity_id), 0) END "
+          "AS rev FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], "
+          "$6::text[], $7::text[]) "
+          "AS u(device_id, seq, head, tail, fingerprint, entity, entity_id)), "
           "saved AS (INSERT INTO device_results (device_id, seq, result, fingerprint) "
-          "SELECT r.device_id, r.seq, CASE WHEN r.pending THEN jsonb_set(r.result::jsonb, "
-          "'{rev}', to_jsonb(coalesce((SELECT l.rev FROM change_log l WHERE l.entity = "
-          "r.entity AND l.entity_id = r.entity_id), 0)))::text ELSE r.result END, r.fingerprint "
-          "FROM r) "
-          "INSERT INTO devices (device_id, last_seq, last_seen_at) "
-          "SELECT device_id, max(seq), $2 FROM r GROUP BY device_id "
+          "SELECT device_id, seq, CASE WHEN tail IS NULL THEN head ELSE head || rev || tail END, "
+          "fingerprint FROM r), "
+          "seen AS (INSERT INTO devices (device_id, last_seq, last_seen_at) "
+          "SELECT device_id, max(seq), $8 FROM r GROUP BY device_id "
           "ON CONFLICT (device_id) DO UPDATE SET "
           "last_seq = greatest(devices.last_seq, excluded.last_seq), "
-          "last_seen_at = excluded.last_seen_at",
-          {unsaved_.dump(), utc_now_iso()}));
-      unsaved_ = json::array();
+          "last_seen_at = excluded.last_seen_at) "
+          "SELECT entity, entity_id, rev FROM r WHERE tail IS NOT NULL",
+          params));
     }
     queue("COMMIT");
     auto results = send_pending();
@@ -424,6 +448,7 @@ class PgWriteTxn final : public WriteTxn {
     for (const auto& column : insert_columns_) arrays.push_back(text_array(column));
     insert_columns_.clear();
     std::vector<PgParam> params(arrays.begin(), arrays.end());
+    queue_settings();
     pending_ += execute(sql[static_cast<std::size_t>(inserts_entity_)], params);
     pending_ += ";\n";
     ++pending_count_;
@@ -431,7 +456,17 @@ class PgWriteTxn final : public WriteTxn {
 
   void queue(std::string statement) {
     flush_inserts();  // statements keep their order
+    queue_settings();
     pending_ += statement;
+    pending_ += ";\n";
+    ++pending_count_;
+  }
+
+  /// kPlannerSettings, first after BEGIN, when set_author() has not sent them.
+  void queue_settings() {
+    if (settings_queued_) return;
+    settings_queued_ = true;
+    pending_ += execute(kPlannerSettings, {});
     pending_ += ";\n";
     ++pending_count_;
   }
@@ -442,6 +477,7 @@ class PgWriteTxn final : public WriteTxn {
   /// on a fresh connection.
   std::vector<PgResult> send_pending() {
     flush_inserts();
+    queue_settings();
     std::string sql = std::move(pending_);
     pending_.clear();
     pending_count_ = 0;
@@ -510,6 +546,36 @@ class PgWriteTxn final : public WriteTxn {
     exists_[{e, id}] = exists;
   }
 
+  // A verdict to record at commit. With a rev still pending, its text is head + rev + tail.
+  struct UnsavedVerdict {
+    std::string device;
+    std::int64_t seq = 0;
+    std::string head;
+    std::optional<std::string> tail;
+    std::string fingerprint, entity, id;
+  };
+
+  static UnsavedVerdict unsaved_verdict(const std::string& device, NewVerdict& v) {
+    UnsavedVerdict u{device, v.result->seq, {}, std::nullopt, v.fingerprint,
+                     std::string(entity_name(v.entity)), v.id};
+    if (!v.rev_pending) {
+      u.head = stored_verdict_json(*v.result);
+      return u;
+    }
+    // The text with a stand-in rev no verdict holds, cut around it.
+    constexpr std::int64_t kStandIn = -9000000000000000001;
+    auto rev = v.result->rev;
+    v.result->rev = kStandIn;
+    std::string text = stored_verdict_json(*v.result);
+    v.result->rev = rev;
+    const std::string mark = std::to_string(kStandIn);
+    std::size_t at = text.find(mark);
+    if (at == std::string::npos) throw std::logic_error("a verdict's text lost its rev");
+    u.head = text.substr(0, at);
+    u.tail = text.substr(at + mark.size());
+    return u;
+  }
+
   struct Known : KnownVerdicts {
     std::optional<std::int64_t> last_seq;  // devices.last_seq, once read
   };
@@ -517,10 +583,11 @@ class PgWriteTxn final : public WriteTxn {
   PgPool& pool_;
   std::optional<PgPool::Lease> c_;
   bool sent_ = false;  // something of this transaction has reached the database
+  bool settings_queued_ = false;  // kPlannerSettings, after BEGIN and before all else
   bool done_ = false;
   std::map<std::string, Known> known_;  // device -> what this transaction knows of it
   // [device, seq, result, fingerprint, entity, id, rev pending] rows to record at commit
-  json unsaved_ = json::array();
+  std::vector<UnsavedVerdict> unsaved_;
   std::map<std::string, std::int64_t> unsaved_max_;  // device -> highest seq in unsaved_
   std::set<std::string> locked_devices_;
   std::string pending_;  // statements not sent yet, with their values inlined

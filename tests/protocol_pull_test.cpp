@@ -127,6 +127,59 @@ TEST_CASE("rows changed directly with SQL (sqlite3 or psql) are synced like any 
   CHECK(del[0]["data"].is_null());
 }
 
+// PostgreSQL logs a statement's rows in one trigger call per statement (schema 7), SQLite one
+// row at a time: either way each row changed by one statement gets a rev of its own, a key
+// change leaves a tombstone, and every replaced revision stays in the record's history.
+TEST_CASE("one SQL statement that changes many rows logs each of them", "[pull][sql]") {
+  ServerProcess server;
+  HttpClient http(server.url(), server.admin_key());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(craftsync::new_uuid_v7());
+  std::string values;
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    values += std::string(i ? ", " : "") + "('" + ids[i] + "', 'Row " + std::to_string(i) + "')";
+  direct_sql(server.db_path(), "INSERT INTO customers (id, name) VALUES " + values);
+  auto created = pull_all(http);
+  REQUIRE(created.size() == 4);
+  check_strictly_increasing(created);
+  std::int64_t head = head_rev(http);
+
+  // Three rows in one UPDATE, and one that matches nothing.
+  direct_sql(server.db_path(), "UPDATE customers SET city = 'Tromso' WHERE id IN ('" + ids[0] +
+                                   "', '" + ids[1] + "', '" + ids[2] + "')");
+  direct_sql(server.db_path(), "UPDATE customers SET city = 'Nowhere' WHERE id = 'none'");
+  auto updated = pull_all(http, std::to_string(head));
+  REQUIRE(updated.size() == 3);
+  check_strictly_increasing(updated);
+  for (const auto& c : updated) CHECK(c["data"]["city"] == "Tromso");
+  CHECK(head_rev(http) == head + 3);
+  json history = http.get("/api/v1/customers/" + ids[0] + "/history").json();
+  REQUIRE(history["revisions"].size() == 2);  // the current revision, and the one it replaced
+  CHECK(history["revisions"][1]["data"]["city"].is_null());
+
+  // A key change: the old id's tombstone, and the record under its new id.
+  std::string renamed = craftsync::new_uuid_v7();
+  direct_sql(server.db_path(),
+             "UPDATE customers SET id = '" + renamed + "' WHERE id = '" + ids[3] + "'");
+  auto rekeyed = pull_all(http, std::to_string(head + 3));
+  REQUIRE(rekeyed.size() == 2);
+  CHECK(rekeyed[0]["id"] == ids[3]);
+  CHECK(rekeyed[0]["deleted"] == true);
+  CHECK(rekeyed[1]["id"] == renamed);
+  CHECK(rekeyed[1]["data"]["name"] == "Row 3");
+
+  // Two rows in one DELETE.
+  direct_sql(server.db_path(),
+             "DELETE FROM customers WHERE id IN ('" + ids[0] + "', '" + ids[1] + "')");
+  auto removed = pull_all(http, std::to_string(head + 5));
+  REQUIRE(removed.size() == 2);
+  check_strictly_increasing(removed);
+  for (const auto& c : removed) CHECK(c["deleted"] == true);
+  auto all = pull_all(http);
+  check_strictly_increasing(all);  // each key once, at its latest rev
+  CHECK(all.size() == 5);          // the four first ids and the new one
+}
+
 TEST_CASE("deletes leave tombstones, and purged tombstones force a resync", "[pull][tombstone]") {
   ServerProcess server;
   HttpClient http(server.url(), server.admin_key());
