@@ -3,7 +3,8 @@
 // on timing. See docs/performance.md, "Server throughput".
 //
 //   server_throughput [--pg-url URL] [--compare OLD_SERVER] [--instances LIST] [--seed N]
-//                     [--batches N] [--batch-size N] [--clients LIST] [--backend NAME]
+//                     [--batches N] [--batch-size N] [--warmup N] [--clients LIST]
+//                     [--backend NAME]
 //
 // --clients lists client counts (default "1,8,32"); --backend measures one backend only
 // (sqlite, postgresql or async-commit; default all).
@@ -15,8 +16,8 @@
 //
 // Each run gets a fresh database seeded with --seed demo customers (about 2.5 records each),
 // then: push phase, every client pushing its share of --batches batches of --batch-size new
-// customers; pull phase, every client pulling the whole change log from cursor 0 in pages of
-// 1000. The counts are fixed, so every loop is bounded.
+// customers (after --warmup untimed batches each); pull phase, every client pulling the whole
+// change log from cursor 0 in pages of 1000. The counts are fixed, so every loop is bounded.
 //
 // --compare names an older craftsync-server binary: each line then runs on both binaries, one
 // after the other, so that both are measured in the same run on the same machine state.
@@ -30,6 +31,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -57,7 +59,8 @@ struct Options {
   std::string pg_url;
   std::string compare;  // an older server binary to measure next to this build's
   int seed = 5000;
-  int batches = 480;  // divisible by 1, 8 and 32
+  int batches = 1920;  // divisible by 1, 8 and 32
+  int warmup = 2;      // untimed batches per client first
   int batch_size = 10;
   int server_threads = 40;  // more than the most clients, so keep-alive never starves a client
   std::vector<int> instances = {1};
@@ -127,16 +130,20 @@ Result measure(const Backend& backend, int clients, int instances, const Options
   Result r;
   std::atomic<int> failures{0};
 
-  // Push phase: each client creates its share of the batches, one request per batch.
+  // Push phase: each client creates its share of the batches, one request per batch, after
+  // --warmup batches of its own that are not timed (they open the server's database
+  // connections, which prepare their statements once).
   const int per_client = o.batches / clients;
-  auto start = Clock::now();
+  Clock::time_point start;
   {
+    std::barrier ready(clients + 1);
     std::vector<std::thread> threads;
     for (int c = 0; c < clients; ++c) {
       threads.emplace_back([&, c] {
         test::HttpClient http(server_for(c).url(), server.admin_key());
         std::int64_t seq = 0;
-        for (int b = 0; b < per_client; ++b) {
+        for (int b = -o.warmup; b < per_client; ++b) {
+          if (b == 0) ready.arrive_and_wait();
           json mutations = json::array();
           for (int i = 0; i < o.batch_size; ++i)
             mutations.push_back(
@@ -155,6 +162,8 @@ Result measure(const Backend& backend, int clients, int instances, const Options
         }
       });
     }
+    ready.arrive_and_wait();
+    start = Clock::now();
     for (auto& t : threads) t.join();
   }
   double push_s = seconds_since(start);
@@ -222,6 +231,8 @@ Options parse(int argc, char** argv) {
       o.seed = std::stoi(value);
     else if (flag == "--batches")
       o.batches = std::stoi(value);
+    else if (flag == "--warmup")
+      o.warmup = std::stoi(value);
     else if (flag == "--batch-size")
       o.batch_size = std::stoi(value);
     else if (flag == "--instances")
@@ -257,8 +268,10 @@ int main(int argc, char** argv) {
       std::printf("no PostgreSQL URL (--pg-url or CRAFTSYNC_BENCH_PG_URL): SQLite only\n");
     }
     std::printf(
-        "%u hardware threads; seed %d customers; %d push batches of %d; server --threads %d\n\n",
-        std::thread::hardware_concurrency(), o.seed, o.batches, o.batch_size, o.server_threads);
+        "%u hardware threads; seed %d customers; %d push batches of %d (after %d untimed per "
+        "client); server --threads %d\n\n",
+        std::thread::hardware_concurrency(), o.seed, o.batches, o.batch_size, o.warmup,
+        o.server_threads);
     std::vector<std::pair<std::string, std::string>> servers = {{"new", test::server_binary()}};
     if (!o.compare.empty()) {
       std::printf("old: %s\n", o.compare.c_str());

@@ -8,6 +8,7 @@
 #include "server/pg_storage.hpp"
 
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <utility>
@@ -624,29 +625,65 @@ class PgStorage final : public Storage {
 
   std::string backend_name() const override { return "postgresql"; }
 
+ private:
+  std::mutex horizon_mu_;
+  CommitHorizon horizon_;  // the highest horizon a pull of this instance has read
+
+ public:
+
   std::unique_ptr<WriteTxn> begin_write() override {
     // Nothing is sent yet: BEGIN travels with the transaction's first statements.
     return std::make_unique<PgWriteTxn>(pool_, pool_.acquire());
   }
 
   ChangeSlice changes(std::int64_t after, int limit, const std::vector<Entity>& entities) override {
-    // The horizon first, then one statement: the rows and the meta share its snapshot.
+    // Two statements in one round trip (one implicit transaction): the horizon, which it also
+    // leaves in a setting local to that transaction, then the rows up to it with the meta. The
+    // second statement takes its snapshot after the first has ended, as the proof needs.
+    static const std::string kHorizon =
+        "SELECT newest, safe, set_config('craftsync.safe', safe::text, true) "
+        "FROM craftsync_horizon()";
     static const std::string kHead =
         "SELECT " + meta_value("tombstone_horizon") + ", " + meta_value("restore_horizon") + ", " +
         meta_value("restored_head") +
         ", c.rev, c.entity, c.entity_id, c.deleted, c.data FROM (SELECT 1) one LEFT JOIN LATERAL "
         "(SELECT rev, entity, entity_id, deleted, data FROM change_log WHERE rev > $1 "
-        "AND rev <= $3";
+        "AND rev <= current_setting('craftsync.safe')::bigint";
     static const std::string kAll = kHead + " ORDER BY rev LIMIT $2) c ON true ORDER BY c.rev";
     static const std::string kFiltered =
-        kHead + " AND entity = ANY($4::text[]) ORDER BY rev LIMIT $2) c ON true ORDER BY c.rev";
+        kHead + " AND entity = ANY($3::text[]) ORDER BY rev LIMIT $2) c ON true ORDER BY c.rev";
     std::string after_text = std::to_string(after), limit_text = std::to_string(limit + 1);
     std::string filter = entity_array(entities);
     return pool_.run([&](PgPool::Lease& c) {
-      CommitHorizon h = read_commit_horizon(*c);
-      std::string safe = std::to_string(h.safe);
-      auto r = entities.empty() ? c->query(kAll, {after_text, limit_text, safe})
-                                : c->query(kFiltered, {after_text, limit_text, safe, filter});
+      const std::string& rows_sql = entities.empty() ? kAll : kFiltered;
+      std::vector<PgParam> params{after_text, limit_text};
+      if (!entities.empty()) params.emplace_back(filter);
+      c->prepare(kHorizon, 0);
+      c->prepare(rows_sql, static_cast<int>(params.size()));
+      // A horizon read earlier (by any pull of this instance) is still safe: every rev up to
+      // it had ended before that read did, so before this statement begins. A cursor below it
+      // is not ahead either. So a pull well behind the horizon skips reading it, page after
+      // page, as long as the page is not its last; the last one reads it afresh, so that
+      // has_more does not stop a pull short of what committed since.
+      CommitHorizon known = known_horizon();
+      if (after < known.safe) {
+        std::string safe = std::to_string(known.safe);
+        auto results = c->exec_all(raw_set_safe(*c, safe) + c->execute_text(rows_sql, params));
+        const PgResult& r = results.back();
+        if (!r.is_null(0, 3) && r.rows() > limit)
+          return slice_from(r, after, limit, known);
+      }
+      auto results =
+          c->exec_all(c->execute_text(kHorizon, {}) + ";\n" + c->execute_text(rows_sql, params));
+      CommitHorizon h{results.at(0).int_at(0, 0), results.at(0).int_at(0, 1)};
+      remember_horizon(h);
+      return slice_from(results.at(1), after, limit, h);
+    });
+  }
+
+  /// The page of changes() from its rows statement's result, read under horizon h.
+  static ChangeSlice slice_from(const PgResult& r, std::int64_t after, int limit,
+                                CommitHorizon h) {
       ChangeSlice out;
       out.head = h.safe;
       // A cursor is "ahead" only past every rev handed out: a horizon read a moment later
@@ -663,7 +700,23 @@ class PgStorage final : public Storage {
                 r.bool_at(i, 6), r.text(i, 5), r.is_null(i, 7) ? "" : r.text(i, 7));
       }
       return out;
-    });
+  }
+
+  /// "SELECT set_config(...)" of a known horizon, for the rows statement after it.
+  static std::string raw_set_safe(PgConn& c, const std::string& safe) {
+    static const std::string kSetSafe = "SELECT set_config('craftsync.safe', $1, true)";
+    c.prepare(kSetSafe, 1);
+    return c.execute_text(kSetSafe, {safe}) + ";\n";
+  }
+
+  CommitHorizon known_horizon() {
+    std::lock_guard lock(horizon_mu_);
+    return horizon_;
+  }
+
+  void remember_horizon(CommitHorizon h) {
+    std::lock_guard lock(horizon_mu_);
+    if (h.safe > horizon_.safe) horizon_ = h;
   }
 
   std::optional<StoredRow> get(Entity e, const std::string& id) override {
