@@ -5,7 +5,7 @@
 // each other. docs/protocol.md, "Gap-free pulls on PostgreSQL", proves the rule.
 //
 // Each write transaction claims a lower bound of its revs before it takes the first one
-// (craftsync_next_rev(), pg_schema.cpp): a shared advisory lock keyed by the sequence's last
+// (craftsync_log_changes(), pg_schema.cpp): a shared advisory lock keyed by the sequence's last
 // value, held until it ends. craftsync_horizon() reads the sequence, then the claims still
 // held in this database; the horizon is the newest rev, or just below the lowest claim. The
 // caller reads the rows with a statement of its own, after that: whatever ended before the
