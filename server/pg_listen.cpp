@@ -26,7 +26,7 @@ void PgHeadListener::loop() {
       c.exec(std::string("LISTEN ") + kChangeChannel);
       if (failing) std::fprintf(stderr, "change listener: listening again\n");
       failing = false;
-      bool behind = true;  // read at once: whatever was written while nobody listened
+      bool behind = true;        // read at once: whatever was written while nobody listened
       int delay_ms = kMinGapMs;  // while behind, doubling to 128 ms while nothing moves
       std::int64_t last = -1;
       auto last_read = std::chrono::steady_clock::time_point{};

@@ -5,8 +5,9 @@
 // the commit horizon and reports it, at most once every kMinGapMs. While the horizon trails
 // the newest rev handed out (a writer still holds a lower rev), it reads again after
 // kMinGapMs, doubling the wait up to 128 ms while nothing moves, until it catches up: a
-// transaction that ends without committing a change sends no notification. A lost connection is reopened every second, and the horizon
-// is read again after each reconnect, since notifications sent meanwhile are lost.
+// transaction that ends without committing a change sends no notification. A lost connection is
+// reopened every second, and the horizon is read again after each reconnect, since notifications
+// sent meanwhile are lost.
 //
 // Threading: one thread of its own; the destructor stops and joins it (within ~100 ms).
 

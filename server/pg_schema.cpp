@@ -279,7 +279,8 @@ END $$;
     s += "DROP FUNCTION IF EXISTS " + name + "_log();\n";
     for (const char* t : {"_log_insert", "_log_update", "_log_delete"})
       s += "DROP TRIGGER IF EXISTS " + name + t + " ON " + name + ";\n";
-    s += "CREATE OR REPLACE FUNCTION " + name + "_log_rows() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n";
+    s += "CREATE OR REPLACE FUNCTION " + name +
+         "_log_rows() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n";
     s += "  IF TG_OP = 'DELETE' THEN\n";
     s += "  " + log + "array_agg(o.id), true, NULL) FROM craftsync_old o;\n";
     s += "    RETURN NULL;\n  END IF;\n";
@@ -304,9 +305,8 @@ END $$;
 }
 
 constexpr Migration kMigrations[] = {
-    {1, &pg_schema_v1_sql}, {2, &pg_schema_v2_sql}, {3, &pg_schema_v3_sql},
-    {4, &pg_schema_v4_sql}, {5, &pg_schema_v5_sql}, {6, &pg_schema_v6_sql},
-    {7, &pg_schema_v7_sql},
+    {1, &pg_schema_v1_sql}, {2, &pg_schema_v2_sql}, {3, &pg_schema_v3_sql}, {4, &pg_schema_v4_sql},
+    {5, &pg_schema_v5_sql}, {6, &pg_schema_v6_sql}, {7, &pg_schema_v7_sql},
 };
 static_assert(static_cast<int>(std::size(kMigrations)) == kPgSchemaVersion);
 

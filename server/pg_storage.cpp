@@ -557,8 +557,9 @@ class PgWriteTxn final : public WriteTxn {
   };
 
   static UnsavedVerdict unsaved_verdict(const std::string& device, NewVerdict& v) {
-    UnsavedVerdict u{device, v.result->seq, {}, std::nullopt, v.fingerprint,
-                     std::string(entity_name(v.entity)), v.id};
+    UnsavedVerdict u{device,       v.result->seq, {},
+                     std::nullopt, v.fingerprint, std::string(entity_name(v.entity)),
+                     v.id};
     if (!v.rev_pending) {
       u.head = stored_verdict_json(*v.result);
       return u;
@@ -583,7 +584,7 @@ class PgWriteTxn final : public WriteTxn {
 
   PgPool& pool_;
   std::optional<PgPool::Lease> c_;
-  bool sent_ = false;  // something of this transaction has reached the database
+  bool sent_ = false;             // something of this transaction has reached the database
   bool settings_queued_ = false;  // kPlannerSettings, after BEGIN and before all else
   bool done_ = false;
   std::map<std::string, Known> known_;  // device -> what this transaction knows of it
@@ -630,7 +631,6 @@ class PgStorage final : public Storage {
   CommitHorizon horizon_;  // the highest horizon a pull of this instance has read
 
  public:
-
   std::unique_ptr<WriteTxn> begin_write() override {
     // Nothing is sent yet: BEGIN travels with the transaction's first statements.
     return std::make_unique<PgWriteTxn>(pool_, pool_.acquire());
@@ -670,8 +670,7 @@ class PgStorage final : public Storage {
         std::string safe = std::to_string(known.safe);
         auto results = c->exec_all(raw_set_safe(*c, safe) + c->execute_text(rows_sql, params));
         const PgResult& r = results.back();
-        if (!r.is_null(0, 3) && r.rows() > limit)
-          return slice_from(r, after, limit, known);
+        if (!r.is_null(0, 3) && r.rows() > limit) return slice_from(r, after, limit, known);
       }
       auto results =
           c->exec_all(c->execute_text(kHorizon, {}) + ";\n" + c->execute_text(rows_sql, params));
@@ -682,24 +681,23 @@ class PgStorage final : public Storage {
   }
 
   /// The page of changes() from its rows statement's result, read under horizon h.
-  static ChangeSlice slice_from(const PgResult& r, std::int64_t after, int limit,
-                                CommitHorizon h) {
-      ChangeSlice out;
-      out.head = h.safe;
-      // A cursor is "ahead" only past every rev handed out: a horizon read a moment later
-      // (by another instance) may be ahead of this one.
-      check_cursor(after, h.newest, r.int_at(0, 0), r.int_at(0, 1), r.int_at(0, 2));
-      out.epoch = r.int_at(0, 1);
-      int n = r.is_null(0, 3) ? 0 : r.rows();
-      out.has_more = n > limit;
-      n = std::min(n, limit);
-      out.entries.reserve(static_cast<std::size_t>(n));
-      out.text.reserve(static_cast<std::size_t>(n) * 384);  // about a row's id and data
-      for (int i = 0; i < n; ++i) {
-        out.add(parse_entity(r.text(i, 4)).value_or(Entity::customers), r.int_at(i, 3),
-                r.bool_at(i, 6), r.text(i, 5), r.is_null(i, 7) ? "" : r.text(i, 7));
-      }
-      return out;
+  static ChangeSlice slice_from(const PgResult& r, std::int64_t after, int limit, CommitHorizon h) {
+    ChangeSlice out;
+    out.head = h.safe;
+    // A cursor is "ahead" only past every rev handed out: a horizon read a moment later
+    // (by another instance) may be ahead of this one.
+    check_cursor(after, h.newest, r.int_at(0, 0), r.int_at(0, 1), r.int_at(0, 2));
+    out.epoch = r.int_at(0, 1);
+    int n = r.is_null(0, 3) ? 0 : r.rows();
+    out.has_more = n > limit;
+    n = std::min(n, limit);
+    out.entries.reserve(static_cast<std::size_t>(n));
+    out.text.reserve(static_cast<std::size_t>(n) * 384);  // about a row's id and data
+    for (int i = 0; i < n; ++i) {
+      out.add(parse_entity(r.text(i, 4)).value_or(Entity::customers), r.int_at(i, 3),
+              r.bool_at(i, 6), r.text(i, 5), r.is_null(i, 7) ? "" : r.text(i, 7));
+    }
+    return out;
   }
 
   /// "SELECT set_config(...)" of a known horizon, for the rows statement after it.
