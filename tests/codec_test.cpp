@@ -175,7 +175,7 @@ TEST_CASE("the fast push reader takes what the codec takes, and gives the same r
       "{\"device_id\":\"d\",\"mutations\":{}}",
       "\xef\xbb\xbf{\"device_id\":\"d\",\"mutations\":[]}",
       "{\"device_id\":\"d\",\"mutations\":[]} x",
-      std::string("{\"device_id\":\"d\",\"mutations\":[]}\0", 40),
+      std::string("{\"device_id\":\"d\",\"mutations\":[]}") + '\0' + "{}",  // a NUL inside
   };
   const std::string head = "{\"device_id\":\"d\",\"mutations\":[";
   const std::vector<std::string> odd_mutations = {
