@@ -131,25 +131,6 @@ std::vector<PgResult> PgConn::exec_all(const std::string& sql) {
   return results;
 }
 
-std::string PgConn::inline_params(std::string_view sql, const std::vector<PgParam>& params) {
-  std::string out;
-  out.reserve(sql.size() + 64 * params.size());
-  for (std::size_t i = 0; i < sql.size(); ++i) {
-    std::size_t j = i + 1;
-    while (sql[i] == '$' && j < sql.size() && sql[j] >= '0' && sql[j] <= '9') ++j;
-    if (j == i + 1) {
-      out += sql[i];
-      continue;
-    }
-    std::size_t n = std::stoul(std::string(sql.substr(i + 1, j - i - 1)));
-    if (n == 0 || n > params.size())
-      throw std::logic_error("inline_params: no parameter $" + std::to_string(n));
-    append_literal(out, params[n - 1]);
-    i = j - 1;
-  }
-  return out;
-}
-
 PgResult PgConn::query(const std::string& sql, std::initializer_list<PgParam> params) {
   return query(sql, std::vector<PgParam>(params));
 }

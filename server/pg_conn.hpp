@@ -78,9 +78,6 @@ class PgConn {
   /// Like exec(), in one round trip, but returns every statement's result, in order. When a
   /// statement fails, PostgreSQL runs none after it, and this throws that statement's error.
   std::vector<PgResult> exec_all(const std::string& sql);
-  /// `sql` with $1, $2, ... replaced by the parameters as quoted literals (NULL for nullopt),
-  /// for statements sent together in one exec().
-  std::string inline_params(std::string_view sql, const std::vector<PgParam>& params);
   /// Runs one statement with text parameters ($1, $2, ...), prepared once per connection.
   PgResult query(const std::string& sql, std::initializer_list<PgParam> params = {});
   PgResult query(const std::string& sql, const std::vector<PgParam>& params);

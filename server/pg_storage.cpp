@@ -103,13 +103,12 @@ std::string insert_rows_sql(Entity e) {
          ") SELECT * FROM unnest(" + arrays + ")";
 }
 
-// A push batch costs two round trips (docs/operations.md): the first sends BEGIN, the author,
-// the locks and one read of everything the batch will judge; the second sends the batch's
-// writes, reads their new revs, records the verdicts and commits. Statements that travel
-// together carry their values inlined as quoted literals: EXECUTEs of statements prepared once
-// per connection (PgConn::execute_text), so that PostgreSQL does not parse and plan the same
-// large statements for every batch; only the multi-row INSERT, whose shape varies, is sent as
-// text (PgConn::inline_params).
+// A push batch costs two round trips (docs/operations.md): the first sends BEGIN, the planner
+// settings with the author, the locks and one read of everything the batch will judge; the
+// second sends the batch's writes, records the verdicts (which answers their new revs) and
+// commits. Statements that travel together carry their values inlined as quoted literals:
+// EXECUTEs of statements prepared once per connection (PgConn::execute_text), so that
+// PostgreSQL does not parse and plan the same large statements for every batch.
 class PgWriteTxn final : public WriteTxn {
  public:
   PgWriteTxn(PgPool& pool, PgPool::Lease lease) : pool_(pool) {
@@ -589,9 +588,8 @@ class PgWriteTxn final : public WriteTxn {
   bool sent_ = false;             // something of this transaction has reached the database
   bool settings_queued_ = false;  // kPlannerSettings, after BEGIN and before all else
   bool done_ = false;
-  std::map<std::string, Known> known_;  // device -> what this transaction knows of it
-  // [device, seq, result, fingerprint, entity, id, rev pending] rows to record at commit
-  std::vector<UnsavedVerdict> unsaved_;
+  std::map<std::string, Known> known_;               // device -> what this transaction knows of it
+  std::vector<UnsavedVerdict> unsaved_;              // verdicts to record at commit
   std::map<std::string, std::int64_t> unsaved_max_;  // device -> highest seq in unsaved_
   std::set<std::string> locked_devices_;
   std::string pending_;  // statements not sent yet, with their values inlined
@@ -628,11 +626,6 @@ class PgStorage final : public Storage {
 
   std::string backend_name() const override { return "postgresql"; }
 
- private:
-  std::mutex horizon_mu_;
-  CommitHorizon horizon_;  // the highest horizon a pull of this instance has read
-
- public:
   std::unique_ptr<WriteTxn> begin_write() override {
     // Nothing is sent yet: BEGIN travels with the transaction's first statements.
     return std::make_unique<PgWriteTxn>(pool_, pool_.acquire());
@@ -900,6 +893,8 @@ class PgStorage final : public Storage {
  private:
   std::string url_;
   PgPool pool_;
+  std::mutex horizon_mu_;
+  CommitHorizon horizon_;  // the highest horizon a pull of this instance has read
 };
 
 }  // namespace
