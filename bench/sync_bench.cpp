@@ -105,9 +105,10 @@ double floor_cpu = 0, floor_mb = 0;
 /// The floor: the same rows upserted with bare prepared statements, one transaction per page.
 /// With `with_indexes`, the tables have the local schema's reference indexes, as the engine's
 /// do. With `with_metadata`, each row also gets a bookkeeping row like the engine's, to show
-/// how much of the gap is that second B-tree write.
+/// how much of the gap is that second B-tree write. The floor keeps SQLite's default page size
+/// (4 KiB) unless `page_size` says otherwise; the engine makes its files with kLocalPageSize.
 double floor_seconds(SqliteConn& source, const std::string& path, bool with_metadata,
-                     bool with_indexes = false) {
+                     bool with_indexes = false, int page_size = 0) {
   struct Row {
     Entity e;
     std::vector<std::string> cols;
@@ -128,6 +129,7 @@ double floor_seconds(SqliteConn& source, const std::string& path, bool with_meta
   }
   std::remove(path.c_str());
   SqliteConn db(path, 5000);
+  if (page_size) db.exec("PRAGMA page_size = " + std::to_string(page_size));
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA cache_size = -32768");  // the same settings as the engine's connection
   db.exec("PRAGMA wal_autocheckpoint = 8192");
@@ -212,7 +214,7 @@ int main(int argc, char** argv) {
   // 2x (writeback of the previous run's pages), which made a single ratio swing as much.
   std::unique_ptr<SyncEngine> engine;
   SyncReport pull;
-  std::vector<double> pull_runs, floor_runs;
+  std::vector<double> pull_runs, floor_runs, floor_pages_runs;
   double pull_cpu = 0, pull_mb = 0, floor_cpu_rows = 0, floor_mb_rows = 0;
   long rss = 0;  // after the first pull: the floors after it hold all rows in memory
   for (int run = 0; run < repeat; ++run) {
@@ -236,9 +238,12 @@ int main(int argc, char** argv) {
     floor_runs.push_back(floor_seconds(engine->db(), dir.file("floor.db"), false));
     floor_cpu_rows = floor_cpu;
     floor_mb_rows = floor_mb;
+    floor_pages_runs.push_back(
+        floor_seconds(engine->db(), dir.file("floor_pages.db"), false, false, kLocalPageSize));
   }
   SyncEngine& client = *engine;
   double pull_s = median(pull_runs), floor_s = median(floor_runs);
+  double floor_pages_s = median(floor_pages_runs);
   double floor_index_s = floor_seconds(client.db(), dir.file("floor_index.db"), false, true);
   double floor_meta_s = floor_seconds(client.db(), dir.file("floor_meta.db"), true);
   double floor_cpu_meta = floor_cpu;
@@ -302,6 +307,10 @@ int main(int argc, char** argv) {
   std::printf("%-44s %12.2f / %.2f\n", "client CPU s: pull / floor", pull_cpu, floor_cpu_rows);
   std::printf("%-44s %12.2f\n", "ratio pull / floor (client CPU)", pull_cpu / floor_cpu_rows);
   std::printf("%-44s %12.0f / %.0f\n", "MB written: pull / floor", pull_mb, floor_mb_rows);
+  std::printf("%-44s %12.2f  (median of %s)\n", "floor with the engine's 16 KiB pages (s)",
+              floor_pages_s, runs_text(floor_pages_runs).c_str());
+  std::printf("%-44s %12.2f\n", "ratio pull / floor with 16 KiB pages (wall)",
+              pull_s / floor_pages_s);
   std::printf("%-44s %12.2f\n", "floor with the reference indexes (s)", floor_index_s);
   std::printf("%-44s %12.2f\n", "ratio pull / floor with indexes (wall)", pull_s / floor_index_s);
   std::printf("%-44s %12.2f\n", "floor with sync_metadata rows (s)", floor_meta_s);

@@ -227,7 +227,8 @@ class FirstSyncWrites {
     if (!active_) return;
     active_ = false;
     std::future<void> checkpoint;
-    if (wal_frames_ > kWalAutocheckpointPages) {
+    int checkpoint_pages = wal_autocheckpoint_pages(db_);
+    if (wal_frames_ > checkpoint_pages) {
       std::string path = sqlite3_db_filename(db_.handle(), "main");
       checkpoint = std::async(std::launch::async, [path] {
         SqliteConn other(path, 5000);
@@ -235,7 +236,7 @@ class FirstSyncWrites {
       });
     }
     auto resume_checkpoints = [&] {
-      db_.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kWalAutocheckpointPages));
+      db_.exec("PRAGMA wal_autocheckpoint = " + std::to_string(checkpoint_pages));
     };
     try {
       SqliteTxn txn(db_);

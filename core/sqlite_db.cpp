@@ -1,5 +1,7 @@
 #include "core/sqlite_db.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -92,6 +94,12 @@ SqliteConn::SqliteConn(const std::string& path, int busy_timeout_ms) {
 SqliteConn::~SqliteConn() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
+}
+
+int wal_autocheckpoint_pages(SqliteConn& db) {
+  auto st = db.prepare("PRAGMA page_size");
+  std::int64_t page = st.step() ? st.int_at(0) : 4096;
+  return static_cast<int>(kWalAutocheckpointBytes / std::max<std::int64_t>(page, 512));
 }
 
 void SqliteConn::exec(const std::string& sql) {

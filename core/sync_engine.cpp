@@ -24,6 +24,7 @@ using nlohmann::json;
 
 /// WAL is a property of the file: set it once. Switching needs the file to itself, so a second
 /// process opening a brand-new database at the same moment may find it busy for a while.
+/// A brand-new file takes kLocalPageSize first (a file with content keeps its own).
 void enable_wal(SqliteConn& db) {
   for (int attempt = 0;; ++attempt) {
     try {
@@ -31,6 +32,7 @@ void enable_wal(SqliteConn& db) {
         auto mode = db.prepare("PRAGMA journal_mode");
         if (mode.step() && mode.view_at(0) == "wal") return;
       }
+      db.exec("PRAGMA page_size = " + std::to_string(kLocalPageSize));
       db.exec("PRAGMA journal_mode = WAL");
       return;
     } catch (const TransientError&) {
@@ -57,7 +59,7 @@ SyncEngine::SyncEngine(const std::string& db_path) : db_path_(db_path) {
     db_ = std::make_unique<SqliteConn>(db_path, 5000);
     enable_wal(*db_);
     db_->exec("PRAGMA cache_size = -32768");  // 32 MiB: the pull's B-tree work stays in memory
-    db_->exec("PRAGMA wal_autocheckpoint = " + std::to_string(kWalAutocheckpointPages));
+    db_->exec("PRAGMA wal_autocheckpoint = " + std::to_string(wal_autocheckpoint_pages(*db_)));
     // A first sync lets the WAL grow to the database's size (core/pull.cpp); once it has been
     // copied back, the file shrinks to 64 MiB.
     db_->exec("PRAGMA journal_size_limit = 67108864");

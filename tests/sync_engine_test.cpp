@@ -62,7 +62,12 @@ TEST_CASE("a first sync builds the reference indexes once, after its last page",
   {  // and without automatic checkpoints, which are back on now
     auto st = a.engine().db().prepare("PRAGMA wal_autocheckpoint");
     REQUIRE(st.step());
-    CHECK(st.int_at(0) == kWalAutocheckpointPages);
+    CHECK(st.int_at(0) == kWalAutocheckpointBytes / kLocalPageSize);
+  }
+  {  // a new database has the engine's page size, not SQLite's default
+    auto st = a.engine().db().prepare("PRAGMA page_size");
+    REQUIRE(st.step());
+    CHECK(st.int_at(0) == kLocalPageSize);
   }
   CHECK(sqlite3_cli(a.db_path(), "EXPLAIN QUERY PLAN SELECT id FROM orders WHERE customer_id = 'x'")
             .find("USING COVERING INDEX orders_customer") != std::string::npos);
