@@ -4,7 +4,7 @@
 //
 //   server_throughput [--pg-url URL] [--compare OLD_SERVER] [--instances LIST] [--seed N]
 //                     [--batches N] [--batch-size N] [--warmup N] [--clients LIST]
-//                     [--backend NAME]
+//                     [--backend NAME] [--rounds N]
 //
 // --clients lists client counts (default "1,8,32"); --backend measures one backend only
 // (sqlite, postgresql or async-commit; default all).
@@ -21,6 +21,9 @@
 //
 // --compare names an older craftsync-server binary: each line then runs on both binaries, one
 // after the other, so that both are measured in the same run on the same machine state.
+// --rounds N (default 1) measures each line N times, the two binaries' order swapped every
+// round (on this machine the second of two identical servers read ~9% faster), and prints the
+// median of the rounds' new/old ratios in mutations/s.
 //
 // --instances lists instance counts (default "1"; e.g. "1,2"): each PostgreSQL line then runs
 // once per count, with that many craftsync-server processes on the one database and the
@@ -35,6 +38,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -66,6 +70,7 @@ struct Options {
   std::vector<int> instances = {1};
   std::vector<int> clients = {1, 8, 32};
   std::string backend = "all";  // or one backend's label: sqlite, postgresql, async-commit
+  int rounds = 1;               // each line this often, the binaries' order swapped each round
 };
 
 struct Backend {
@@ -233,6 +238,8 @@ Options parse(int argc, char** argv) {
       o.batches = std::stoi(value);
     else if (flag == "--warmup")
       o.warmup = std::stoi(value);
+    else if (flag == "--rounds")
+      o.rounds = std::max(1, std::stoi(value));
     else if (flag == "--batch-size")
       o.batch_size = std::stoi(value);
     else if (flag == "--instances")
@@ -287,11 +294,31 @@ int main(int argc, char** argv) {
       for (int clients : o.clients) {
         for (int instances : counts) {
           if (instances > clients) continue;  // an instance without clients measures nothing
-          for (const auto& [label, binary] : servers) {
-            Result r = measure(b, clients, instances, o, binary);
-            std::printf("%-24s %6s %5d %7d %11.0f %12.0f %15.0f %9lld %8d\n", b.label.c_str(),
-                        label.c_str(), instances, clients, r.push_requests_per_s, r.mutations_per_s,
-                        r.pulled_per_s, static_cast<long long>(r.log_size), r.failures);
+          std::vector<double> ratios;
+          for (int round = 0; round < o.rounds; ++round) {
+            std::map<std::string, double> rate;
+            for (std::size_t k = 0; k < servers.size(); ++k) {
+              const auto& [label, binary] = servers[round % 2 ? servers.size() - 1 - k : k];
+              Result r = measure(b, clients, instances, o, binary);
+              rate[label] = r.mutations_per_s;
+              std::printf("%-24s %6s %5d %7d %11.0f %12.0f %15.0f %9lld %8d\n", b.label.c_str(),
+                          label.c_str(), instances, clients, r.push_requests_per_s,
+                          r.mutations_per_s, r.pulled_per_s, static_cast<long long>(r.log_size),
+                          r.failures);
+              std::fflush(stdout);
+            }
+            if (rate.count("old") && rate["old"] > 0) ratios.push_back(rate["new"] / rate["old"]);
+          }
+          if (ratios.size() > 1) {
+            std::sort(ratios.begin(), ratios.end());
+            std::string all;
+            for (double x : ratios)
+              all += (all.empty() ? "" : " ") + std::to_string(x).substr(0, 4);
+            double mid = ratios.size() % 2
+                             ? ratios[ratios.size() / 2]
+                             : (ratios[ratios.size() / 2 - 1] + ratios[ratios.size() / 2]) / 2;
+            std::printf("%-24s  new/old mutations/s, median of %zu rounds: %.2f  (%s)\n",
+                        b.label.c_str(), ratios.size(), mid, all.c_str());
             std::fflush(stdout);
           }
         }
