@@ -92,6 +92,23 @@ TEST_CASE("a first sync builds the reference indexes once, after its last page",
   CHECK(during == 3);
 }
 
+TEST_CASE("a database made with 4 KiB pages keeps them, and checkpoints at the same WAL size",
+          "[sync][schema]") {
+  TempDir dir;
+  std::string path = dir.file("old.db");
+  {  // as an older build made it: SQLite's default page size, then WAL
+    SqliteConn old(path, 5000);
+    old.exec("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE t (x)");
+  }
+  SyncEngine engine(path);
+  auto page = engine.db().prepare("PRAGMA page_size");
+  REQUIRE(page.step());
+  CHECK(page.int_at(0) == 4096);
+  auto wal = engine.db().prepare("PRAGMA wal_autocheckpoint");
+  REQUIRE(wal.step());
+  CHECK(wal.int_at(0) == kWalAutocheckpointBytes / 4096);
+}
+
 TEST_CASE("children pulled before their parents are kept, and the parents complete them",
           "[sync][pull]") {
   ServerProcess server(server_args({"--seed-demo", "30", "--quiet"}));
