@@ -238,9 +238,11 @@ Options parse(int argc, char** argv) {
       o.batches = std::stoi(value);
     else if (flag == "--warmup")
       o.warmup = std::stoi(value);
-    else if (flag == "--rounds")
-      o.rounds = std::max(1, std::stoi(value));
-    else if (flag == "--batch-size")
+    else if (flag == "--rounds") {
+      std::vector<int> n = counts(flag, value);
+      if (n.size() != 1) throw std::runtime_error("--rounds wants one count (got '" + value + "')");
+      o.rounds = n.front();
+    } else if (flag == "--batch-size")
       o.batch_size = std::stoi(value);
     else if (flag == "--instances")
       o.instances = counts(flag, value);
