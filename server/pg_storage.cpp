@@ -571,10 +571,10 @@ class PgWriteTxn final : public WriteTxn {
     v.result->rev = rev;
     // As a key and its value: inside a JSON string every quote is escaped, so this cannot
     // match there.
-    const std::string mark = "\"rev\":" + std::to_string(kStandIn);
+    const std::string key = "\"rev\":", mark = key + std::to_string(kStandIn);
     std::size_t at = text.find(mark);
     if (at == std::string::npos) throw std::logic_error("a verdict's text lost its rev");
-    u.head = text.substr(0, at + 6);  // up to "rev":
+    u.head = text.substr(0, at + key.size());
     u.tail = text.substr(at + mark.size());
     return u;
   }
