@@ -199,44 +199,12 @@ END $$;
 )sql";
 }
 
-// 7: the triggers log a statement's rows at once. A row trigger ran a PL/pgSQL call and four
-// statements per row (the claim check, the history copy, the change-log upsert, the NOTIFY);
-// a multi-row INSERT of a push batch now runs one statement-level trigger, which gathers the
-// rows from its transition table into arrays and hands them to craftsync_log_changes(): one
-// statement copies the revisions being replaced to record_history and upserts the new ones,
-// for every row at once. The rules do not change:
-// - the claim comes before the first rev (craftsync_claim(), written out, and the NOTIFY with
-//   it, once per transaction);
-// - the record's row is locked by the statement that fired the trigger;
-// - each row gets its own rev, in the statement's row order;
-// - a replaced revision moves to record_history (the statement's snapshot reads the old row);
-// - a primary-key change leaves a tombstone for the old id.
-// Direct SQL edits go through the same triggers. The step may run again over its own result.
-//
-// craftsync_log_changes() keeps one plan per statement for the life of a connection, made at
-// its first call, perhaps while change_log is still small. Its settings keep that plan an
-// index lookup per id (a hash join over a whole entity's rows would look cheaper on a small
-// table, and stay once the table is large). Disabled scans cost so much in the planner's
-// eyes that JIT compilation would start for a one-row read: jit is off here too.
-std::string pg_schema_v7_sql() {
-  std::string s = R"sql(
-CREATE OR REPLACE FUNCTION craftsync_claim() RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-  IF coalesce(current_setting('craftsync.claimed', true), '') = '' THEN
-    PERFORM pg_advisory_xact_lock_shared((last_value >> 32)::int,
-                                         (last_value & 4294967295)::bit(32)::int),
-            set_config('craftsync.claimed', 'yes', true)
-    FROM craftsync_rev_seq;
-  END IF;
-END $$;
-
-CREATE OR REPLACE FUNCTION craftsync_next_rev() RETURNS bigint LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM craftsync_claim();
-  RETURN nextval('craftsync_rev_seq');
-END $$;
-
-CREATE OR REPLACE FUNCTION craftsync_log_changes(p_entity text, p_ids text[], p_deleted boolean,
+// craftsync_log_changes(): one statement that copies the revisions being replaced to
+// record_history and upserts the new ones. `replaced_from` is the FROM clause that finds the
+// replaced revisions (alias l); the rest has not changed since version 7.
+std::string log_changes_sql(const char* replaced_from) {
+  return std::string(
+             R"sql(CREATE OR REPLACE FUNCTION craftsync_log_changes(p_entity text, p_ids text[], p_deleted boolean,
                                       p_data text[])
 RETURNS void LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_hashjoin = off
@@ -256,8 +224,8 @@ BEGIN
     INSERT INTO record_history (entity, entity_id, rev, changed_at, author, deleted, data)
     SELECT l.entity, l.entity_id, l.rev, l.changed_at, coalesce(l.author, 'sql'), l.deleted,
            l.data
-    FROM change_log l WHERE l.entity = p_entity AND l.entity_id = ANY(p_ids)
-    ON CONFLICT DO NOTHING)
+)sql") + replaced_from +
+         R"sql(    ON CONFLICT DO NOTHING)
   INSERT INTO change_log (rev, entity, entity_id, deleted, data, changed_at, author)
   SELECT nextval('craftsync_rev_seq'), p_entity, k.id, p_deleted, k.data,
          (extract(epoch FROM clock_timestamp()) * 1000)::bigint,
@@ -268,6 +236,49 @@ BEGIN
         changed_at = excluded.changed_at, author = excluded.author;
 END $$;
 )sql";
+}
+
+// 7: the triggers log a statement's rows at once. A row trigger ran a PL/pgSQL call and four
+// statements per row (the claim check, the history copy, the change-log upsert, the NOTIFY);
+// a multi-row INSERT of a push batch now runs one statement-level trigger, which gathers the
+// rows from its transition table into arrays and hands them to craftsync_log_changes(): one
+// statement copies the revisions being replaced to record_history and upserts the new ones,
+// for every row at once. The rules do not change:
+// - the claim comes before the first rev (craftsync_claim(), written out, and the NOTIFY with
+//   it, once per transaction);
+// - the record's row is locked by the statement that fired the trigger;
+// - each row gets its own rev, in the statement's row order;
+// - a replaced revision moves to record_history (the statement's snapshot reads the old row);
+// - a primary-key change leaves a tombstone for the old id.
+// Direct SQL edits go through the same triggers. The step may run again over its own result.
+//
+// craftsync_log_changes() keeps one plan per statement for the life of a connection, made at
+// its first call, perhaps while change_log is still small. Its settings keep a hash join over
+// a whole entity's rows from being chosen then, when it looks cheaper, and kept once the
+// table is large (they did not keep the lookup of the replaced revisions an index probe per
+// id: see version 8). Disabled scans cost so much in the planner's eyes that JIT compilation
+// would start for a one-row read: jit is off here too.
+std::string pg_schema_v7_sql() {
+  std::string s = R"sql(
+CREATE OR REPLACE FUNCTION craftsync_claim() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF coalesce(current_setting('craftsync.claimed', true), '') = '' THEN
+    PERFORM pg_advisory_xact_lock_shared((last_value >> 32)::int,
+                                         (last_value & 4294967295)::bit(32)::int),
+            set_config('craftsync.claimed', 'yes', true)
+    FROM craftsync_rev_seq;
+  END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION craftsync_next_rev() RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM craftsync_claim();
+  RETURN nextval('craftsync_rev_seq');
+END $$;
+
+)sql";
+  s += log_changes_sql(
+      "    FROM change_log l WHERE l.entity = p_entity AND l.entity_id = ANY(p_ids)\n");
   for (Entity e : kEntitiesInFkOrder) {
     const std::string name(entity_name(e));
     std::string json = "json_build_object('id', n.id";
@@ -304,9 +315,23 @@ END $$;
   return s;
 }
 
+// 8: the replaced revisions are looked up one id at a time. Version 7 read them with
+// `entity_id = ANY(ids)`, and a plan made while change_log was small and analyzed (a new
+// database) scanned the entity's whole range of the (entity, entity_id) index with the ids as
+// a filter; the session kept that plan, so each later write read every record of its table.
+// Now each id is looked up by a subquery of its own, which OFFSET 0 keeps from being merged
+// into a join (where the same plan came back with the ids as a join filter): a lookup of one
+// key of a unique index, planned as a probe on both columns whatever the statistics say.
+std::string pg_schema_v8_sql() {
+  return log_changes_sql(
+      "    FROM unnest(p_ids) AS k(id)\n"
+      "    CROSS JOIN LATERAL (SELECT c.* FROM change_log c\n"
+      "                        WHERE c.entity = p_entity AND c.entity_id = k.id OFFSET 0) l\n");
+}
+
 constexpr Migration kMigrations[] = {
     {1, &pg_schema_v1_sql}, {2, &pg_schema_v2_sql}, {3, &pg_schema_v3_sql}, {4, &pg_schema_v4_sql},
-    {5, &pg_schema_v5_sql}, {6, &pg_schema_v6_sql}, {7, &pg_schema_v7_sql},
+    {5, &pg_schema_v5_sql}, {6, &pg_schema_v6_sql}, {7, &pg_schema_v7_sql}, {8, &pg_schema_v8_sql},
 };
 static_assert(static_cast<int>(std::size(kMigrations)) == kPgSchemaVersion);
 
