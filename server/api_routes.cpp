@@ -38,7 +38,8 @@ std::pair<const char*, const char*> describe_status(int status) {
 
 }  // namespace
 
-Api::Api(Storage& storage, ApiConfig config) : storage_(storage), config_(config) {
+Api::Api(Storage& storage, ApiConfig config)
+    : storage_(storage), config_(config), keys_(config.key_cache_ttl) {
   install_sync_routes(router_, storage, metrics_, feed_);
   install_entity_routes(router_, storage, feed_);
   install_checksum_routes(router_, storage);
@@ -82,7 +83,7 @@ const Route* Api::route_for(HttpRequest& req, HttpResponse& res) {
 bool Api::authorize(const Route& route, HttpRequest& req, HttpResponse& res) {
   if (!route.need) return true;
   try {
-    req.role = server::authorize(storage_, req, res, *route.need);
+    req.role = server::authorize(storage_, keys_, req, res, *route.need);
   } catch (const StorageUnavailable&) {
     res.set_header("Retry-After", "1");
     send_error(res, 503, "unavailable", "storage is busy or unreachable; retry shortly");

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "server/change_feed.hpp"
+#include "server/key_cache.hpp"
 #include "server/metrics.hpp"
 #include "server/router.hpp"
 
@@ -24,6 +25,8 @@ class Storage;
 struct ApiConfig {
   std::size_t max_body_bytes = 8u << 20;
   bool log_requests = true;
+  /// How long a found API key is trusted without asking the database again (KeyCache).
+  std::chrono::milliseconds key_cache_ttl{1000};
 };
 
 class Api {
@@ -33,8 +36,9 @@ class Api {
   /// With the request's headers in (no body yet): checks the protocol version and finds the
   /// route. Returns it, or null when `res` already holds the answer. No database work.
   const Route* route_for(HttpRequest& req, HttpResponse& res);
-  /// Checks the key for a route that needs one (this reads the database), still before the
-  /// body. False when `res` holds the 401, 403 or 503.
+  /// Checks the key for a route that needs one (this reads the database, unless the key was
+  /// found less than ApiConfig::key_cache_ttl ago), still before the body. False when `res` holds
+  /// the 401, 403 or 503.
   bool authorize(const Route& route, HttpRequest& req, HttpResponse& res);
   /// Runs the route on the complete request, mapping exceptions to error bodies.
   void run(const Route& route, HttpRequest& req, HttpResponse& res);
@@ -54,6 +58,7 @@ class Api {
  private:
   Storage& storage_;
   ApiConfig config_;
+  KeyCache keys_;
   Metrics metrics_;
   ChangeFeed feed_;
   std::unique_ptr<HeadWatch> watch_;  // started by the constructor, stopped with the Api

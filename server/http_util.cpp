@@ -21,12 +21,18 @@ void send_error(HttpResponse& res, int status, std::string_view code, std::strin
   send_json(res, status, error_body(code, message));
 }
 
-std::optional<Role> authorize(Storage& storage, HttpRequest& req, HttpResponse& res, Role need) {
+std::optional<Role> authorize(Storage& storage, KeyCache& keys, HttpRequest& req, HttpResponse& res,
+                              Role need) {
   auto token = bearer_token(req.header("Authorization"));
   std::optional<Role> role;
   if (token) {
     std::string hash = hash_api_key(*token);
-    if (auto found = storage.find_key(hash); found && constant_time_equal(found->hash, hash)) {
+    auto found = keys.find(hash);
+    if (!found) {
+      found = storage.find_key(hash);
+      if (found && constant_time_equal(found->hash, hash)) keys.put(*found);
+    }
+    if (found && constant_time_equal(found->hash, hash)) {
       role = found->role;
       req.key_label = found->label;
     }

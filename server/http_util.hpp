@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/http_message.hpp"
+#include "server/key_cache.hpp"
 #include "server/storage.hpp"
 
 namespace craftsync::server {
@@ -20,8 +21,9 @@ void send_error(HttpResponse& res, int status, std::string_view code, std::strin
 
 /// The caller's role if its key is valid and allows `need` (and the key's label, in
 /// `req.key_label`); otherwise writes 401/403 and returns nullopt. The messages say nothing
-/// about which part was wrong.
-std::optional<Role> authorize(Storage& storage, HttpRequest& req, HttpResponse& res, Role need);
+/// about which part was wrong. A key found in `keys` is not looked up again.
+std::optional<Role> authorize(Storage& storage, KeyCache& keys, HttpRequest& req, HttpResponse& res,
+                              Role need);
 
 /// Parses the body as JSON, or writes a 400 and returns nullopt.
 std::optional<nlohmann::json> parse_body(const HttpRequest& req, HttpResponse& res);

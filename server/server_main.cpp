@@ -41,6 +41,7 @@ struct ServeOptions {
   int tombstone_days = 30;
   int history_days = 90;
   int busy_timeout_ms = 5000;
+  int key_cache_ms = 1000;
   bool quiet = false;
 };
 
@@ -106,7 +107,7 @@ int serve(const ServeOptions& o) {
                    static_cast<long long>(stats.orders));
   }
 
-  cs::Api api(*storage, {o.max_body, !o.quiet});
+  cs::Api api(*storage, {o.max_body, !o.quiet, std::chrono::milliseconds(o.key_cache_ms)});
   cs::HttpCoreConfig core;
   core.host = host;
   core.port = port;
@@ -185,6 +186,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-body", o.max_body, "largest request body in bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t(1024), std::size_t(1) << 30));
+  app.add_option("--key-cache-ms", o.key_cache_ms,
+                 "how long a found API key is trusted without asking the database again; a key "
+                 "changed or deleted elsewhere takes this long to change here (0: ask every time)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60000));
   app.add_option("--threads", o.threads,
                  "worker threads that run requests (and database connections)")
       ->capture_default_str()

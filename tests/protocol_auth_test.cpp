@@ -1,5 +1,6 @@
 // Authentication, roles, the request log, and protocol-version negotiation.
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -7,6 +8,7 @@
 
 #include "tests/support/protocol_helpers.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace craftsync::test;
 
@@ -111,4 +113,52 @@ TEST_CASE("an incompatible protocol version gets a clear error", "[auth][compat]
   CHECK(a.status == 426);
   CHECK(a.error_code() == "incompatible_protocol");
   CHECK(admin.request("GET", "/api/v1/session", "", {"X-CraftSync-Protocol: 1"}).status == 200);
+}
+
+// A found key is trusted for --key-cache-ms (1 s by default) without asking the database, so a
+// request costs it no round trip of its own for the key. The cache holds found keys only.
+TEST_CASE("found keys are remembered for --key-cache-ms, wrong ones never", "[auth][key-cache]") {
+  SECTION("a key deleted by hand keeps working while remembered, then stops") {
+    ServerProcess server(server_args({"--key-cache-ms", "60000"}));
+    std::string key = new_key(server, "read");
+    HttpClient reader(server.url(), key);
+    REQUIRE(reader.get("/api/v1/changes?after=0").status == 200);
+    direct_sql(server.db_path(), "DELETE FROM api_keys WHERE role = 'read'");
+    CHECK(reader.get("/api/v1/changes?after=0").status == 200);  // remembered for a minute
+  }
+  SECTION("with --key-cache-ms 0 every request asks the database") {
+    ServerProcess server(server_args({"--key-cache-ms", "0"}));
+    std::string key = new_key(server, "read");
+    HttpClient reader(server.url(), key);
+    REQUIRE(reader.get("/api/v1/changes?after=0").status == 200);
+    direct_sql(server.db_path(), "DELETE FROM api_keys WHERE role = 'read'");
+    CHECK(reader.get("/api/v1/changes?after=0").status == 401);
+  }
+  SECTION("a deleted key stops working once its time is up") {
+    ServerProcess server(server_args({"--key-cache-ms", "200"}));
+    std::string key = new_key(server, "read");
+    HttpClient reader(server.url(), key);
+    REQUIRE(reader.get("/api/v1/changes?after=0").status == 200);
+    direct_sql(server.db_path(), "DELETE FROM api_keys WHERE role = 'read'");
+    int status = 200;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (status == 200 && std::chrono::steady_clock::now() < deadline)
+      status = reader.get("/api/v1/changes?after=0").status;
+    CHECK(status == 401);
+  }
+  SECTION("a key refused once works as soon as it is back") {
+    ServerProcess server;  // the default cache
+    std::string key = new_key(server, "read");
+    std::string hash =
+        direct_sql(server.db_path(), "SELECT key_hash FROM api_keys WHERE role = 'read'");
+    while (!hash.empty() && (hash.back() == '\n' || hash.back() == '\r')) hash.pop_back();
+    REQUIRE(hash.size() == 64);
+    direct_sql(server.db_path(), "DELETE FROM api_keys WHERE role = 'read'");
+    HttpClient reader(server.url(), key);
+    CHECK(reader.get("/api/v1/changes?after=0").status == 401);  // not remembered as wrong
+    direct_sql(server.db_path(),
+               "INSERT INTO api_keys (key_hash, role, label, created_at) VALUES ('" + hash +
+                   "', 'read', 'back', '2026-12-07')");
+    CHECK(reader.get("/api/v1/changes?after=0").status == 200);
+  }
 }
