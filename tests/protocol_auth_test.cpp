@@ -117,34 +117,34 @@ TEST_CASE("an incompatible protocol version gets a clear error", "[auth][compat]
 
 // A found key is trusted for --key-cache-ms (1 s by default) without asking the database, so a
 // request costs it no round trip of its own for the key. The cache holds found keys only.
+namespace {
+
+/// A server with --key-cache-ms `ms` and a read key that one request used, then deleted by
+/// hand. Returns what the next requests with it get: the first, and the first that is not 200
+/// within 20 s (or 200).
+std::pair<int, int> after_deleting_a_used_key(const std::string& ms) {
+  ServerProcess server(server_args({"--key-cache-ms", ms}));
+  HttpClient reader(server.url(), new_key(server, "read"));
+  REQUIRE(reader.get("/api/v1/changes?after=0").status == 200);
+  direct_sql(server.db_path(), "DELETE FROM api_keys WHERE role = 'read'");
+  int first = reader.get("/api/v1/changes?after=0").status, status = first;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (ms != "60000" && status == 200 && std::chrono::steady_clock::now() < deadline)
+    status = reader.get("/api/v1/changes?after=0").status;
+  return {first, status};
+}
+
+}  // namespace
+
 TEST_CASE("found keys are remembered for --key-cache-ms, wrong ones never", "[auth][key-cache]") {
-  SECTION("a key deleted by hand keeps working while remembered, then stops") {
-    ServerProcess server(server_args({"--key-cache-ms", "60000"}));
-    std::string key = new_key(server, "read");
-    HttpClient reader(server.url(), key);
-    REQUIRE(reader.get("/api/v1/changes?after=0").status == 200);
-    direct_sql(server.db_path(), "DELETE FROM api_keys WHERE role = 'read'");
-    CHECK(reader.get("/api/v1/changes?after=0").status == 200);  // remembered for a minute
+  SECTION("a key deleted by hand keeps working while remembered") {
+    CHECK(after_deleting_a_used_key("60000").first == 200);
   }
   SECTION("with --key-cache-ms 0 every request asks the database") {
-    ServerProcess server(server_args({"--key-cache-ms", "0"}));
-    std::string key = new_key(server, "read");
-    HttpClient reader(server.url(), key);
-    REQUIRE(reader.get("/api/v1/changes?after=0").status == 200);
-    direct_sql(server.db_path(), "DELETE FROM api_keys WHERE role = 'read'");
-    CHECK(reader.get("/api/v1/changes?after=0").status == 401);
+    CHECK(after_deleting_a_used_key("0").first == 401);
   }
   SECTION("a deleted key stops working once its time is up") {
-    ServerProcess server(server_args({"--key-cache-ms", "200"}));
-    std::string key = new_key(server, "read");
-    HttpClient reader(server.url(), key);
-    REQUIRE(reader.get("/api/v1/changes?after=0").status == 200);
-    direct_sql(server.db_path(), "DELETE FROM api_keys WHERE role = 'read'");
-    int status = 200;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (status == 200 && std::chrono::steady_clock::now() < deadline)
-      status = reader.get("/api/v1/changes?after=0").status;
-    CHECK(status == 401);
+    CHECK(after_deleting_a_used_key("200").second == 401);
   }
   SECTION("a key refused once works as soon as it is back") {
     ServerProcess server;  // the default cache
