@@ -19,9 +19,4 @@ void KeyCache::put(const Storage::KeyMatch& key) {
   entries_[key.hash] = Entry{key, std::chrono::steady_clock::now()};
 }
 
-void KeyCache::forget(const std::string& key_hash) {
-  std::lock_guard lock(mu_);
-  entries_.erase(key_hash);
-}
-
 }  // namespace craftsync::server

@@ -2,7 +2,7 @@
 // API keys that a request found lately, so that the next request with the same key does not
 // cost the database a round trip of its own (on PostgreSQL it was one of a push's three). An
 // entry is trusted for `ttl` after its lookup; a key whose role changes or that is deleted by
-// another process (`craftsync-server add-key`, psql, another instance) takes at most that long
+// another process (`craftsync-server keys add`, psql, another instance) takes at most that long
 // to change here. Keys that were not found are never kept: a wrong key always asks the
 // database. At most kMaxEntries are kept; when full, the cache starts empty again.
 //
@@ -27,7 +27,6 @@ class KeyCache {
   /// The key found for `key_hash` less than ttl ago, if any.
   std::optional<Storage::KeyMatch> find(const std::string& key_hash);
   void put(const Storage::KeyMatch& key);
-  void forget(const std::string& key_hash);
 
  private:
   struct Entry {
