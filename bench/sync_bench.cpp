@@ -132,8 +132,8 @@ double floor_seconds(SqliteConn& source, const std::string& path, bool with_meta
   if (page_size) db.exec("PRAGMA page_size = " + std::to_string(page_size));
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA cache_size = -32768");    // the same settings as the engine's connection
-  db.exec("PRAGMA wal_autocheckpoint = " +  // 32 MiB of WAL, as the engine's
-          std::to_string(kWalAutocheckpointBytes / (page_size ? page_size : 4096)));
+  db.exec("PRAGMA wal_autocheckpoint = " +  // 32 MiB of WAL at this page size, as the engine's
+          std::to_string(wal_autocheckpoint_pages(db)));
   db.exec("PRAGMA foreign_keys = OFF");
   for (Entity e : kEntitiesInFkOrder) {
     std::string cols = "id TEXT PRIMARY KEY";
