@@ -2,6 +2,8 @@
 
 #include <iterator>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "core/entity.hpp"
 #include "server/pg_conn.hpp"
@@ -329,9 +331,45 @@ std::string pg_schema_v8_sql() {
       "                        WHERE c.entity = p_entity AND c.entity_id = k.id OFFSET 0) l\n");
 }
 
+// 9: the columns that hold keys compare bytewise (COLLATE "C"), as SQLite's BINARY does.
+// Under the database's collation every probe of a text key went through strcoll() (and
+// copies to make its arguments NUL-terminated) at each step down a B-tree: ids, entity names
+// and device ids, several index descents per written row. Keys are ASCII (UUIDs, numbers,
+// names), so bytewise order is also the order they had under a C.UTF-8 collation; equality
+// was bytewise before too, as deterministic collations have it. Queries need no change: a
+// parameter's default collation gives way to the column's. Only the indexes are rebuilt,
+// not the tables (docs/operations.md: a large database takes a few seconds to upgrade).
+std::string pg_schema_v9_sql() {
+  std::vector<std::pair<std::string, std::vector<std::string>>> keys;
+  for (Entity e : kEntitiesInFkOrder) {
+    std::vector<std::string> columns{"id"};
+    for (const FieldSpec& f : fields_of(e))
+      if (f.kind == FieldKind::reference || f.kind == FieldKind::server_number)
+        columns.emplace_back(f.name);
+    keys.emplace_back(entity_name(e), std::move(columns));
+  }
+  keys.push_back({"change_log", {"entity", "entity_id"}});
+  keys.push_back({"record_history", {"entity", "entity_id"}});
+  keys.push_back({"devices", {"device_id"}});
+  keys.push_back({"device_results", {"device_id"}});
+  keys.push_back({"api_keys", {"key_hash"}});
+  keys.push_back({"counters", {"name"}});
+  keys.push_back({"server_meta", {"key"}});
+  std::string s;
+  for (const auto& [table, columns] : keys) {
+    s += "ALTER TABLE " + table;
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      s +=
+          (i ? ", " : " ") + std::string("ALTER COLUMN ") + columns[i] + " TYPE text COLLATE \"C\"";
+    s += ";\n";
+  }
+  return s;
+}
+
 constexpr Migration kMigrations[] = {
-    {1, &pg_schema_v1_sql}, {2, &pg_schema_v2_sql}, {3, &pg_schema_v3_sql}, {4, &pg_schema_v4_sql},
-    {5, &pg_schema_v5_sql}, {6, &pg_schema_v6_sql}, {7, &pg_schema_v7_sql}, {8, &pg_schema_v8_sql},
+    {1, &pg_schema_v1_sql}, {2, &pg_schema_v2_sql}, {3, &pg_schema_v3_sql},
+    {4, &pg_schema_v4_sql}, {5, &pg_schema_v5_sql}, {6, &pg_schema_v6_sql},
+    {7, &pg_schema_v7_sql}, {8, &pg_schema_v8_sql}, {9, &pg_schema_v9_sql},
 };
 static_assert(static_cast<int>(std::size(kMigrations)) == kPgSchemaVersion);
 
