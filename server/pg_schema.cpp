@@ -340,27 +340,25 @@ std::string pg_schema_v8_sql() {
 // parameter's default collation gives way to the column's. Only the indexes are rebuilt,
 // not the tables (docs/operations.md: a large database takes a few seconds to upgrade).
 std::string pg_schema_v9_sql() {
-  std::vector<std::pair<std::string, std::vector<std::string>>> keys;
-  for (Entity e : kEntitiesInFkOrder) {
-    std::vector<std::string> columns{"id"};
-    for (const FieldSpec& f : fields_of(e))
-      if (f.kind == FieldKind::reference || f.kind == FieldKind::server_number)
-        columns.emplace_back(f.name);
-    keys.emplace_back(entity_name(e), std::move(columns));
-  }
-  keys.push_back({"change_log", {"entity", "entity_id"}});
-  keys.push_back({"record_history", {"entity", "entity_id"}});
-  keys.push_back({"devices", {"device_id"}});
-  keys.push_back({"device_results", {"device_id"}});
-  keys.push_back({"api_keys", {"key_hash"}});
-  keys.push_back({"counters", {"name"}});
-  keys.push_back({"server_meta", {"key"}});
+  // Spelled out rather than taken from fields_of(): a field added by a later step must not
+  // appear in this one, which runs before that step on an older database.
+  static const std::pair<const char*, std::vector<const char*>> keys[] = {
+      {"customers", {"id"}},
+      {"quotes", {"id", "quote_number", "customer_id"}},
+      {"orders", {"id", "order_number", "quote_id", "customer_id"}},
+      {"change_log", {"entity", "entity_id"}},
+      {"record_history", {"entity", "entity_id"}},
+      {"devices", {"device_id"}},
+      {"device_results", {"device_id"}},
+      {"api_keys", {"key_hash"}},
+      {"counters", {"name"}},
+      {"server_meta", {"key"}},
+  };
   std::string s;
   for (const auto& [table, columns] : keys) {
-    s += "ALTER TABLE " + table;
+    s += std::string("ALTER TABLE ") + table;
     for (std::size_t i = 0; i < columns.size(); ++i)
-      s +=
-          (i ? ", " : " ") + std::string("ALTER COLUMN ") + columns[i] + " TYPE text COLLATE \"C\"";
+      s += std::string(i ? ", " : " ") + "ALTER COLUMN " + columns[i] + " TYPE text COLLATE \"C\"";
     s += ";\n";
   }
   return s;
