@@ -394,6 +394,7 @@ TEST_CASE("every text key compares bytewise, and an older database is upgraded i
   CHECK(code == 1);
   CHECK(out.find("used by a view") != std::string::npos);
   CHECK(s.exec("SELECT version FROM schema_version") == "8");
+  CHECK(text_indexes_not_bytewise(s) != "0");
   s.exec("DROP VIEW customer_names");
 
   ServerProcess server(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
