@@ -201,10 +201,13 @@ END $$;
 )sql";
 }
 
+constexpr const char* kNotifyAlways = "    PERFORM pg_notify('craftsync_changes', '');\n";
+
 // craftsync_log_changes(): one statement that copies the revisions being replaced to
 // record_history and upserts the new ones. `replaced_from` is the FROM clause that finds the
-// replaced revisions (alias l); the rest has not changed since version 7.
-std::string log_changes_sql(const char* replaced_from) {
+// replaced revisions (alias l); `notify` is what the first call of a transaction runs to
+// NOTIFY craftsync_changes (after its claim); the rest has not changed since version 7.
+std::string log_changes_sql(const char* replaced_from, const char* notify) {
   return std::string(
              R"sql(CREATE OR REPLACE FUNCTION craftsync_log_changes(p_entity text, p_ids text[], p_deleted boolean,
                                       p_data text[])
@@ -218,15 +221,15 @@ BEGIN
   IF coalesce(current_setting('craftsync.claimed', true), '') = '' THEN
     PERFORM pg_advisory_xact_lock_shared((last_value >> 32)::int,
                                          (last_value & 4294967295)::bit(32)::int),
-            set_config('craftsync.claimed', 'yes', true),
-            pg_notify('craftsync_changes', '')
+            set_config('craftsync.claimed', 'yes', true)
     FROM craftsync_rev_seq;
-  END IF;
+)sql") + notify +
+         R"sql(  END IF;
   WITH replaced AS (
     INSERT INTO record_history (entity, entity_id, rev, changed_at, author, deleted, data)
     SELECT l.entity, l.entity_id, l.rev, l.changed_at, coalesce(l.author, 'sql'), l.deleted,
            l.data
-)sql") + replaced_from +
+)sql" + replaced_from +
          R"sql(    ON CONFLICT DO NOTHING)
   INSERT INTO change_log (rev, entity, entity_id, deleted, data, changed_at, author)
   SELECT nextval('craftsync_rev_seq'), p_entity, k.id, p_deleted, k.data,
@@ -280,7 +283,8 @@ END $$;
 
 )sql";
   s += log_changes_sql(
-      "    FROM change_log l WHERE l.entity = p_entity AND l.entity_id = ANY(p_ids)\n");
+      "    FROM change_log l WHERE l.entity = p_entity AND l.entity_id = ANY(p_ids)\n",
+      kNotifyAlways);
   for (Entity e : kEntitiesInFkOrder) {
     const std::string name(entity_name(e));
     std::string json = "json_build_object('id', n.id";
@@ -324,11 +328,13 @@ END $$;
 // Now each id is looked up by a subquery of its own, which OFFSET 0 keeps from being merged
 // into a join (where the same plan came back with the ids as a join filter): a lookup of one
 // key of a unique index, planned as a probe on both columns whatever the statistics say.
+constexpr const char* kReplacedOneByOne =
+    "    FROM unnest(p_ids) AS k(id)\n"
+    "    CROSS JOIN LATERAL (SELECT c.* FROM change_log c\n"
+    "                        WHERE c.entity = p_entity AND c.entity_id = k.id OFFSET 0) l\n";
+
 std::string pg_schema_v8_sql() {
-  return log_changes_sql(
-      "    FROM unnest(p_ids) AS k(id)\n"
-      "    CROSS JOIN LATERAL (SELECT c.* FROM change_log c\n"
-      "                        WHERE c.entity = p_entity AND c.entity_id = k.id OFFSET 0) l\n");
+  return log_changes_sql(kReplacedOneByOne, kNotifyAlways);
 }
 
 // 9: the columns that hold keys compare bytewise (COLLATE "C"), as SQLite's BINARY does.
@@ -364,10 +370,25 @@ std::string pg_schema_v9_sql() {
   return s;
 }
 
+// 10: a transaction that sets craftsync.quiet to 'on' sends no NOTIFY: the server's own
+// writes. PostgreSQL makes every committing transaction that NOTIFYs take one lock on the
+// database in turn (held from before its commit record until after it), so that each push
+// waited there for the others' commits; at 8 clients, about one backend in five was found
+// waiting on it. The server now tells the listeners itself, after its commits, from a
+// connection of its own that NOTIFYs once for however many commits came meanwhile
+// (server/pg_notify.cpp). Any other writer (psql, another program) still NOTIFYs from the
+// trigger, as before.
+std::string pg_schema_v10_sql() {
+  return log_changes_sql(kReplacedOneByOne,
+                         "  IF coalesce(current_setting('craftsync.quiet', true), '') <> 'on' "
+                         "THEN\n    PERFORM pg_notify('craftsync_changes', '');\n  END IF;\n");
+}
+
 constexpr Migration kMigrations[] = {
-    {1, &pg_schema_v1_sql}, {2, &pg_schema_v2_sql}, {3, &pg_schema_v3_sql},
-    {4, &pg_schema_v4_sql}, {5, &pg_schema_v5_sql}, {6, &pg_schema_v6_sql},
-    {7, &pg_schema_v7_sql}, {8, &pg_schema_v8_sql}, {9, &pg_schema_v9_sql},
+    {1, &pg_schema_v1_sql},   {2, &pg_schema_v2_sql}, {3, &pg_schema_v3_sql},
+    {4, &pg_schema_v4_sql},   {5, &pg_schema_v5_sql}, {6, &pg_schema_v6_sql},
+    {7, &pg_schema_v7_sql},   {8, &pg_schema_v8_sql}, {9, &pg_schema_v9_sql},
+    {10, &pg_schema_v10_sql},
 };
 static_assert(static_cast<int>(std::size(kMigrations)) == kPgSchemaVersion);
 

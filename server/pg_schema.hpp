@@ -10,7 +10,7 @@ namespace craftsync::server {
 
 class PgConn;
 
-inline constexpr int kPgSchemaVersion = 9;
+inline constexpr int kPgSchemaVersion = 10;
 
 /// Creates the schema in an empty database, or migrates an older one to kPgSchemaVersion, in
 /// one transaction under an advisory lock (so servers starting together do it once). Throws

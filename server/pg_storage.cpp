@@ -19,6 +19,7 @@
 #include "server/pg_conn.hpp"
 #include "server/pg_horizon.hpp"
 #include "server/pg_listen.hpp"
+#include "server/pg_notify.hpp"
 #include "server/pg_schema.hpp"
 #include "server/server_tables.hpp"
 
@@ -48,6 +49,15 @@ StoredRow row_from(const PgResult& r, int row) {
   return s;
 }
 
+// The highest seq the server has seen from device d.device_id, as a bigint column: its
+// highest recorded verdict (device_results keeps every one), or the `devices` row that servers
+// before schema 10 kept up to date on PostgreSQL, whichever is higher. Rewriting that one row
+// per device in every push made each push walk the row's chain of dead versions (HOT) that
+// the device's earlier pushes left, and write another.
+constexpr const char* kDeviceMaxSeq =
+    "greatest(coalesce((SELECT max(seq) FROM device_results WHERE device_id = d.device_id), 0), "
+    "coalesce((SELECT last_seq FROM devices WHERE device_id = d.device_id), 0))";
+
 constexpr const char* kCurrentSql =
     "SELECT rev, deleted, data FROM change_log WHERE entity = $1 AND entity_id = $2";
 
@@ -59,10 +69,13 @@ using RecordKey = std::pair<Entity, std::string>;
 // and kept; so that it stays right as the tables grow, the planner may not pick a scan of a
 // whole table or a hash or merge join where an index lookup per key exists. (Disabled paths
 // cost so much in its eyes that JIT compilation would start for a one-row read: jit is off.)
+// With them, craftsync.quiet: the change-log trigger does not NOTIFY in the server's own
+// transactions; PgChangeNotifier does, after the commit (server/pg_notify.hpp).
 constexpr const char* kPlannerSettings =
     "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), "
     "set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), "
-    "set_config('enable_mergejoin', 'off', true), set_config('jit', 'off', true)";
+    "set_config('enable_mergejoin', 'off', true), set_config('jit', 'off', true), "
+    "set_config('craftsync.quiet', 'on', true)";
 
 /// One element of a text[] literal: quoted, with '"' and '\\' escaped; NULL unquoted.
 void append_array_element(std::string& out, const std::optional<std::string>& item) {
@@ -111,7 +124,8 @@ std::string insert_rows_sql(Entity e) {
 // PostgreSQL does not parse and plan the same large statements for every batch.
 class PgWriteTxn final : public WriteTxn {
  public:
-  PgWriteTxn(PgPool& pool, PgPool::Lease lease) : pool_(pool) {
+  PgWriteTxn(PgPool& pool, PgPool::Lease lease, PgChangeNotifier& notifier)
+      : pool_(pool), notifier_(notifier) {
     c_.emplace(std::move(lease));
     settings_queued_ = true;  // (they follow BEGIN)
     queue("BEGIN");           // sent with whatever this transaction sends first
@@ -162,21 +176,21 @@ class PgWriteTxn final : public WriteTxn {
 
     std::string log_e = text_array(log_entities), log_i = text_array(log_ids);
     std::string seq = std::to_string(first_seq);
-    queue(
-        execute("SELECT 'log', l.entity, l.entity_id, l.rev, l.deleted, l.data FROM change_log l "
-                "JOIN unnest($1::text[], $2::text[]) AS k(entity, entity_id) "
-                "ON l.entity = k.entity AND l.entity_id = k.entity_id "
-                "UNION ALL SELECT 'row', 'customers', id, 0, false, NULL FROM customers "
-                "WHERE id = ANY($3::text[]) "
-                "UNION ALL SELECT 'row', 'quotes', id, 0, false, NULL FROM quotes WHERE id = "
-                "ANY($4::text[]) "
-                "UNION ALL SELECT 'row', 'orders', id, 0, false, NULL FROM orders WHERE id = "
-                "ANY($5::text[]) "
-                "UNION ALL SELECT 'result', coalesce(fingerprint, ''), NULL, seq, false, result "
-                "FROM device_results WHERE device_id = $6 AND seq >= $7::bigint "
-                "UNION ALL SELECT 'device', '', NULL, last_seq, false, NULL FROM devices "
-                "WHERE device_id = $6",
-                {log_e, log_i, arrays[0], arrays[1], arrays[2], device, seq}));
+    queue(execute(
+        "SELECT 'log', l.entity, l.entity_id, l.rev, l.deleted, l.data FROM change_log l "
+        "JOIN unnest($1::text[], $2::text[]) AS k(entity, entity_id) "
+        "ON l.entity = k.entity AND l.entity_id = k.entity_id "
+        "UNION ALL SELECT 'row', 'customers', id, 0, false, NULL FROM customers "
+        "WHERE id = ANY($3::text[]) "
+        "UNION ALL SELECT 'row', 'quotes', id, 0, false, NULL FROM quotes WHERE id = "
+        "ANY($4::text[]) "
+        "UNION ALL SELECT 'row', 'orders', id, 0, false, NULL FROM orders WHERE id = "
+        "ANY($5::text[]) "
+        "UNION ALL SELECT 'result', coalesce(fingerprint, ''), NULL, seq, false, result "
+        "FROM device_results WHERE device_id = $6 AND seq >= $7::bigint "
+        "UNION ALL SELECT 'device', '', NULL, " +
+            std::string(kDeviceMaxSeq) + ", false, NULL FROM (SELECT $6::text AS device_id) d",
+        {log_e, log_i, arrays[0], arrays[1], arrays[2], device, seq}));
     auto results = send_pending();
     const PgResult& r = results.back();
 
@@ -344,8 +358,10 @@ class PgWriteTxn final : public WriteTxn {
   std::int64_t device_max_seq(const std::string& device) override {
     Known& known = known_[device];
     if (!known.last_seq) {
-      auto r = db().query("SELECT last_seq FROM devices WHERE device_id = $1", {device});
-      known.last_seq = r.rows() > 0 ? r.int_at(0, 0) : 0;
+      auto r = db().query(
+          std::string("SELECT ") + kDeviceMaxSeq + " FROM (SELECT $1::text AS device_id) d",
+          {device});
+      known.last_seq = r.int_at(0, 0);
     }
     auto it = unsaved_max_.find(device);
     return std::max(*known.last_seq, it == unsaved_max_.end() ? 0 : it->second);
@@ -414,7 +430,6 @@ class PgWriteTxn final : public WriteTxn {
       unsaved_.clear();
       std::vector<std::string> arrays;  // PgParam is a view
       for (const auto& column : columns) arrays.push_back(text_array(column));
-      arrays.push_back(utc_now_iso());
       std::vector<PgParam> params(arrays.begin(), arrays.end());
       queue(execute(
           "WITH r AS (SELECT u.*, CASE WHEN u.tail IS NOT NULL THEN coalesce((SELECT l.rev "
@@ -424,12 +439,7 @@ class PgWriteTxn final : public WriteTxn {
           "AS u(device_id, seq, head, tail, fingerprint, entity, entity_id)), "
           "saved AS (INSERT INTO device_results (device_id, seq, result, fingerprint) "
           "SELECT device_id, seq, CASE WHEN tail IS NULL THEN head ELSE head || rev || tail END, "
-          "fingerprint FROM r), "
-          "seen AS (INSERT INTO devices (device_id, last_seq, last_seen_at) "
-          "SELECT device_id, max(seq), $8 FROM r GROUP BY device_id "
-          "ON CONFLICT (device_id) DO UPDATE SET "
-          "last_seq = greatest(devices.last_seq, excluded.last_seq), "
-          "last_seen_at = excluded.last_seen_at) "
+          "fingerprint FROM r) "
           "SELECT entity, entity_id, rev FROM r WHERE tail IS NOT NULL",
           params));
     }
@@ -438,6 +448,7 @@ class PgWriteTxn final : public WriteTxn {
     // COMMIT of a transaction that an earlier error aborted "succeeds" as a ROLLBACK.
     if (results.empty() || results.back().command_tag() != "COMMIT")
       throw std::runtime_error("PostgreSQL rolled the transaction back instead of committing it");
+    if (wrote_) notifier_.changed();
     return results;
   }
 
@@ -542,6 +553,7 @@ class PgWriteTxn final : public WriteTxn {
 
   /// After a write the change log holds a new rev this cache does not know: read it again.
   void wrote(Entity e, const std::string& id, bool exists) {
+    wrote_ = true;
     current_.erase({e, id});
     exists_[{e, id}] = exists;
   }
@@ -584,12 +596,14 @@ class PgWriteTxn final : public WriteTxn {
   };
 
   PgPool& pool_;
+  PgChangeNotifier& notifier_;
   std::optional<PgPool::Lease> c_;
   bool sent_ = false;             // something of this transaction has reached the database
   bool settings_queued_ = false;  // kPlannerSettings, after BEGIN and before all else
   bool done_ = false;
-  std::map<std::string, Known> known_;               // device -> what this transaction knows of it
-  std::vector<UnsavedVerdict> unsaved_;              // verdicts to record at commit
+  bool wrote_ = false;                   // a record: the change log has news once this commits
+  std::map<std::string, Known> known_;   // device -> what this transaction knows of it
+  std::vector<UnsavedVerdict> unsaved_;  // verdicts to record at commit
   std::map<std::string, std::int64_t> unsaved_max_;  // device -> highest seq in unsaved_
   std::set<std::string> locked_devices_;
   std::string pending_;  // statements not sent yet, with their values inlined
@@ -619,7 +633,7 @@ std::string entity_array(const std::vector<Entity>& entities) {
 class PgStorage final : public Storage {
  public:
   PgStorage(const std::string& url, int pool_size, int busy_timeout_ms)
-      : url_(url), pool_(url, pool_size, busy_timeout_ms) {
+      : url_(url), pool_(url, pool_size, busy_timeout_ms), notifier_(url) {
     auto c = pool_.acquire();
     migrate_pg_schema(*c);
   }
@@ -628,7 +642,7 @@ class PgStorage final : public Storage {
 
   std::unique_ptr<WriteTxn> begin_write() override {
     // Nothing is sent yet: BEGIN travels with the transaction's first statements.
-    return std::make_unique<PgWriteTxn>(pool_, pool_.acquire());
+    return std::make_unique<PgWriteTxn>(pool_, pool_.acquire(), notifier_);
   }
 
   ChangeSlice changes(std::int64_t after, int limit, const std::vector<Entity>& entities) override {
@@ -893,6 +907,7 @@ class PgStorage final : public Storage {
  private:
   std::string url_;
   PgPool pool_;
+  PgChangeNotifier notifier_;  // NOTIFYs after the commits of begin_write()
   std::mutex horizon_mu_;
   CommitHorizon horizon_;  // the highest horizon a pull of this instance has read
 };

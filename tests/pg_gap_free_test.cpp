@@ -19,6 +19,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "server/pg_schema.hpp"
 #include "tests/support/pg_session.hpp"
 #include "tests/support/protocol_helpers.hpp"
 #include "tests/support/server_process.hpp"
@@ -398,7 +399,7 @@ TEST_CASE("every text key compares bytewise, and an older database is upgraded i
   s.exec("DROP VIEW customer_names");
 
   ServerProcess server(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
-  CHECK(s.exec("SELECT version FROM schema_version") == "9");
+  CHECK(s.exec("SELECT version FROM schema_version") == std::to_string(craftsync::server::kPgSchemaVersion));
   CHECK(text_indexes_not_bytewise(s) == "0");
   HttpClient admin(server.url(), server.admin_key());
   auto read = admin.get("/api/v1/customers/" + id);

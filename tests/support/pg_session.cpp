@@ -1,5 +1,7 @@
 #include "tests/support/pg_session.hpp"
 
+#include <poll.h>
+
 #include <stdexcept>
 #include <thread>
 
@@ -44,6 +46,24 @@ std::string PgSession::finish() {
   }
   if (!error.empty()) throw std::runtime_error("SQL failed: " + error);
   return value;
+}
+
+int PgSession::next_notification(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (!PQconsumeInput(c_))
+      throw std::runtime_error("PostgreSQL connection lost: " + std::string(PQerrorMessage(c_)));
+    if (PGnotify* n = PQnotifies(c_)) {
+      int pid = n->be_pid;
+      PQfreemem(n);
+      return pid;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return 0;
+    pollfd p{PQsocket(c_), POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(left.count()));
+  }
 }
 
 int wait_for_lock_waiter(PgSession& monitor, const std::string& condition,

@@ -24,6 +24,9 @@ class PgSession {
   void send(const std::string& sql);
   /// Waits for what send() started; same result and errors as exec().
   std::string finish();
+  /// Waits for the next NOTIFY on a channel this session LISTENs on; returns the pid of the
+  /// backend that sent it, or 0 when none came within `timeout`.
+  int next_notification(std::chrono::milliseconds timeout);
   /// The server process serving this session (for pg_stat_activity and pg_terminate_backend).
   int backend_pid() const { return PQbackendPID(c_); }
 
