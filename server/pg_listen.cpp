@@ -10,8 +10,12 @@
 #include "server/pg_horizon.hpp"
 
 namespace craftsync::server {
-PgHeadListener::PgHeadListener(std::string url, std::function<void(std::int64_t)> moved)
-    : url_(std::move(url)), moved_(std::move(moved)), thread_([this] { loop(); }) {}
+PgHeadListener::PgHeadListener(std::string url, std::function<void(std::int64_t)> moved,
+                               std::function<bool()> wanted)
+    : url_(std::move(url)),
+      moved_(std::move(moved)),
+      wanted_(std::move(wanted)),
+      thread_([this] { loop(); }) {}
 
 PgHeadListener::~PgHeadListener() {
   stop_.stop();
@@ -26,8 +30,8 @@ void PgHeadListener::loop() {
       c.exec(std::string("LISTEN ") + kChangeChannel);
       if (failing) std::fprintf(stderr, "change listener: listening again\n");
       failing = false;
-      bool behind = true;        // read at once: whatever was written while nobody listened
-      int delay_ms = kMinGapMs;  // while behind, doubling to 128 ms while nothing moves
+      bool behind = true;  // read at once: whatever was written while nobody listened
+      auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(kMinPaceGap);
       std::int64_t last = -1;
       auto last_read = std::chrono::steady_clock::time_point{};
       while (!stop_.stopped()) {
@@ -35,16 +39,15 @@ void PgHeadListener::loop() {
         if (!behind) {
           if (::poll(&p, 1, 100) <= 0) continue;  // a timeout, to look at stop_ again
           if (c.take_notifications() == 0) continue;
-        } else if (::poll(&p, 1, delay_ms) > 0) {
+        } else if (::poll(&p, 1, static_cast<int>(delay.count())) > 0) {
           c.take_notifications();
         }
-        // Under a steady stream of commits every read finds a notification waiting: reading at
-        // most every kMinGapMs keeps the horizon reads (a scan of pg_locks each) off the
-        // database's CPU, for at most that much more latency of a held pull.
+        // Paced (see the header): a notification that comes sooner waits, and so do the
+        // ones behind it.
         auto since = std::chrono::steady_clock::now() - last_read;
-        if (since < std::chrono::milliseconds(kMinGapMs)) {
-          stop_.wait_for(std::chrono::ceil<std::chrono::milliseconds>(
-              std::chrono::milliseconds(kMinGapMs) - since));
+        auto gap = wanted_() ? kMinPaceGap : kMaxPaceGap;
+        if (since < gap) {
+          stop_.wait_for(std::chrono::ceil<std::chrono::milliseconds>(gap - since));
           c.take_notifications();
         }
         last_read = std::chrono::steady_clock::now();
@@ -53,7 +56,9 @@ void PgHeadListener::loop() {
         CommitHorizon now = read_commit_horizon(c);
         moved_(now.safe);
         behind = now.safe < now.newest;
-        delay_ms = now.safe != last ? kMinGapMs : std::min(delay_ms * 2, 128);
+        delay = now.safe != last
+                    ? std::chrono::duration_cast<std::chrono::milliseconds>(kMinPaceGap)
+                    : std::min(delay * 2, std::chrono::milliseconds(128));
         last = now.safe;
       }
     } catch (const std::exception& e) {

@@ -69,13 +69,12 @@ using RecordKey = std::pair<Entity, std::string>;
 // and kept; so that it stays right as the tables grow, the planner may not pick a scan of a
 // whole table or a hash or merge join where an index lookup per key exists. (Disabled paths
 // cost so much in its eyes that JIT compilation would start for a one-row read: jit is off.)
-// With them, craftsync.quiet: the change-log trigger does not NOTIFY in the server's own
-// transactions; PgChangeNotifier does, after the commit (server/pg_notify.hpp).
 constexpr const char* kPlannerSettings =
     "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), "
     "set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), "
-    "set_config('enable_mergejoin', 'off', true), set_config('jit', 'off', true), "
-    "set_config('craftsync.quiet', 'on', true)";
+    "set_config('enable_mergejoin', 'off', true), set_config('jit', 'off', true)";
+// With them, in a transaction that PgChangeNotifier::quiet() tells to leave its NOTIFY to it.
+constexpr const char* kQuiet = ", set_config('craftsync.quiet', 'on', true)";
 
 /// One element of a text[] literal: quoted, with '"' and '\\' escaped; NULL unquoted.
 void append_array_element(std::string& out, const std::optional<std::string>& item) {
@@ -125,7 +124,7 @@ std::string insert_rows_sql(Entity e) {
 class PgWriteTxn final : public WriteTxn {
  public:
   PgWriteTxn(PgPool& pool, PgPool::Lease lease, PgChangeNotifier& notifier)
-      : pool_(pool), notifier_(notifier) {
+      : pool_(pool), notifier_(notifier), quiet_(notifier.quiet()) {
     c_.emplace(std::move(lease));
     settings_queued_ = true;  // (they follow BEGIN)
     queue("BEGIN");           // sent with whatever this transaction sends first
@@ -375,8 +374,7 @@ class PgWriteTxn final : public WriteTxn {
       return;
     }
     settings_queued_ = true;
-    queue(execute(std::string(kPlannerSettings) + ", set_config('craftsync.author', $1, true)",
-                  {author}));
+    queue(execute(settings_sql() + ", set_config('craftsync.author', $1, true)", {author}));
   }
 
   // The second round trip of a push: the writes, the verdicts (each pending rev filled in from
@@ -448,7 +446,7 @@ class PgWriteTxn final : public WriteTxn {
     // COMMIT of a transaction that an earlier error aborted "succeeds" as a ROLLBACK.
     if (results.empty() || results.back().command_tag() != "COMMIT")
       throw std::runtime_error("PostgreSQL rolled the transaction back instead of committing it");
-    if (wrote_) notifier_.changed();
+    if (wrote_ && quiet_) notifier_.changed();
     return results;
   }
 
@@ -473,11 +471,15 @@ class PgWriteTxn final : public WriteTxn {
     ++pending_count_;
   }
 
+  std::string settings_sql() const {
+    return quiet_ ? std::string(kPlannerSettings) + kQuiet : std::string(kPlannerSettings);
+  }
+
   /// kPlannerSettings, first after BEGIN, when set_author() has not sent them.
   void queue_settings() {
     if (settings_queued_) return;
     settings_queued_ = true;
-    pending_ += execute(kPlannerSettings, {});
+    pending_ += execute(settings_sql(), {});
     pending_ += ";\n";
     ++pending_count_;
   }
@@ -597,6 +599,7 @@ class PgWriteTxn final : public WriteTxn {
 
   PgPool& pool_;
   PgChangeNotifier& notifier_;
+  bool quiet_;  // craftsync.quiet: its NOTIFY is the notifier's (server/pg_notify.hpp)
   std::optional<PgPool::Lease> c_;
   bool sent_ = false;             // something of this transaction has reached the database
   bool settings_queued_ = false;  // kPlannerSettings, after BEGIN and before all else
@@ -818,8 +821,8 @@ class PgStorage final : public Storage {
   std::int64_t head_after_write(std::int64_t) override { return 0; }
 
   std::unique_ptr<HeadWatch> watch_head(std::function<void(std::int64_t)> moved,
-                                        std::function<bool()>) override {
-    return std::make_unique<PgHeadListener>(url_, std::move(moved));
+                                        std::function<bool()> wanted) override {
+    return std::make_unique<PgHeadListener>(url_, std::move(moved), std::move(wanted));
   }
 
   std::int64_t count_rows(Entity e) override {
