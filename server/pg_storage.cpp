@@ -442,11 +442,18 @@ class PgWriteTxn final : public WriteTxn {
           params));
     }
     queue("COMMIT");
-    auto results = send_pending();
+    std::vector<PgResult> results;
+    try {
+      results = send_pending();
+    } catch (...) {
+      // The connection may have dropped after the commit: a NOTIFY for nothing costs a read.
+      if (wrote_ && quiet_) notifier_.changed();
+      throw;
+    }
+    if (wrote_ && quiet_) notifier_.changed();
     // COMMIT of a transaction that an earlier error aborted "succeeds" as a ROLLBACK.
     if (results.empty() || results.back().command_tag() != "COMMIT")
       throw std::runtime_error("PostgreSQL rolled the transaction back instead of committing it");
-    if (wrote_ && quiet_) notifier_.changed();
     return results;
   }
 
