@@ -399,7 +399,8 @@ TEST_CASE("every text key compares bytewise, and an older database is upgraded i
   s.exec("DROP VIEW customer_names");
 
   ServerProcess server(server_on(db.location(), "test-admin-key-0123", {"--quiet"}));
-  CHECK(s.exec("SELECT version FROM schema_version") == std::to_string(craftsync::server::kPgSchemaVersion));
+  CHECK(s.exec("SELECT version FROM schema_version") ==
+        std::to_string(craftsync::server::kPgSchemaVersion));
   CHECK(text_indexes_not_bytewise(s) == "0");
   HttpClient admin(server.url(), server.admin_key());
   auto read = admin.get("/api/v1/customers/" + id);
