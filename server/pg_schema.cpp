@@ -370,14 +370,13 @@ std::string pg_schema_v9_sql() {
   return s;
 }
 
-// 10: a transaction that sets craftsync.quiet to 'on' sends no NOTIFY: the server's own
-// writes. PostgreSQL makes every committing transaction that NOTIFYs take one lock on the
-// database in turn (held from before its commit record until after it), so that each push
-// waited there for the others' commits; at 8 clients, about one backend in five was found
-// waiting on it. The server now tells the listeners itself, after its commits, from a
-// connection of its own that NOTIFYs once for however many commits came meanwhile
-// (server/pg_notify.cpp). Any other writer (psql, another program) still NOTIFYs from the
-// trigger, as before.
+// 10: a transaction that sets craftsync.quiet to 'on' sends no NOTIFY. PostgreSQL makes every
+// committing transaction that NOTIFYs take one lock on the database in turn (held from before
+// its commit record until after it), so that each push waited there for the others' commits;
+// at 8 clients, about one backend in five was found waiting on it. The server's writes in a
+// busy spell are quiet, and a connection of the server's own NOTIFYs once for however many of
+// them committed meanwhile (server/pg_notify.hpp). Any other writer (psql, another program),
+// and the server's first write after a quiet spell, still NOTIFYs from the trigger.
 std::string pg_schema_v10_sql() {
   return log_changes_sql(kReplacedOneByOne,
                          "  IF coalesce(current_setting('craftsync.quiet', true), '') <> 'on' "
